@@ -1,0 +1,59 @@
+# Two commands for a newcomer: `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+export UV_CACHE_DIR ?= $(CURDIR)/.data/uv-cache
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test setup lint format messages browser clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall whenever pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r pyproject.toml --extra dev
+	touch $@
+
+# Development values for a fresh clone; production sets real variables instead.
+.env:
+	cp .env.example .env
+
+setup: $(VENV)/.installed .env
+
+run: setup
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py seed_demo --if-empty
+	@trap 'kill 0' EXIT; \
+	$(BIN)/celery -A ccrcsr worker --beat --loglevel info --concurrency 2 & \
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# Browser tests drive Debian's Chromium; install it where we may (root, apt).
+browser:
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  (apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium >/dev/null) ; } || \
+	  echo "chromium is not installed: browser tests will be skipped (apt-get install chromium)"
+
+test: setup browser
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Extract strings and compile catalogues. Needs GNU gettext for extraction;
+# compiling uses polib, and the compiled .mo files are committed so a fresh
+# machine shows Chinese without gettext.
+messages: setup
+	$(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=.data --ignore=tests
+	$(BIN)/python manage.py compile_catalogues
+
+clean:
+	rm -rf $(VENV) .data

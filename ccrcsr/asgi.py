@@ -1,0 +1,9 @@
+import os
+
+from django.core.asgi import get_asgi_application
+
+from ccrcsr.config import exit_on_bad_config
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ccrcsr.settings")
+exit_on_bad_config()
+application = get_asgi_application()

@@ -1,0 +1,289 @@
+"""Children, their guardians, and their places in a season."""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from factories.models import PROVINCES, Factory, Role, ScopedQuerySet, Worker
+from spaces.models import Group, Season
+
+
+class Sex(models.TextChoices):
+    FEMALE = "F", _("Girl")
+    MALE = "M", _("Boy")
+
+
+class LivesWith(models.TextChoices):
+    GRANDPARENTS = "grandparents", _("Grandparents")
+    ONE_PARENT = "one_parent", _("One parent at home")
+    RELATIVES = "relatives", _("Other relatives")
+    BOARDING = "boarding", _("Boarding school")
+    PARENTS = "parents", _("Both parents (with them at the factory)")
+    OTHER = "other", _("Other")
+
+
+class SchoolGrade(models.TextChoices):
+    NONE = "none", _("Not at school yet")
+    KINDERGARTEN = "k", _("Kindergarten")
+    P1 = "p1", _("Primary 1")
+    P2 = "p2", _("Primary 2")
+    P3 = "p3", _("Primary 3")
+    P4 = "p4", _("Primary 4")
+    P5 = "p5", _("Primary 5")
+    P6 = "p6", _("Primary 6")
+    J1 = "j1", _("Junior middle 1")
+    J2 = "j2", _("Junior middle 2")
+    J3 = "j3", _("Junior middle 3")
+
+
+class ChildQuerySet(ScopedQuerySet):
+    def taught_by(self, user):
+        """Children enrolled in the groups `user` teaches."""
+        groups = Group.objects.taught_by(user).values("pk")
+        return self.filter(
+            pk__in=Enrollment.objects.filter(
+                group__in=groups, status=Enrollment.Status.ENROLLED
+            ).values("child_id")
+        )
+
+    def for_member(self, user):
+        return self.for_roles(user, Role.HR, Role.COORDINATOR) | self.taught_by(user)
+
+
+class Child(models.Model):
+    """A worker's child. Sensitive personal information: see DESIGN.md."""
+
+    factory = models.ForeignKey(
+        Factory, on_delete=models.PROTECT, related_name="children", verbose_name=_("factory")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
+    date_of_birth = models.DateField(_("date of birth"))
+    home_province = models.CharField(_("home province"), max_length=20, choices=PROVINCES)
+    home_county = models.CharField(_("home county"), max_length=100, blank=True)
+    lives_with = models.CharField(
+        _("normally lives with"), max_length=20, choices=LivesWith.choices
+    )
+    school_grade = models.CharField(
+        _("school grade"), max_length=4, choices=SchoolGrade.choices, blank=True
+    )
+    allergies = models.TextField(_("allergies"), blank=True)
+    medical_notes = models.TextField(_("medical notes"), blank=True)
+    special_needs = models.TextField(_("special needs"), blank=True)
+    guardians = models.ManyToManyField(
+        Worker, through="Guardianship", related_name="children", verbose_name=_("guardians")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ChildQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("child")
+        verbose_name_plural = _("children")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def age_on(self, day: datetime.date) -> int:
+        born = self.date_of_birth
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+    @property
+    def is_left_behind(self) -> bool:
+        return self.lives_with != LivesWith.PARENTS
+
+
+class Relationship(models.TextChoices):
+    MOTHER = "mother", _("Mother")
+    FATHER = "father", _("Father")
+    GRANDPARENT = "grandparent", _("Grandparent")
+    AUNT_UNCLE = "aunt_uncle", _("Aunt or uncle")
+    SIBLING = "sibling", _("Adult sibling")
+    OTHER = "other", _("Other")
+
+
+class Guardianship(models.Model):
+    """A worker is a guardian of record of a child (and may always pick them up)."""
+
+    child = models.ForeignKey(
+        Child, on_delete=models.CASCADE, related_name="guardianships", verbose_name=_("child")
+    )
+    worker = models.ForeignKey(
+        Worker, on_delete=models.PROTECT, related_name="guardianships", verbose_name=_("worker")
+    )
+    relationship = models.CharField(_("relationship"), max_length=20, choices=Relationship.choices)
+
+    class Meta:
+        verbose_name = _("guardian")
+        verbose_name_plural = _("guardians")
+        constraints = [
+            models.UniqueConstraint(fields=["child", "worker"], name="guardianship_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.worker} ({self.get_relationship_display()})"
+
+
+class AuthorisedPickup(models.Model):
+    """Someone other than a guardian whom HR allows to collect the child."""
+
+    child = models.ForeignKey(
+        Child, on_delete=models.CASCADE, related_name="pickups", verbose_name=_("child")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    relationship = models.CharField(_("relationship"), max_length=20, choices=Relationship.choices)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+
+    class Meta:
+        verbose_name = _("authorised pickup person")
+        verbose_name_plural = _("authorised pickup people")
+        constraints = [
+            models.UniqueConstraint(fields=["child", "name"], name="pickup_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EmergencyContact(models.Model):
+    child = models.ForeignKey(
+        Child,
+        on_delete=models.CASCADE,
+        related_name="emergency_contacts",
+        verbose_name=_("child"),
+    )
+    name = models.CharField(_("name"), max_length=100)
+    relationship = models.CharField(_("relationship"), max_length=20, choices=Relationship.choices)
+    phone = models.CharField(_("phone"), max_length=30)
+
+    class Meta:
+        verbose_name = _("emergency contact")
+        verbose_name_plural = _("emergency contacts")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.phone}"
+
+
+def new_reference() -> str:
+    """A short code a worker can read out to HR; no 0/O or 1/I to confuse."""
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    return "".join(secrets.choice(alphabet) for _ in range(8))
+
+
+class EnrollmentQuerySet(ScopedQuerySet):
+    factory_field = "season__factory"
+
+    def for_member(self, user):
+        """HR and coordinators see every row; teachers see their groups' children.
+
+        Managers read counts only (through Season), not rows about children.
+        """
+        own_groups = self.filter(group__in=Group.objects.taught_by(user).values("pk"))
+        return self.for_roles(user, Role.HR, Role.COORDINATOR) | own_groups
+
+    def pending(self):
+        return self.filter(status=Enrollment.Status.APPLIED)
+
+
+class Enrollment(models.Model):
+    """A child's place (or application for one) in a season."""
+
+    class Status(models.TextChoices):
+        APPLIED = "applied", _("Applied")
+        WAITLISTED = "waitlisted", _("Waitlisted")
+        ENROLLED = "enrolled", _("Enrolled")
+        DECLINED = "declined", _("Declined")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        COMPLETED = "completed", _("Completed")
+
+    child = models.ForeignKey(
+        Child, on_delete=models.CASCADE, related_name="enrollments", verbose_name=_("child")
+    )
+    season = models.ForeignKey(
+        Season, on_delete=models.PROTECT, related_name="enrollments", verbose_name=_("season")
+    )
+    group = models.ForeignKey(
+        Group,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="enrollments",
+        verbose_name=_("group"),
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.APPLIED
+    )
+    reference = models.CharField(
+        _("reference"), max_length=12, unique=True, default=new_reference, editable=False
+    )
+    # Settable (not auto_now_add): an imported paper application keeps its
+    # real date, and the waitlist is ordered by it.
+    applied_at = models.DateTimeField(_("applied at"), default=timezone.now)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    arrival_date = models.DateField(_("arrival date"))
+    departure_date = models.DateField(_("departure date"))
+    status_reason = models.CharField(_("reason"), max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("entered by"),
+    )
+
+    objects = EnrollmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("enrollment")
+        verbose_name_plural = _("enrollments")
+        ordering = ["season", "applied_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["child", "season"], name="enrollment_once_per_season"),
+            models.CheckConstraint(
+                condition=Q(departure_date__gte=F("arrival_date")),
+                name="enrollment_departs_after_arrival",
+            ),
+        ]
+        indexes = [models.Index(fields=["season", "status"], name="enrollment_season_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.child} · {self.season}"
+
+    def is_in_programme_on(self, day: datetime.date) -> bool:
+        return self.arrival_date <= day <= self.departure_date
+
+
+class Consent(models.Model):
+    """A consent given for one enrollment: who gave it and when."""
+
+    class Kind(models.TextChoices):
+        DATA_PROCESSING = "data", _("Processing of the child's personal data")
+        PHOTOS = "photos", _("Photos of the child")
+        MEDICAL = "medical", _("Emergency medical care")
+
+    enrollment = models.ForeignKey(
+        Enrollment, on_delete=models.CASCADE, related_name="consents", verbose_name=_("enrollment")
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    given_by = models.CharField(_("given by"), max_length=100)
+    given_at = models.DateTimeField(_("given at"))
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        constraints = [
+            models.UniqueConstraint(fields=["enrollment", "kind"], name="consent_once_per_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.given_by}"

@@ -1,0 +1,334 @@
+"""Factories, the people who work there, and who may see what.
+
+Access is decided here, once: `Membership` says which factories a user
+belongs to and in which role, and `ScopedQuerySet.for_roles()` narrows any
+model's rows to those factories. Every model holding people's data has a
+`visible_to(user)` QuerySet method built on it; views never filter by factory
+by hand.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.core.mail import EmailMultiAlternatives
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+PROVINCES = [
+    ("anhui", _("Anhui")),
+    ("beijing", _("Beijing")),
+    ("chongqing", _("Chongqing")),
+    ("fujian", _("Fujian")),
+    ("gansu", _("Gansu")),
+    ("guangdong", _("Guangdong")),
+    ("guangxi", _("Guangxi")),
+    ("guizhou", _("Guizhou")),
+    ("hainan", _("Hainan")),
+    ("hebei", _("Hebei")),
+    ("heilongjiang", _("Heilongjiang")),
+    ("henan", _("Henan")),
+    ("hubei", _("Hubei")),
+    ("hunan", _("Hunan")),
+    ("inner_mongolia", _("Inner Mongolia")),
+    ("jiangsu", _("Jiangsu")),
+    ("jiangxi", _("Jiangxi")),
+    ("jilin", _("Jilin")),
+    ("liaoning", _("Liaoning")),
+    ("ningxia", _("Ningxia")),
+    ("qinghai", _("Qinghai")),
+    ("shaanxi", _("Shaanxi")),
+    ("shandong", _("Shandong")),
+    ("shanghai", _("Shanghai")),
+    ("shanxi", _("Shanxi")),
+    ("sichuan", _("Sichuan")),
+    ("tianjin", _("Tianjin")),
+    ("tibet", _("Tibet")),
+    ("xinjiang", _("Xinjiang")),
+    ("yunnan", _("Yunnan")),
+    ("zhejiang", _("Zhejiang")),
+]
+
+
+class Role(models.TextChoices):
+    HR = "hr", _("HR staff")
+    TEACHER = "teacher", _("Teacher")
+    COORDINATOR = "coordinator", _("Coordinator")
+    MANAGER = "manager", _("Manager")
+
+
+class ScopedQuerySet(models.QuerySet):
+    """Base QuerySet for every model that belongs to one factory.
+
+    `factory_field` is the lookup path from the model to its Factory.
+    """
+
+    factory_field = "factory"
+
+    def for_roles(self, user, *roles: str):
+        """Rows of the factories where `user` holds one of `roles` (any role if none)."""
+        if user.is_superuser:
+            return self.all()
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(
+            **{f"{self.factory_field}__in": Membership.objects.factory_ids(user, roles)}
+        )
+
+    def visible_to(self, user):
+        """Everything `user` may see: all for a superuser, nothing for a visitor."""
+        if user.is_superuser:
+            return self.all()
+        if not user.is_authenticated:
+            return self.none()
+        return self.for_member(user)
+
+    def for_member(self, user):
+        """What a signed-in member may see; models narrow this where a role sees less."""
+        return self.for_roles(user)
+
+
+class FactoryQuerySet(ScopedQuerySet):
+    factory_field = "pk"
+
+
+class User(AbstractUser):
+    """A login. Which factories it may see comes from its memberships."""
+
+    display_name = models.CharField(_("display name"), max_length=100, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
+
+    def __str__(self) -> str:
+        return self.display_name or self.get_full_name() or self.username
+
+
+class Factory(models.Model):
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
+    province = models.CharField(_("province"), max_length=20, choices=PROVINCES)
+    city = models.CharField(_("city"), max_length=100)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    headcount = models.PositiveIntegerField(_("headcount"), default=0)
+    time_zone = models.CharField(_("time zone"), max_length=50, default="Asia/Shanghai")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = FactoryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("factory")
+        verbose_name_plural = _("factories")
+        ordering = ["name_zh"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        """The name in the reader's language, falling back to Chinese."""
+        if translation.get_language() == "en" and self.name_en:
+            return self.name_en
+        return self.name_zh
+
+
+class MembershipQuerySet(models.QuerySet):
+    def factory_ids(self, user, roles=()):
+        """A subquery of the ids of the factories where `user` holds one of `roles`."""
+        memberships = self.filter(user=user)
+        if roles:
+            memberships = memberships.filter(role__in=roles)
+        return memberships.values("factory_id")
+
+
+class Membership(models.Model):
+    """A user's role at a factory; a user may hold several roles at several factories."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("user"),
+    )
+    factory = models.ForeignKey(
+        Factory, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("factory")
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        ordering = ["factory__name_zh", "role"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "factory", "role"], name="membership_unique_role"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.factory} · {self.get_role_display()}"
+
+
+class Shift(models.TextChoices):
+    DAY = "day", _("Day shift")
+    NIGHT = "night", _("Night shift")
+    ROTATING = "rotating", _("Rotating shifts")
+
+
+class WorkerQuerySet(ScopedQuerySet):
+    def for_member(self, user):
+        return self.for_roles(user, Role.HR, Role.COORDINATOR)
+
+
+class Worker(models.Model):
+    """A factory employee who is a parent: the guardian of record of a child."""
+
+    factory = models.ForeignKey(
+        Factory, on_delete=models.PROTECT, related_name="workers", verbose_name=_("factory")
+    )
+    employee_number = models.CharField(_("employee number"), max_length=40)
+    name = models.CharField(_("name"), max_length=100)
+    department = models.CharField(_("department"), max_length=100, blank=True)
+    shift = models.CharField(_("shift"), max_length=20, choices=Shift.choices, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    home_province = models.CharField(
+        _("home province"), max_length=20, choices=PROVINCES, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = WorkerQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("worker")
+        verbose_name_plural = _("workers")
+        ordering = ["factory", "employee_number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["factory", "employee_number"], name="worker_unique_employee_number"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.employee_number})"
+
+
+class NotificationQuerySet(ScopedQuerySet):
+    def for_member(self, user):
+        return self.for_roles(user, Role.HR, Role.COORDINATOR) | self.filter(recipient=user)
+
+
+class Notification(models.Model):
+    """Every reminder and summary the system sends, logged once.
+
+    The idempotency key (kind, recipient, subject object, date) is unique in
+    the database: a task run twice, retried, or raced by two workers can
+    create the row only once, and only the run that claims a pending row
+    sends it.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    factory = models.ForeignKey(
+        Factory,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("factory"),
+        null=True,
+        blank=True,
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name=_("recipient"),
+    )
+    email = models.EmailField(_("email"))
+    kind = models.CharField(_("kind"), max_length=50)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=200, unique=True)
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+    subject = models.CharField(_("subject"), max_length=300)
+    body = models.TextField(_("body"))
+    html_body = models.TextField(_("HTML body"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    # A claim older than this is taken to belong to a worker that died mid-send.
+    CLAIM_TIMEOUT = datetime.timedelta(minutes=10)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "created_at"], name="notification_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.email}"
+
+    def claim(self) -> bool:
+        """Take this notification for sending; False if another run has it or it is done.
+
+        A conditional UPDATE, so two workers (or a redelivered task) cannot
+        both send it. A stale claim is taken over: its worker died, and losing
+        the message is worse than the small chance of sending it twice.
+        """
+        now = timezone.now()
+        claimable = Q(status=self.Status.PENDING) | Q(
+            status=self.Status.SENDING, claimed_at__lt=now - self.CLAIM_TIMEOUT
+        )
+        claimed = (
+            Notification.objects.filter(claimable, pk=self.pk).update(
+                status=self.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
+            )
+            == 1
+        )
+        if claimed:
+            self.refresh_from_db()
+        return claimed
+
+    def send(self) -> None:
+        """Send a claimed notification and record it as sent."""
+        message = EmailMultiAlternatives(self.subject, self.body, to=[self.email])
+        if self.html_body:
+            message.attach_alternative(self.html_body, "text/html")
+        message.send()
+        self.status = self.Status.SENT
+        self.sent_at = timezone.now()
+        self.last_error = ""
+        self.save(update_fields=["status", "sent_at", "last_error"])
+
+    def release(self, *, error: str, failed: bool) -> None:
+        """After a failed try: back to pending for a retry, or failed for good."""
+        self.status = self.Status.FAILED if failed else self.Status.PENDING
+        self.last_error = error[:2000]
+        self.save(update_fields=["status", "last_error"])
+
+
+def user_roles(user) -> dict[int, set[str]]:
+    """{factory id: {roles}} for `user`; one query, for menus and dashboards."""
+    roles: dict[int, set[str]] = {}
+    for factory_id, role in Membership.objects.filter(user=user).values_list("factory_id", "role"):
+        roles.setdefault(factory_id, set()).add(role)
+    return roles

@@ -1,0 +1,99 @@
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone, translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from spaces.models import Group, Season
+
+from .forms import LanguageForm
+from .models import Factory, Role, user_roles
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Each role's first need: HR the waiting applications, teachers today's groups,
+    coordinators today's roll-call status, managers their season at a glance."""
+    user = request.user
+    today = timezone.localdate()
+    roles = {role for factory_roles in user_roles(user).values() for role in factory_roles}
+    if user.is_superuser:
+        roles.add(Role.COORDINATOR)
+    ctx = {"today": today, "roles": roles}
+    if Role.HR in roles:
+        ctx["hr_seasons"] = (
+            Season.objects.for_roles(user, Role.HR)
+            .current()
+            .with_counts()
+            .select_related("factory")
+        )
+    if Role.TEACHER in roles:
+        ctx["teacher_groups"] = (
+            Group.objects.taught_by(user)
+            .filter(season__in=Season.objects.running_on(today))
+            .with_roll_call_status(today)
+            .select_related("season__factory", "space")
+        )
+    if Role.COORDINATOR in roles:
+        ctx["coordinator_groups"] = (
+            Group.objects.for_roles(user, Role.COORDINATOR)
+            .filter(season__in=Season.objects.running_on(today))
+            .with_roll_call_status(today)
+            .select_related("season__factory", "lead_teacher")
+            .order_by("season__factory__name_zh", "min_age")
+        )
+    if Role.MANAGER in roles:
+        ctx["manager_seasons"] = (
+            Season.objects.for_roles(user, Role.MANAGER)
+            .current()
+            .with_counts()
+            .select_related("factory")
+        )
+    return render(request, "factories/home.html", ctx)
+
+
+@login_required
+def factory_list(request: HttpRequest) -> HttpResponse:
+    factories = Factory.objects.visible_to(request.user).annotate(n_seasons=Count("seasons"))
+    roles = user_roles(request.user)
+    rows = [(factory, sorted(roles.get(factory.pk, ()))) for factory in factories]
+    return render(request, "factories/factory_list.html", {"rows": rows})
+
+
+@login_required
+def factory_detail(request: HttpRequest, factory_id: int) -> HttpResponse:
+    factory = get_object_or_404(Factory.objects.visible_to(request.user), pk=factory_id)
+    seasons = Season.objects.visible_to(request.user).filter(factory=factory).with_counts()
+    return render(
+        request,
+        "factories/factory_detail.html",
+        {
+            "factory": factory,
+            "seasons": seasons,
+            "spaces": factory.spaces.all(),
+            "my_roles": sorted(user_roles(request.user).get(factory.pk, ())),
+        },
+    )
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Switch language: kept on the account when signed in, in a cookie otherwise."""
+    form = LanguageForm(request.POST)
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        target = "/"
+    response = redirect(target)
+    if form.is_valid():
+        language = form.cleaned_data["language"]
+        if request.user.is_authenticated:
+            request.user.language = language
+            request.user.save(update_fields=["language"])
+        translation.activate(language)
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax"
+        )
+    return response

@@ -1,0 +1,90 @@
+from django.contrib import admin
+
+from .models import (
+    Attendance,
+    ClosedDay,
+    Group,
+    Incident,
+    SafetyCheck,
+    Season,
+    Space,
+    Teacher,
+    TeacherAssignment,
+)
+
+
+class ClosedDayInline(admin.TabularInline):
+    model = ClosedDay
+    extra = 0
+
+
+class GroupInline(admin.TabularInline):
+    model = Group
+    extra = 0
+    autocomplete_fields = ["space", "lead_teacher"]
+
+
+@admin.register(Season)
+class SeasonAdmin(admin.ModelAdmin):
+    list_display = ["name", "factory", "start_date", "end_date", "status", "capacity"]
+    list_filter = ["status", "factory"]
+    search_fields = ["name", "factory__name_zh", "factory__name_en"]
+    date_hierarchy = "start_date"
+    autocomplete_fields = ["factory"]
+    inlines = [ClosedDayInline, GroupInline]
+
+
+class SafetyCheckInline(admin.StackedInline):
+    model = SafetyCheck
+    extra = 0
+
+
+@admin.register(Space)
+class SpaceAdmin(admin.ModelAdmin):
+    list_display = ["name", "factory", "capacity", "area_m2"]
+    list_filter = ["factory"]
+    search_fields = ["name", "factory__name_zh"]
+    inlines = [SafetyCheckInline]
+
+
+@admin.register(Group)
+class GroupAdmin(admin.ModelAdmin):
+    list_display = ["name", "season", "min_age", "max_age", "capacity", "lead_teacher"]
+    list_filter = ["season__factory", "season"]
+    search_fields = ["name", "season__name"]
+    autocomplete_fields = ["season", "space", "lead_teacher"]
+
+
+@admin.register(Teacher)
+class TeacherAdmin(admin.ModelAdmin):
+    list_display = ["name", "factory", "kind", "training_completed_on", "background_check_on"]
+    list_filter = ["kind", "factory"]
+    search_fields = ["name", "phone", "user__username"]
+    autocomplete_fields = ["factory", "user"]
+
+
+@admin.register(TeacherAssignment)
+class TeacherAssignmentAdmin(admin.ModelAdmin):
+    list_display = ["teacher", "season", "group"]
+    list_filter = ["season__factory", "season"]
+    search_fields = ["teacher__name"]
+    autocomplete_fields = ["teacher", "season", "group"]
+
+
+@admin.register(Attendance)
+class AttendanceAdmin(admin.ModelAdmin):
+    list_display = ["date", "enrollment", "group", "status", "check_in_at", "check_out_at"]
+    list_filter = ["status", "absence_reason", "group__season__factory", "date"]
+    search_fields = ["enrollment__child__name"]
+    date_hierarchy = "date"
+    raw_id_fields = ["enrollment", "group", "recorded_by"]
+    list_select_related = ["enrollment__child", "enrollment__season__factory", "group"]
+
+
+@admin.register(Incident)
+class IncidentAdmin(admin.ModelAdmin):
+    list_display = ["occurred_at", "kind", "severity", "group", "guardian_informed_at"]
+    list_filter = ["kind", "severity", "group__season__factory"]
+    search_fields = ["description", "children__name"]
+    date_hierarchy = "occurred_at"
+    raw_id_fields = ["children", "group", "recorded_by"]

@@ -1,0 +1,528 @@
+"""Seasons, rooms, groups, teachers, and what happens in them each day."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+
+from factories.models import Factory, Role, ScopedQuerySet
+
+
+class SeasonQuerySet(ScopedQuerySet):
+    def for_member(self, user):
+        """Staff of the factory see its seasons; a teacher sees the seasons they teach in."""
+        staff = self.for_roles(user, Role.HR, Role.COORDINATOR, Role.MANAGER)
+        taught = self.filter(pk__in=TeacherAssignment.objects.of_user(user).values("season_id"))
+        return staff | taught
+
+    def running_on(self, day: datetime.date):
+        return self.filter(status=Season.Status.RUNNING, start_date__lte=day, end_date__gte=day)
+
+    def current(self):
+        return self.exclude(status=Season.Status.CLOSED)
+
+    def with_counts(self):
+        """Annotate enrollment counts by status: one query for a whole list of seasons."""
+        counts = {
+            f"n_{status}": Count("enrollments", filter=Q(enrollments__status=status))
+            for status in ("applied", "waitlisted", "enrolled", "withdrawn")
+        }
+        return self.annotate(**counts)
+
+
+class Season(models.Model):
+    """One programme run at one factory, such as "Summer 2026"."""
+
+    class Status(models.TextChoices):
+        PLANNING = "planning", _("Planning")
+        OPEN = "open", _("Open for applications")
+        RUNNING = "running", _("Running")
+        CLOSED = "closed", _("Closed")
+
+    factory = models.ForeignKey(
+        Factory, on_delete=models.PROTECT, related_name="seasons", verbose_name=_("factory")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"))
+    # ISO weekdays the space opens, "1" Monday to "7" Sunday: "123456" is Monday to Saturday.
+    opening_weekdays = models.CharField(_("opening weekdays"), max_length=7, default="12345")
+    opens_at = models.TimeField(_("opens at"), default=datetime.time(8, 0))
+    closes_at = models.TimeField(_("closes at"), default=datetime.time(17, 30))
+    capacity = models.PositiveIntegerField(_("capacity"))
+    min_age = models.PositiveSmallIntegerField(_("minimum age"), default=3)
+    max_age = models.PositiveSmallIntegerField(_("maximum age"), default=14)
+    enrollment_deadline = models.DateField(_("enrollment deadline"), null=True, blank=True)
+    # Children per teacher on duty; the set-up issue refines this per age band.
+    children_per_teacher = models.PositiveSmallIntegerField(
+        _("children per teacher (maximum)"), default=10
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PLANNING
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = SeasonQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("season")
+        verbose_name_plural = _("seasons")
+        ordering = ["-start_date", "factory__name_zh"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__gte=F("start_date")), name="season_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(max_age__gte=F("min_age")), name="season_age_range_ordered"
+            ),
+            models.CheckConstraint(
+                condition=Q(children_per_teacher__gt=0), name="season_ratio_positive"
+            ),
+            models.UniqueConstraint(fields=["factory", "name"], name="season_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.factory} · {self.name}"
+
+    def is_opening_day(self, day: datetime.date) -> bool:
+        return (
+            self.start_date <= day <= self.end_date
+            and str(day.isoweekday()) in self.opening_weekdays
+            and not self.closed_days.filter(date=day).exists()
+        )
+
+    def opening_days(self) -> list[datetime.date]:
+        closed = set(self.closed_days.values_list("date", flat=True))
+        days = []
+        day = self.start_date
+        while day <= self.end_date:
+            if str(day.isoweekday()) in self.opening_weekdays and day not in closed:
+                days.append(day)
+            day += datetime.timedelta(days=1)
+        return days
+
+
+class ClosedDay(models.Model):
+    """A day inside a season when the space stays closed (a public holiday)."""
+
+    season = models.ForeignKey(
+        Season, on_delete=models.CASCADE, related_name="closed_days", verbose_name=_("season")
+    )
+    date = models.DateField(_("date"))
+    reason = models.CharField(_("reason"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("closed day")
+        verbose_name_plural = _("closed days")
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(fields=["season", "date"], name="closed_day_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.reason}"
+
+
+class Space(models.Model):
+    """A physical room at a factory, used by one season after another."""
+
+    factory = models.ForeignKey(
+        Factory, on_delete=models.PROTECT, related_name="spaces", verbose_name=_("factory")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    area_m2 = models.DecimalField(_("area (m²)"), max_digits=7, decimal_places=1, null=True)
+    capacity = models.PositiveIntegerField(_("capacity"))
+    location = models.CharField(_("location"), max_length=200, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("space")
+        verbose_name_plural = _("spaces")
+        ordering = ["factory", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["factory", "name"], name="space_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SafetyCheck(models.Model):
+    """A walk through a space's safety checklist, before opening and weekly."""
+
+    space = models.ForeignKey(
+        Space, on_delete=models.CASCADE, related_name="safety_checks", verbose_name=_("space")
+    )
+    checked_on = models.DateField(_("checked on"))
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        verbose_name=_("checked by"),
+    )
+    exits_clear = models.BooleanField(_("emergency exits clear"), default=False)
+    first_aid_kit = models.BooleanField(_("first aid kit stocked"), default=False)
+    fire_extinguisher = models.BooleanField(_("fire extinguisher in date"), default=False)
+    drinking_water = models.BooleanField(_("drinking water available"), default=False)
+    toilets = models.BooleanField(_("clean toilets nearby"), default=False)
+    hazards_removed = models.BooleanField(_("hazards removed"), default=False)
+    separated_from_production = models.BooleanField(
+        _("separated from production areas"), default=False
+    )
+    notes = models.TextField(_("notes"), blank=True)
+
+    ITEMS = (
+        "exits_clear",
+        "first_aid_kit",
+        "fire_extinguisher",
+        "drinking_water",
+        "toilets",
+        "hazards_removed",
+        "separated_from_production",
+    )
+
+    class Meta:
+        verbose_name = _("safety check")
+        verbose_name_plural = _("safety checks")
+        ordering = ["-checked_on"]
+
+    def __str__(self) -> str:
+        return f"{self.space} {self.checked_on}"
+
+    @property
+    def passed(self) -> bool:
+        return all(getattr(self, item) for item in self.ITEMS)
+
+
+class TeacherQuerySet(ScopedQuerySet):
+    def for_member(self, user):
+        return self.for_roles(user, Role.HR, Role.COORDINATOR, Role.MANAGER) | self.filter(
+            user=user
+        )
+
+
+class Teacher(models.Model):
+    """A hired teacher or volunteer in a factory's directory."""
+
+    class Kind(models.TextChoices):
+        PROFESSIONAL = "professional", _("Professional")
+        VOLUNTEER = "volunteer", _("Volunteer")
+
+    factory = models.ForeignKey(
+        Factory, on_delete=models.PROTECT, related_name="teachers", verbose_name=_("factory")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="teacher_profiles",
+        verbose_name=_("login"),
+    )
+    name = models.CharField(_("name"), max_length=100)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    qualification = models.CharField(_("qualification"), max_length=200, blank=True)
+    training_completed_on = models.DateField(_("training completed on"), null=True, blank=True)
+    background_check_on = models.DateField(_("background check on"), null=True, blank=True)
+
+    objects = TeacherQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("teacher")
+        verbose_name_plural = _("teachers")
+        ordering = ["factory", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class GroupQuerySet(ScopedQuerySet):
+    factory_field = "season__factory"
+
+    def taught_by(self, user):
+        """Groups `user` teaches: as lead, assigned to the group, or to its whole season."""
+        if not user.is_authenticated:
+            return self.none()
+        season_wide = TeacherAssignment.objects.of_user(user).filter(group__isnull=True)
+        return self.filter(
+            Q(lead_teacher__user=user)
+            | Q(pk__in=TeacherAssignment.objects.of_user(user).values("group_id"))
+            | Q(season__in=season_wide.values("season_id"))
+        )
+
+    def for_member(self, user):
+        return self.for_roles(user, Role.HR, Role.COORDINATOR, Role.MANAGER) | self.taught_by(user)
+
+    def with_roll_call_status(self, day: datetime.date):
+        """Annotate children expected on `day` and roll-call records taken that day.
+
+        Counted in subqueries, not joins, so the two counts do not multiply.
+        """
+        from enrollment.models import Enrollment
+
+        expected = (
+            Enrollment.objects.filter(
+                group=OuterRef("pk"),
+                status=Enrollment.Status.ENROLLED,
+                arrival_date__lte=day,
+                departure_date__gte=day,
+            )
+            .values("group")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        recorded = (
+            Attendance.objects.filter(group=OuterRef("pk"), date=day)
+            .values("group")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        present = recorded.filter(status__in=[Attendance.Status.PRESENT, Attendance.Status.LATE])
+        return self.annotate(
+            n_expected=Coalesce(Subquery(expected), 0),
+            n_recorded=Coalesce(Subquery(recorded), 0),
+            n_present=Coalesce(Subquery(present), 0),
+        )
+
+
+class Group(models.Model):
+    """A roll-call unit of a season: an age band in a room, with a lead teacher."""
+
+    season = models.ForeignKey(
+        Season, on_delete=models.CASCADE, related_name="groups", verbose_name=_("season")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    space = models.ForeignKey(
+        Space,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="groups",
+        verbose_name=_("space"),
+    )
+    min_age = models.PositiveSmallIntegerField(_("minimum age"))
+    max_age = models.PositiveSmallIntegerField(_("maximum age"))
+    capacity = models.PositiveIntegerField(_("capacity"))
+    lead_teacher = models.ForeignKey(
+        Teacher,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="led_groups",
+        verbose_name=_("lead teacher"),
+    )
+
+    objects = GroupQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("group")
+        verbose_name_plural = _("groups")
+        ordering = ["season", "min_age", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(max_age__gte=F("min_age")), name="group_age_range_ordered"
+            ),
+            models.UniqueConstraint(fields=["season", "name"], name="group_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def roll_call_taken(self) -> bool:
+        """Whether every expected child has a record (needs `with_roll_call_status`)."""
+        return self.n_recorded >= self.n_expected
+
+
+class TeacherAssignmentQuerySet(ScopedQuerySet):
+    factory_field = "season__factory"
+
+    def of_user(self, user):
+        return self.filter(teacher__user=user) if user.is_authenticated else self.none()
+
+    def for_member(self, user):
+        """Staff see the whole roster; a teacher sees their own and their groups' colleagues."""
+        staff = self.for_roles(user, Role.HR, Role.COORDINATOR, Role.MANAGER)
+        return staff | self.filter(
+            Q(teacher__user=user) | Q(group__in=Group.objects.taught_by(user).values("pk"))
+        )
+
+
+class TeacherAssignment(models.Model):
+    """A teacher on a season's roster, for one group or the whole season."""
+
+    teacher = models.ForeignKey(
+        Teacher, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("teacher")
+    )
+    season = models.ForeignKey(
+        Season, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("season")
+    )
+    group = models.ForeignKey(
+        Group,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="assignments",
+        verbose_name=_("group"),
+    )
+
+    objects = TeacherAssignmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("teacher assignment")
+        verbose_name_plural = _("teacher assignments")
+        constraints = [
+            # NULL group means the whole season; NULLs are distinct in a
+            # plain unique index, so each case gets its own partial one.
+            models.UniqueConstraint(
+                fields=["teacher", "group"],
+                condition=Q(group__isnull=False),
+                name="assignment_unique_group",
+            ),
+            models.UniqueConstraint(
+                fields=["teacher", "season"],
+                condition=Q(group__isnull=True),
+                name="assignment_unique_season_wide",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.teacher} · {self.group or self.season}"
+
+
+class DailyRecordQuerySet(ScopedQuerySet):
+    """Roll call and incidents: staff of the factory, and teachers of the group."""
+
+    factory_field = "group__season__factory"
+
+    def for_member(self, user):
+        staff = self.for_roles(user, Role.HR, Role.COORDINATOR, Role.MANAGER)
+        return staff | self.filter(group__in=Group.objects.taught_by(user).values("pk"))
+
+
+class Attendance(models.Model):
+    """One enrolled child on one opening day: the roll call's row."""
+
+    class Status(models.TextChoices):
+        PRESENT = "present", _("Present")
+        LATE = "late", _("Late")
+        ABSENT = "absent", _("Absent")
+        EXCUSED = "excused", _("Excused")
+
+    class AbsenceReason(models.TextChoices):
+        SICK = "sick", _("Sick")
+        FAMILY_TRIP = "family_trip", _("Family trip")
+        RETURNED_HOME = "returned_home", _("Returned home")
+        UNKNOWN = "unknown", _("Unknown")
+
+    enrollment = models.ForeignKey(
+        "enrollment.Enrollment",
+        on_delete=models.CASCADE,
+        related_name="attendances",
+        verbose_name=_("enrollment"),
+    )
+    # The group the child was in that day (children can move between groups).
+    group = models.ForeignKey(
+        Group, on_delete=models.PROTECT, related_name="attendances", verbose_name=_("group")
+    )
+    date = models.DateField(_("date"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    absence_reason = models.CharField(
+        _("absence reason"), max_length=20, choices=AbsenceReason.choices, blank=True
+    )
+    check_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
+    check_out_at = models.DateTimeField(_("checked out at"), null=True, blank=True)
+    dropped_off_by = models.CharField(_("dropped off by"), max_length=100, blank=True)
+    picked_up_by = models.CharField(_("picked up by"), max_length=100, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = DailyRecordQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendance")
+        ordering = ["-date"]
+        constraints = [
+            # One record per child per day, whoever taps and however often.
+            models.UniqueConstraint(fields=["enrollment", "date"], name="attendance_one_per_day"),
+            models.CheckConstraint(
+                condition=Q(check_out_at__isnull=True)
+                | Q(check_in_at__isnull=False, check_out_at__gte=F("check_in_at")),
+                name="attendance_checkout_after_checkin",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["absent", "excused"]) | Q(absence_reason=""),
+                name="attendance_reason_only_when_absent",
+            ),
+        ]
+        indexes = [models.Index(fields=["group", "date"], name="attendance_group_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.enrollment} {self.date} {self.status}"
+
+
+class Incident(models.Model):
+    """An injury, illness or safety event, and what was done about it."""
+
+    class Kind(models.TextChoices):
+        INJURY = "injury", _("Injury")
+        ILLNESS = "illness", _("Illness")
+        BEHAVIOUR = "behaviour", _("Behaviour")
+        SAFETY = "safety", _("Safety")
+        OTHER = "other", _("Other")
+
+    class Severity(models.TextChoices):
+        MINOR = "minor", _("Minor")
+        MODERATE = "moderate", _("Moderate")
+        SERIOUS = "serious", _("Serious")
+
+    group = models.ForeignKey(
+        Group, on_delete=models.PROTECT, related_name="incidents", verbose_name=_("group")
+    )
+    children = models.ManyToManyField(
+        "enrollment.Child", related_name="incidents", verbose_name=_("children")
+    )
+    occurred_at = models.DateTimeField(_("occurred at"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    severity = models.CharField(_("severity"), max_length=20, choices=Severity.choices)
+    description = models.TextField(_("what happened"))
+    action_taken = models.TextField(_("what was done"), blank=True)
+    guardian_informed_at = models.DateTimeField(_("guardian told at"), null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = DailyRecordQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("incident")
+        verbose_name_plural = _("incidents")
+        ordering = ["-occurred_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.occurred_at:%Y-%m-%d}"
+
+    @property
+    def guardian_informed(self) -> bool:
+        return self.guardian_informed_at is not None

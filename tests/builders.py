@@ -1,0 +1,169 @@
+"""Test data builders (factory-boy). Named builders.py: `factories` is our app."""
+
+import datetime
+
+import factory as factory_boy
+from django.utils import timezone
+
+from enrollment.models import Child, Consent, Enrollment, Guardianship, LivesWith, Sex
+from factories.models import Factory, Membership, Role, User, Worker
+from spaces.models import Attendance, Group, Season, Space, Teacher, TeacherAssignment
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+class FactoryBuilder(factory_boy.django.DjangoModelFactory):
+    class Meta:
+        model = Factory
+
+    code = factory_boy.Sequence(lambda n: f"factory-{n}")
+    name_zh = factory_boy.Sequence(lambda n: f"测试电子厂{n}号")
+    name_en = factory_boy.Sequence(lambda n: f"Test Electronics {n}")
+    province = "guangdong"
+    city = "东莞"
+    headcount = 1200
+
+
+class UserBuilder(factory_boy.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory_boy.Sequence(lambda n: f"user{n}")
+    display_name = factory_boy.Sequence(lambda n: f"用户{n}")
+    email = factory_boy.LazyAttribute(lambda u: f"{u.username}@example.com")
+    password = factory_boy.django.Password(PASSWORD)
+
+
+def member(factory_obj: Factory, role: str, **user_fields) -> User:
+    user = UserBuilder(**user_fields)
+    Membership.objects.create(user=user, factory=factory_obj, role=role)
+    return user
+
+
+class SeasonBuilder(factory_boy.django.DjangoModelFactory):
+    """A season running today, three weeks in, Monday to Saturday."""
+
+    class Meta:
+        model = Season
+
+    factory = factory_boy.SubFactory(FactoryBuilder)
+    name = factory_boy.Sequence(lambda n: f"2026年暑期班{n}")
+    start_date = factory_boy.LazyFunction(
+        lambda: timezone.localdate() - datetime.timedelta(days=21)
+    )
+    end_date = factory_boy.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=35))
+    opening_weekdays = "1234567"
+    capacity = 60
+    status = Season.Status.RUNNING
+
+
+class SpaceBuilder(factory_boy.django.DjangoModelFactory):
+    class Meta:
+        model = Space
+
+    factory = factory_boy.SubFactory(FactoryBuilder)
+    name = factory_boy.Sequence(lambda n: f"活动室{n}")
+    capacity = 40
+
+
+class TeacherBuilder(factory_boy.django.DjangoModelFactory):
+    class Meta:
+        model = Teacher
+
+    factory = factory_boy.SubFactory(FactoryBuilder)
+    name = factory_boy.Sequence(lambda n: f"老师{n}")
+    kind = Teacher.Kind.PROFESSIONAL
+    background_check_on = datetime.date(2026, 5, 1)
+
+
+class GroupBuilder(factory_boy.django.DjangoModelFactory):
+    class Meta:
+        model = Group
+
+    season = factory_boy.SubFactory(SeasonBuilder)
+    name = factory_boy.Sequence(lambda n: f"第{n}组")
+    min_age = 6
+    max_age = 12
+    capacity = 30
+
+
+class WorkerBuilder(factory_boy.django.DjangoModelFactory):
+    class Meta:
+        model = Worker
+
+    factory = factory_boy.SubFactory(FactoryBuilder)
+    employee_number = factory_boy.Sequence(lambda n: f"E{n:05d}")
+    name = factory_boy.Sequence(lambda n: f"工人{n}")
+    home_province = "sichuan"
+
+
+class ChildBuilder(factory_boy.django.DjangoModelFactory):
+    class Meta:
+        model = Child
+        skip_postgeneration_save = True
+
+    factory = factory_boy.SubFactory(FactoryBuilder)
+    name = factory_boy.Sequence(lambda n: f"孩子{n}")
+    sex = Sex.FEMALE
+    date_of_birth = datetime.date(2017, 3, 15)
+    home_province = "sichuan"
+    lives_with = LivesWith.GRANDPARENTS
+
+    @factory_boy.post_generation
+    def guardian(child, create, extracted, **kwargs):
+        if create:
+            worker = extracted or WorkerBuilder(factory=child.factory)
+            Guardianship.objects.create(child=child, worker=worker, relationship="mother")
+
+
+class EnrollmentBuilder(factory_boy.django.DjangoModelFactory):
+    class Meta:
+        model = Enrollment
+
+    season = factory_boy.SubFactory(SeasonBuilder)
+    child = factory_boy.LazyAttribute(lambda e: ChildBuilder(factory=e.season.factory))
+    status = Enrollment.Status.ENROLLED
+    arrival_date = factory_boy.LazyAttribute(lambda e: e.season.start_date)
+    departure_date = factory_boy.LazyAttribute(lambda e: e.season.end_date)
+
+
+def enroll(group: Group, **fields) -> Enrollment:
+    return EnrollmentBuilder(season=group.season, group=group, **fields)
+
+
+def consent_all(enrollment: Enrollment) -> None:
+    for kind in Consent.Kind.values:
+        Consent.objects.create(
+            enrollment=enrollment, kind=kind, given_by="家长", given_at=timezone.now()
+        )
+
+
+def mark(enrollment: Enrollment, day: datetime.date, status: str = "present") -> Attendance:
+    return Attendance.objects.create(
+        enrollment=enrollment, group=enrollment.group, date=day, status=status
+    )
+
+
+def assign(teacher: Teacher, group: Group) -> TeacherAssignment:
+    return TeacherAssignment.objects.create(teacher=teacher, season=group.season, group=group)
+
+
+__all__ = [
+    "PASSWORD",
+    "ChildBuilder",
+    "EnrollmentBuilder",
+    "FactoryBuilder",
+    "GroupBuilder",
+    "SeasonBuilder",
+    "SpaceBuilder",
+    "TeacherBuilder",
+    "UserBuilder",
+    "WorkerBuilder",
+    "Role",
+    "assign",
+    "consent_all",
+    "enroll",
+    "mark",
+    "member",
+]

@@ -1,0 +1,233 @@
+"""seed_demo: a believable demo programme, with a login per role, never created twice."""
+
+import datetime
+import io
+import zoneinfo
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import CommandError, call_command
+from django.db import transaction
+from django.db.models import Count, F
+from django.utils import timezone
+
+from enrollment.models import Child, Consent, Enrollment, Guardianship
+from factories.management.commands.seed_demo import (
+    FACTORIES,
+    PASSWORD,
+    ROLL_CALL_TAKEN_TODAY,
+    band_index,
+)
+from factories.models import Factory, Membership, Role, User
+from spaces.models import Attendance, Group, Incident, Season, Teacher
+
+pytestmark = pytest.mark.django_db
+
+
+def seed(*args) -> str:
+    out = io.StringIO()
+    call_command("seed_demo", *args, stdout=out)
+    return out.getvalue()
+
+
+def counts() -> dict[str, int]:
+    return {
+        "factories": Factory.objects.count(),
+        "children": Child.objects.count(),
+        "enrollments": Enrollment.objects.count(),
+        "attendance": Attendance.objects.count(),
+        "users": User.objects.count(),
+        "memberships": Membership.objects.count(),
+        "incidents": Incident.objects.count(),
+    }
+
+
+@pytest.fixture(autouse=True)
+def development(settings):
+    settings.DEBUG = True  # the test runner turns it off; seed_demo refuses production
+
+
+@pytest.fixture
+def seeded() -> str:
+    return seed()
+
+
+def test_it_refuses_to_seed_production(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="--allow-production"):
+        seed()
+    assert not Factory.objects.exists()
+
+
+def test_six_factories_each_with_a_season_running_today(seeded):
+    today = timezone.localdate()
+    assert Factory.objects.count() == 6
+    for factory in Factory.objects.all():
+        season = Season.objects.get(factory=factory)
+        assert season.status == Season.Status.RUNNING
+        assert season.start_date <= today - datetime.timedelta(days=21)
+        assert season.start_date.isoweekday() == 1
+        assert season.end_date - season.start_date == datetime.timedelta(weeks=8, days=-1)
+        assert season.closed_days.exists()
+        assert season.groups.filter(lead_teacher__isnull=False).count() == 3
+
+
+def test_each_factory_has_40_to_80_children(seeded):
+    per_factory = Child.objects.values("factory").annotate(n=Count("pk"))
+    assert len(per_factory) == 6
+    assert all(40 <= row["n"] <= 80 for row in per_factory)
+
+
+def test_every_child_has_a_guardian_who_works_at_the_childs_factory(seeded):
+    with_guardian_here = (
+        Child.objects.filter(guardianships__worker__factory=F("factory")).distinct().count()
+    )
+    assert with_guardian_here == Child.objects.count()
+    assert not Guardianship.objects.exclude(worker__factory=F("child__factory")).exists()
+
+
+def test_enrollments_cover_every_status_with_reasons_and_consents(seeded):
+    for factory in Factory.objects.all():
+        statuses = set(
+            Enrollment.objects.filter(season__factory=factory).values_list("status", flat=True)
+        )
+        assert {"enrolled", "applied", "withdrawn"} <= statuses
+    assert Enrollment.objects.filter(status=Enrollment.Status.WAITLISTED).exists()
+    assert not Enrollment.objects.filter(status="withdrawn", status_reason="").exists()
+    decided = Enrollment.objects.exclude(status=Enrollment.Status.APPLIED)
+    assert not decided.filter(decided_at__isnull=True).exists()
+    assert not decided.filter(decided_at__lt=F("applied_at")).exists()
+
+    enrolled = Enrollment.objects.filter(status=Enrollment.Status.ENROLLED).select_related(
+        "child", "group", "season"
+    )
+    for enrollment in enrolled:
+        age = enrollment.child.age_on(enrollment.season.start_date)
+        assert enrollment.group.min_age <= age <= enrollment.group.max_age
+        assert band_index(age) == list(enrollment.season.groups.all()).index(enrollment.group)
+    n_consents = Consent.objects.filter(enrollment__status=Enrollment.Status.ENROLLED).count()
+    assert n_consents == 3 * enrolled.count()
+
+
+def test_attendance_history_has_one_record_per_child_per_day_in_programme(seeded):
+    today = timezone.localdate()
+    assert Attendance.objects.count() > 1000
+    duplicates = (
+        Attendance.objects.values("enrollment", "date").annotate(n=Count("pk")).filter(n__gt=1)
+    )
+    assert not duplicates.exists()
+    assert not Attendance.objects.exclude(enrollment__status=Enrollment.Status.ENROLLED).exists()
+    assert not Attendance.objects.filter(date__lt=F("enrollment__arrival_date")).exists()
+    assert not Attendance.objects.filter(date__gt=F("enrollment__departure_date")).exists()
+    assert not Attendance.objects.filter(date__gt=today).exists()
+    assert not Attendance.objects.filter(recorded_by__isnull=True).exists()
+
+    shanghai = zoneinfo.ZoneInfo("Asia/Shanghai")
+    for check_in in Attendance.objects.filter(status="present", date__lt=today).values_list(
+        "check_in_at", flat=True
+    ):
+        assert datetime.time(7, 45) <= check_in.astimezone(shanghai).time() <= datetime.time(8, 30)
+
+    for season in Season.objects.all():
+        opening = set(season.opening_days())
+        days = set(Attendance.objects.filter(group__season=season).values_list("date", flat=True))
+        assert days <= opening
+        assert days >= {day for day in opening if day < today}
+
+
+def test_todays_roll_call_is_taken_at_two_factories_and_open_at_the_others(monkeypatch):
+    # A Wednesday evening, so today is an opening day and every child has left.
+    evening = datetime.datetime(2026, 7, 15, 18, 30, tzinfo=zoneinfo.ZoneInfo("Asia/Shanghai"))
+    monkeypatch.setattr(timezone, "now", lambda: evening)
+    seed()
+    today = evening.date()
+    for group in Group.objects.with_roll_call_status(today).select_related("season__factory"):
+        assert group.n_expected > 0
+        if group.season.factory.code in ROLL_CALL_TAKEN_TODAY:
+            assert group.n_recorded == group.n_expected
+        else:
+            assert group.n_recorded == 0
+    assert len(ROLL_CALL_TAKEN_TODAY) == 2
+
+
+def test_each_demo_login_authenticates_with_its_role(seeded):
+    # One seeded database for all of them: checking a password is slow on purpose.
+    expected = [
+        ("hr", Role.HR, 1),
+        ("teacher", Role.TEACHER, 1),
+        ("manager", Role.MANAGER, 1),
+        ("coordinator", Role.COORDINATOR, 3),
+        ("hr_2", Role.HR, 1),
+        ("teacher_shenzhen_1", Role.TEACHER, 1),
+    ]
+    for username, role, n_factories in expected:
+        user = authenticate(username=username, password=PASSWORD)
+        assert user is not None and user.username == username
+        assert not user.is_superuser
+        assert user.display_name and user.email
+        assert Membership.objects.filter(user=user, role=role).count() == n_factories
+        assert username in seeded
+
+
+def test_admin_is_a_superuser_and_the_teacher_login_leads_the_first_group(seeded):
+    admin = authenticate(username="admin", password=PASSWORD)
+    assert admin.is_superuser and admin.is_staff
+
+    teacher = User.objects.get(username="teacher")
+    first_group = Group.objects.filter(season__factory__code=FACTORIES[0].code).first()
+    assert first_group.lead_teacher.user == teacher
+    assert PASSWORD in seeded
+
+
+def test_every_teacher_row_has_a_teacher_login_at_its_factory(seeded):
+    for teacher in Teacher.objects.select_related("user", "factory"):
+        assert teacher.user is not None
+        assert Membership.objects.filter(
+            user=teacher.user, factory=teacher.factory, role=Role.TEACHER
+        ).exists()
+
+
+def test_running_twice_creates_nothing_more(seeded):
+    before = counts()
+    output = seed()
+    assert "Demo data already present" in output
+    assert "coordinator" in output
+    assert counts() == before
+
+
+def test_if_empty_does_nothing_when_a_factory_exists():
+    Factory.objects.create(code="acme", name_zh="某某厂", province="guangdong", city="广州")
+    output = seed("--if-empty")
+    assert "demo data not created" in output
+    assert counts() == {
+        "factories": 1,
+        "children": 0,
+        "enrollments": 0,
+        "attendance": 0,
+        "users": 0,
+        "memberships": 0,
+        "incidents": 0,
+    }
+
+
+def test_if_empty_seeds_an_empty_database():
+    seed("--if-empty")
+    assert Factory.objects.count() == 6
+
+
+def test_the_same_seed_gives_the_same_demo():
+    def children_of_a_run(seed_value: str) -> list[tuple]:
+        # Each run inside a savepoint rolled back afterwards, so runs start empty.
+        with transaction.atomic():
+            seed("--seed", seed_value)
+            children = list(
+                Child.objects.order_by("pk").values_list(
+                    "name", "date_of_birth", "home_county", "enrollments__status"
+                )
+            )
+            transaction.set_rollback(True)
+        return children
+
+    first = children_of_a_run("7")
+    assert first == children_of_a_run("7")
+    assert first != children_of_a_run("8")
