@@ -151,6 +151,9 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)  # WhiteNoise warns when it is missing
 
+# How many days back a teacher may still correct a roll call (coordinators: any day).
+ROLL_CALL_TEACHER_DAYS_BACK = env.int("ROLL_CALL_TEACHER_DAYS_BACK", default=3)
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 

@@ -1,8 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, register_converter
 
+from ccrcsr.converters import IsoDateConverter
 from factories.forms import LoginForm
+
+register_converter(IsoDateConverter, "isodate")
 
 urlpatterns = [
     path(
@@ -14,6 +17,6 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("factories.urls")),
-    path("seasons/", include("spaces.urls")),
+    path("", include("spaces.urls")),
     path("admin/", admin.site.urls),
 ]

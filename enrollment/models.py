@@ -7,7 +7,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -192,6 +192,29 @@ class EnrollmentQuerySet(ScopedQuerySet):
     def pending(self):
         return self.filter(status=Enrollment.Status.APPLIED)
 
+    def for_roll_call(self, group: Group, day: datetime.date):
+        """The group's children in the programme on `day`, each with that day's record
+        in `day_records` (a list of at most one): two queries for any group size."""
+        from spaces.models import Attendance
+
+        return (
+            self.filter(
+                group=group,
+                status__in=[Enrollment.Status.ENROLLED, Enrollment.Status.COMPLETED],
+                arrival_date__lte=day,
+                departure_date__gte=day,
+            )
+            .select_related("child")
+            .prefetch_related(
+                Prefetch(
+                    "attendances",
+                    queryset=Attendance.objects.filter(date=day),
+                    to_attr="day_records",
+                )
+            )
+            .order_by("child__name", "pk")
+        )
+
 
 class Enrollment(models.Model):
     """A child's place (or application for one) in a season."""
@@ -260,6 +283,11 @@ class Enrollment(models.Model):
 
     def is_in_programme_on(self, day: datetime.date) -> bool:
         return self.arrival_date <= day <= self.departure_date
+
+    @property
+    def day_record(self):
+        """That day's attendance, when fetched through `for_roll_call`."""
+        return self.day_records[0] if self.day_records else None
 
 
 class Consent(models.Model):

@@ -332,3 +332,59 @@ def user_roles(user) -> dict[int, set[str]]:
     for factory_id, role in Membership.objects.filter(user=user).values_list("factory_id", "role"):
         roles.setdefault(factory_id, set()).add(role)
     return roles
+
+
+class AuditEntryQuerySet(ScopedQuerySet):
+    def for_member(self, user):
+        return self.for_roles(user, Role.COORDINATOR)
+
+    def record(self, *, user, factory_id: int, instance, action: str, changes: dict) -> AuditEntry:
+        """Write one entry: who did `action` to `instance`, with {field: [old, new]}."""
+        return self.create(
+            user=user if user is not None and user.is_authenticated else None,
+            factory_id=factory_id,
+            model=instance._meta.label_lower,
+            object_id=str(instance.pk),
+            action=action,
+            changes=changes,
+        )
+
+
+class AuditEntry(models.Model):
+    """Who changed what and when, on the records that hold children's data.
+
+    Written by the code that makes the change (services), never edited: the
+    admin shows it read-only and no view changes it.
+    """
+
+    class Action(models.TextChoices):
+        CREATE = "create", _("Created")
+        UPDATE = "update", _("Changed")
+        DELETE = "delete", _("Deleted")
+
+    factory = models.ForeignKey(
+        Factory, on_delete=models.CASCADE, related_name="+", verbose_name=_("factory")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    model = models.CharField(_("record type"), max_length=100)
+    object_id = models.CharField(_("record id"), max_length=40)
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    changes = models.JSONField(_("changes"), default=dict)
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit trail")
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["model", "object_id"], name="audit_object_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.action} {self.model}#{self.object_id}"

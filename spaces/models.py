@@ -8,9 +8,10 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from factories.models import Factory, Role, ScopedQuerySet
+from factories.models import Factory, Membership, Role, ScopedQuerySet
 
 
 class SeasonQuerySet(ScopedQuerySet):
@@ -335,6 +336,52 @@ class Group(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def roll_call_role(self, user) -> str | None:
+        """How `user` may write this group's records: as "coordinator" (any day),
+        "teacher" (recent days), or not at all (None)."""
+        if (
+            user.is_superuser
+            or Membership.objects.filter(
+                user=user, factory_id=self.season.factory_id, role=Role.COORDINATOR
+            ).exists()
+        ):
+            return Role.COORDINATOR
+        if Group.objects.taught_by(user).filter(pk=self.pk).exists():
+            return Role.TEACHER
+        return None
+
+    def roll_call_refusal(self, user, day: datetime.date, *, today: datetime.date) -> str | None:
+        """Why `user` may not take or correct this roll call on `day`; None if they may."""
+        if day > today:
+            return gettext("A roll call cannot be taken for a day that has not come yet.")
+        if not self.season.is_opening_day(day):
+            return gettext("The space is closed on this day: there is no roll call.")
+        role = self.roll_call_role(user)
+        if role == Role.COORDINATOR:
+            return None
+        if role == Role.TEACHER:
+            days_back = settings.ROLL_CALL_TEACHER_DAYS_BACK
+            if (today - day).days <= days_back:
+                return None
+            return ngettext(
+                "Teachers can correct a roll call up to %(n)d day back; ask your coordinator.",
+                "Teachers can correct a roll call up to %(n)d days back; ask your coordinator.",
+                days_back,
+            ) % {"n": days_back}
+        return gettext("Only this group's teachers and the coordinator can take its roll call.")
+
+    def roll_call_summary(self, day: datetime.date) -> dict:
+        """Counts for the roll call's header, in two queries whatever the group size."""
+        from enrollment.models import Enrollment
+
+        expected = Enrollment.objects.for_roll_call(self, day).prefetch_related(None).count()
+        marked = Attendance.objects.filter(group=self, date=day).aggregate(
+            marked=Count("pk"),
+            present=Count("pk", filter=Q(status__in=["present", "late"])),
+            here=Count("pk", filter=Q(check_in_at__isnull=False, check_out_at__isnull=True)),
+        )
+        return {"expected": expected, **marked}
+
     @property
     def roll_call_taken(self) -> bool:
         """Whether every expected child has a record (needs `with_roll_call_status`)."""
@@ -475,6 +522,15 @@ class Attendance(models.Model):
     def __str__(self) -> str:
         return f"{self.enrollment} {self.date} {self.status}"
 
+    @property
+    def is_here(self) -> bool:
+        """Checked in and not yet picked up."""
+        return self.check_in_at is not None and self.check_out_at is None
+
+    @property
+    def attended(self) -> bool:
+        return self.status in (self.Status.PRESENT, self.Status.LATE)
+
 
 class Incident(models.Model):
     """An injury, illness or safety event, and what was done about it."""
@@ -526,3 +582,35 @@ class Incident(models.Model):
     @property
     def guardian_informed(self) -> bool:
         return self.guardian_informed_at is not None
+
+
+class StaffShift(models.Model):
+    """A teacher on duty with a group on one day: what the ratio counts."""
+
+    group = models.ForeignKey(
+        Group, on_delete=models.CASCADE, related_name="staff_shifts", verbose_name=_("group")
+    )
+    teacher = models.ForeignKey(
+        Teacher, on_delete=models.CASCADE, related_name="shifts", verbose_name=_("teacher")
+    )
+    date = models.DateField(_("date"))
+    check_in_at = models.DateTimeField(_("checked in at"))
+    check_out_at = models.DateTimeField(_("checked out at"), null=True, blank=True)
+
+    objects = DailyRecordQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("teacher on duty")
+        verbose_name_plural = _("teachers on duty")
+        ordering = ["date", "check_in_at"]
+        constraints = [
+            # A teacher is on duty with one group a day.
+            models.UniqueConstraint(fields=["teacher", "date"], name="shift_one_per_day"),
+            models.CheckConstraint(
+                condition=Q(check_out_at__isnull=True) | Q(check_out_at__gte=F("check_in_at")),
+                name="shift_checkout_after_checkin",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.teacher} {self.date}"

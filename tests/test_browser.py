@@ -33,3 +33,78 @@ def test_a_teacher_logs_in_on_a_phone_and_sees_todays_group(page: Page, site):
     expect(page.get_by_test_id("current-user")).to_contain_text(site.teacher_user.display_name)
     page.get_by_role("button", name="English").click()
     expect(page.get_by_text("Roll call not taken")).to_be_visible()
+
+
+def test_a_teacher_takes_the_roll_call_of_twenty_children_on_a_phone(page: Page, site):
+    from enrollment.models import AuthorisedPickup
+    from spaces.models import Attendance
+
+    children = [enroll(site.group) for _ in range(20)]
+    for enrollment in children[1:3]:
+        AuthorisedPickup.objects.create(
+            child=enrollment.child,
+            name=f"{enrollment.child.name}的奶奶",
+            relationship="grandparent",
+        )
+    page.goto("/login/")
+    page.get_by_label("用户名").fill(site.teacher_user.username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.get_by_role("link", name=site.group.name).click()
+    expect(page.get_by_role("heading", name=re.compile("点名"))).to_be_visible()
+
+    def row(enrollment):
+        return page.locator(f"#row-{enrollment.pk}")
+
+    # One absent with a reason: the row asks why, then saves.
+    row(children[0]).get_by_role("button", name="缺勤").click()
+    row(children[0]).get_by_role("button", name="生病").click()
+    expect(row(children[0])).to_contain_text("已保存")
+    # A few single taps, each saved without reloading the page.
+    for enrollment in children[1:4]:
+        row(enrollment).get_by_role("button", name="出勤").click()
+        expect(row(enrollment)).to_contain_text("已保存")
+    expect(page.locator("#roll-call-header")).to_contain_text("4/20")
+    page.get_by_role("button", name="其余孩子全部标记为出勤").click()
+    expect(page.locator("#roll-call-header")).to_contain_text("20/20")
+
+    # Two check-outs by authorised people, one refused.
+    for enrollment in children[1:3]:
+        row(enrollment).get_by_role("link", name="签退").click()
+        row(enrollment).get_by_label("谁来接孩子？").select_option(f"{enrollment.child.name}的奶奶")
+        row(enrollment).get_by_role("button", name="确认签退").click()
+        expect(row(enrollment)).to_contain_text(f"({enrollment.child.name}的奶奶)")
+    stranger_pickup = row(children[3])
+    stranger_pickup.get_by_role("link", name="签退").click()
+    stranger_pickup.get_by_label("谁来接孩子？").select_option("other")
+    stranger_pickup.get_by_role("button", name="确认签退").click()
+    expect(stranger_pickup.get_by_role("alert")).to_contain_text("只有孩子的监护人和授权接送人")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+    records = Attendance.objects.filter(group=site.group)
+    assert records.count() == 20
+    assert list(records.filter(status="absent").values_list("absence_reason", flat=True)) == [
+        "sick"
+    ]
+    assert records.filter(check_out_at__isnull=False).count() == 2
+
+
+def test_a_failed_save_shows_and_a_second_tap_retries(page: Page, site):
+    from spaces.models import Attendance
+
+    enrollment = enroll(site.group)
+    page.goto("/login/")
+    page.get_by_label("用户名").fill(site.teacher_user.username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.goto(f"/groups/{site.group.pk}/roll-call/")
+    row = page.locator(f"#row-{enrollment.pk}")
+    # The factory Wi-Fi drops: the tap's request never reaches the server.
+    page.route("**/children/**", lambda route: route.abort("internetdisconnected"))
+    row.get_by_role("button", name="出勤").click()
+    expect(row).to_contain_text("未保存")
+    assert not Attendance.objects.exists()
+    page.unroute("**/children/**")
+    row.get_by_role("button", name="出勤").click()
+    expect(row).to_contain_text("已保存")
+    assert Attendance.objects.get().status == "present"

@@ -15,7 +15,7 @@ from enrollment.models import Child, Consent, Enrollment, Guardianship
 from factories.management.commands.seed_demo import (
     FACTORIES,
     PASSWORD,
-    ROLL_CALL_TAKEN_TODAY,
+    ROLL_CALL_TODAY,
     band_index,
 )
 from factories.models import Factory, Membership, Role, User
@@ -135,7 +135,7 @@ def test_attendance_history_has_one_record_per_child_per_day_in_programme(seeded
         assert days >= {day for day in opening if day < today}
 
 
-def test_todays_roll_call_is_taken_at_two_factories_and_open_at_the_others(monkeypatch):
+def test_todays_roll_call_is_done_at_two_factories_half_done_at_one(monkeypatch):
     # A Wednesday evening, so today is an opening day and every child has left.
     evening = datetime.datetime(2026, 7, 15, 18, 30, tzinfo=zoneinfo.ZoneInfo("Asia/Shanghai"))
     monkeypatch.setattr(timezone, "now", lambda: evening)
@@ -143,11 +143,9 @@ def test_todays_roll_call_is_taken_at_two_factories_and_open_at_the_others(monke
     today = evening.date()
     for group in Group.objects.with_roll_call_status(today).select_related("season__factory"):
         assert group.n_expected > 0
-        if group.season.factory.code in ROLL_CALL_TAKEN_TODAY:
-            assert group.n_recorded == group.n_expected
-        else:
-            assert group.n_recorded == 0
-    assert len(ROLL_CALL_TAKEN_TODAY) == 2
+        share = ROLL_CALL_TODAY.get(group.season.factory.code, 0.0)
+        assert group.n_recorded == round(share * group.n_expected)
+    assert sorted(ROLL_CALL_TODAY.values()) == [0.5, 1.0, 1.0]
 
 
 def test_each_demo_login_authenticates_with_its_role(seeded):

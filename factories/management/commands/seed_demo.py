@@ -46,6 +46,7 @@ from spaces.models import (
     SafetyCheck,
     Season,
     Space,
+    StaffShift,
     Teacher,
     TeacherAssignment,
 )
@@ -163,7 +164,9 @@ FACTORIES = [
 # Today's roll call is taken at these factories and left open at the others,
 # so dashboards show both states. Not the first factory: the `teacher` login
 # should find today's roll call still to do.
-ROLL_CALL_TAKEN_TODAY = {"demo-shenzhen", "demo-suzhou"}
+# How far today's roll call is at each factory: done at two, half done where
+# the `teacher` login works (so the demo shows every state), not started elsewhere.
+ROLL_CALL_TODAY = {"demo-dongguan": 0.5, "demo-shenzhen": 1.0, "demo-suzhou": 1.0}
 
 COUNTIES = {
     "sichuan": ["巴中市平昌县", "南充市仪陇县", "广安市岳池县", "达州市渠县"],
@@ -869,17 +872,39 @@ def create_attendance(
     rng: random.Random,
     today: datetime.date,
     now: datetime.datetime,
-    include_today: bool,
+    today_share: float,
     tz: zoneinfo.ZoneInfo,
 ) -> dict[tuple[int, datetime.date], list[Child]]:
-    """The roll call of every opening day so far; returns who was there, for incidents."""
+    """The roll call of every opening day so far, with each group's lead teacher on
+    duty; today's only `today_share` done. Returns who was there, for incidents."""
     lead_users = {group.pk: group.lead_teacher.user for group in groups}
-    days = [day for day in season.opening_days() if day < today or (include_today and day == today)]
+    days = [day for day in season.opening_days() if day <= today]
     present: dict[tuple[int, datetime.date], list[Child]] = {}
     rows = []
+    shifts = [
+        StaffShift(
+            group=group,
+            teacher=group.lead_teacher,
+            date=day,
+            check_in_at=at(day=day, hour=7, minute=30, tz=tz),
+            check_out_at=at(day=day, hour=17, minute=50, tz=tz) if day < today else None,
+        )
+        for day in days
+        if day < today or today_share
+        for group in groups
+    ]
+    StaffShift.objects.bulk_create(shifts)
+    # Today: the first `today_share` of each group's children, as if the teacher is halfway.
+    by_group: dict[int, list[int]] = {}
+    for enrollment, _plan in enrolled:
+        if enrollment.is_in_programme_on(today):
+            by_group.setdefault(enrollment.group_id, []).append(enrollment.pk)
+    marked_today = {pk for pks in by_group.values() for pk in pks[: round(today_share * len(pks))]}
     for day in days:
         for enrollment, plan in enrolled:
             if not enrollment.is_in_programme_on(day):
+                continue
+            if day == today and enrollment.pk not in marked_today:
                 continue
             guardians = [worker.name for worker, _relationship in plan.guardians]
             row = Attendance(
@@ -1012,7 +1037,7 @@ def seed_factory(
         rng=rng,
         today=today,
         now=now,
-        include_today=spec.code in ROLL_CALL_TAKEN_TODAY,
+        today_share=ROLL_CALL_TODAY.get(spec.code, 0.0),
         tz=tz,
     )
     n_incidents = create_incidents(groups=groups, present=present, today=today, rng=rng, tz=tz)
