@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import Factory, Membership, Notification, User, Worker
+from .models import AuditEntry, Factory, Membership, Notification, User, Worker
 
 
 class MembershipInline(admin.TabularInline):
@@ -55,4 +55,23 @@ class NotificationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         # The log is written by the system only.
+        return False
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """The trail is read-only, even for superusers."""
+
+    list_display = ["at", "user", "action", "model", "object_id", "factory"]
+    list_filter = ["action", "model", "factory"]
+    search_fields = ["object_id", "user__username"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

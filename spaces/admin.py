@@ -8,6 +8,7 @@ from .models import (
     SafetyCheck,
     Season,
     Space,
+    StaffShift,
     Teacher,
     TeacherAssignment,
 )
@@ -88,3 +89,12 @@ class IncidentAdmin(admin.ModelAdmin):
     search_fields = ["description", "children__name"]
     date_hierarchy = "occurred_at"
     raw_id_fields = ["children", "group", "recorded_by"]
+
+
+@admin.register(StaffShift)
+class StaffShiftAdmin(admin.ModelAdmin):
+    list_display = ["date", "teacher", "group", "check_in_at", "check_out_at"]
+    list_filter = ["group__season__factory", "date"]
+    search_fields = ["teacher__name"]
+    date_hierarchy = "date"
+    raw_id_fields = ["group", "teacher"]

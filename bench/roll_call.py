@@ -1,0 +1,101 @@
+"""Roll-call speed and weight: one JSON line per figure.
+
+Run: .venv/bin/python bench/roll_call.py [--children 80] [--repeat 30]
+Uses a throwaway test database on whatever DATABASE_URL points at (SQLite by
+default; set DATABASE_URL to measure PostgreSQL). Prints name, ms (median,
+warm), queries and bytes (raw and gzipped HTML).
+"""
+
+import argparse
+import gzip
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ccrcsr.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.test.utils import CaptureQueriesContext, setup_databases, teardown_databases  # noqa: E402
+
+
+def measure(name, request, repeat):
+    request()  # warm
+    timings = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        response = request()
+        timings.append((time.perf_counter() - started) * 1000)
+    with CaptureQueriesContext(connection) as queries:
+        response = request()
+    body = response.content
+    print(
+        json.dumps(
+            {
+                "name": name,
+                "ms": round(statistics.median(timings), 2),
+                "queries": len(queries),
+                "bytes": len(body),
+                "gzip_bytes": len(gzip.compress(body)),
+            }
+        )
+    )
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--children", type=int, default=80)
+    parser.add_argument("--repeat", type=int, default=30)
+    args = parser.parse_args()
+
+    from django.conf import settings
+    from django.test import Client
+    from django.utils import timezone
+
+    settings.ALLOWED_HOSTS = ["*"]
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    old = setup_databases(verbosity=0, interactive=False)
+    try:
+        from tests.builders import enroll, mark
+        from tests.conftest import build_site
+
+        site = build_site()
+        enrollments = [enroll(site.group) for _ in range(args.children)]
+        today = timezone.localdate()
+        for enrollment in enrollments[: args.children // 2]:
+            mark(enrollment, today)
+        client = Client()
+        client.force_login(site.teacher_user)
+        page = f"/groups/{site.group.pk}/roll-call/{today}/"
+        last = enrollments[-1]
+        tap = f"/groups/{site.group.pk}/roll-call/{today}/children/{last.pk}/"
+        measure(f"roll_call_page_{args.children}", lambda: client.get(page), args.repeat)
+        measure(
+            "roll_call_tap",
+            lambda: client.post(tap, {"status": "present"}, HTTP_HX_REQUEST="true"),
+            args.repeat,
+        )
+        static = sum(
+            (Path(settings.BASE_DIR) / "static" / f).stat().st_size
+            for f in (
+                "vendor/bootstrap/bootstrap.min.css",
+                "vendor/bootstrap/bootstrap.bundle.min.js",
+                "vendor/htmx/htmx.min.js",
+                "css/app.css",
+                "js/roll_call.js",
+            )
+        )
+        print(json.dumps({"name": "static_assets_first_visit", "bytes": static}))
+    finally:
+        teardown_databases(old, verbosity=0)
+
+
+if __name__ == "__main__":
+    main()
