@@ -75,6 +75,9 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "ccrcsr.urls"
+# Large enough that an absurdly long field gets a message on its form instead
+# of a bare "400 Bad Request"; uploads are limited separately.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 8 * 1024 * 1024
 WSGI_APPLICATION = "ccrcsr.wsgi.application"
 
 TEMPLATES = [
@@ -114,6 +117,10 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # A file, not memory, so a Celery worker started by a test sees the test data.
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The cache counts public-form submissions per client. Several web processes
+# must share it: set CACHE_URL=redis://... in production.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 
 AUTH_USER_MODEL = "factories.User"
 LOGIN_URL = "login"

@@ -18,5 +18,6 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("factories.urls")),
     path("", include("spaces.urls")),
+    path("", include("enrollment.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -361,6 +361,8 @@ class AuditEntry(models.Model):
         CREATE = "create", _("Created")
         UPDATE = "update", _("Changed")
         DELETE = "delete", _("Deleted")
+        VIEW = "view", _("Viewed")
+        EXPORT = "export", _("Exported")
 
     factory = models.ForeignKey(
         Factory, on_delete=models.CASCADE, related_name="+", verbose_name=_("factory")

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import datetime
+import secrets
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from factories.models import Factory, Membership, Role, ScopedQuerySet
+
+
+def new_application_token() -> str:
+    return secrets.token_urlsafe(12)
 
 
 class SeasonQuerySet(ScopedQuerySet):
@@ -66,6 +72,11 @@ class Season(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PLANNING
     )
+    # The secret in the public application link and QR code: unguessable, so
+    # season ids reveal nothing and a link can be revoked by changing it.
+    application_token = models.CharField(
+        _("application link code"), max_length=32, unique=True, default=new_application_token
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = SeasonQuerySet.as_manager()
@@ -89,6 +100,18 @@ class Season(models.Model):
 
     def __str__(self) -> str:
         return f"{self.factory} · {self.name}"
+
+    @property
+    def accepts_applications(self) -> bool:
+        return self.status in (self.Status.OPEN, self.Status.RUNNING) and (
+            self.enrollment_deadline is None
+            or timezone.localdate() <= self.enrollment_deadline
+            or self.status == self.Status.RUNNING
+        )
+
+    def age_on_start(self, born: datetime.date) -> int:
+        start = self.start_date
+        return start.year - born.year - ((start.month, start.day) < (born.month, born.day))
 
     def is_opening_day(self, day: datetime.date) -> bool:
         return (

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from enrollment.models import Child, Enrollment
-from factories.models import AuditEntry
+from factories.models import AuditEntry, Role
 
 from . import services
 from .forms import CheckOutForm, IncidentForm, MarkForm
@@ -49,6 +49,11 @@ def season_detail(request: HttpRequest, season_id: int) -> HttpResponse:
             "roster": roster,
             "today": today,
             "opening_days": season.opening_days(),
+            "can_manage_enrollment": Season.objects.for_roles(
+                request.user, Role.HR, Role.COORDINATOR
+            )
+            .filter(pk=season.pk)
+            .exists(),
         },
     )
 

@@ -1,0 +1,299 @@
+import datetime
+import re
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from factories.models import PROVINCES
+from spaces.models import Group, Season
+
+from .models import Child, Consent, Enrollment, LivesWith, Relationship, Sex
+from .services import ApplicationData
+
+PHONE = re.compile(r"^1[3-9]\d{9}$")
+EMPLOYEE_NUMBER = re.compile(r"^[A-Za-z0-9-]{1,40}$")
+FORBIDDEN = re.compile(r"[<>{}\x00-\x1f]")
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def years_before(day: datetime.date, years: int) -> datetime.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def clean_phone(value: str) -> str:
+    phone = re.sub(r"[\s-]", "", value)
+    if phone.startswith("+86"):
+        phone = phone[3:]
+    if not PHONE.match(phone):
+        raise forms.ValidationError(_("Enter an 11-digit mobile number, such as 13812345678."))
+    return phone
+
+
+def clean_plain(value: str) -> str:
+    value = value.strip()
+    if FORBIDDEN.search(value):
+        raise forms.ValidationError(_("Use letters and numbers only, without < > { }."))
+    return value
+
+
+class PlainCharField(forms.CharField):
+    """A name-like field: trimmed, no markup characters."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        return clean_plain(value) if value else value
+
+
+class ApplicationForm(forms.Form):
+    """One child's application. The public form and HR's form are the same."""
+
+    employee_number = forms.CharField(label=_("Your employee number"), max_length=40)
+    worker_name = PlainCharField(label=_("Your name"), max_length=50)
+    relationship = forms.ChoiceField(
+        label=_("You are the child's"),
+        choices=[(Relationship.MOTHER, _("Mother")), (Relationship.FATHER, _("Father")),
+                 (Relationship.OTHER, _("Other guardian"))],
+    )  # fmt: skip
+    phone = forms.CharField(label=_("Your mobile phone"), max_length=20)
+    child_name = PlainCharField(label=_("Child's name"), max_length=50)
+    sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices, widget=forms.RadioSelect)
+    date_of_birth = forms.DateField(label=_("Date of birth"), widget=DATE_WIDGET)
+    home_province = forms.ChoiceField(label=_("Home province"), choices=[("", "—")] + PROVINCES)
+    lives_with = forms.ChoiceField(
+        label=_("Who does the child normally live with?"),
+        choices=[("", "—")] + LivesWith.choices,
+    )
+    arrival_date = forms.DateField(label=_("Arrives on"), widget=DATE_WIDGET)
+    departure_date = forms.DateField(label=_("Leaves on"), widget=DATE_WIDGET)
+    allergies = forms.CharField(
+        label=_("Allergies"), max_length=1000, required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Food, medicine or anything else. Leave empty if none."),
+    )  # fmt: skip
+    medical_notes = forms.CharField(
+        label=_("Illnesses or medicines the teachers should know about"), max_length=1000,
+        required=False, widget=forms.Textarea(attrs={"rows": 2}),
+    )  # fmt: skip
+    pickup_name = PlainCharField(
+        label=_("Another person who may pick the child up (optional)"),
+        max_length=50, required=False,
+        help_text=_("Parents may always pick up. Add a grandparent or relative here."),
+    )  # fmt: skip
+    pickup_relationship = forms.ChoiceField(
+        label=_("Their relationship to the child"),
+        choices=[("", "—")] + Relationship.choices, required=False,
+    )  # fmt: skip
+    pickup_phone = forms.CharField(label=_("Their phone"), max_length=20, required=False)
+    consent_data = forms.BooleanField(
+        label=_(
+            "I agree that the programme keeps my child's details (name, birth date, health "
+            "notes) to look after my child, and deletes them after the programme."
+        ),
+        required=True,
+        error_messages={"required": _("Without this agreement we cannot take your child.")},
+    )
+    consent_photos = forms.BooleanField(
+        label=_("I agree that teachers may take photos of my child during activities."),
+        required=False,
+    )
+    consent_medical = forms.BooleanField(
+        label=_(
+            "In an emergency, if I cannot be reached, teachers may take my child to a "
+            "doctor or hospital for treatment."
+        ),
+        required=False,
+    )
+
+    def __init__(self, *args, season: Season, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.season = season
+
+    def clean_employee_number(self) -> str:
+        number = self.cleaned_data["employee_number"].strip().upper()
+        if not EMPLOYEE_NUMBER.match(number):
+            raise forms.ValidationError(_("Use the letters and digits on your work badge."))
+        return number
+
+    def clean_phone(self) -> str:
+        return clean_phone(self.cleaned_data["phone"])
+
+    def clean_pickup_phone(self) -> str:
+        phone = self.cleaned_data["pickup_phone"]
+        return clean_phone(phone) if phone else ""
+
+    def clean_date_of_birth(self) -> datetime.date:
+        born = self.cleaned_data["date_of_birth"]
+        if born > timezone.localdate():
+            raise forms.ValidationError(_("A date of birth cannot be in the future."))
+        age = self.season.age_on_start(born)
+        if not self.season.min_age <= age <= self.season.max_age:
+            raise forms.ValidationError(
+                _("This season takes children aged %(min)d to %(max)d; this child will be %(age)d.")
+                % {"min": self.season.min_age, "max": self.season.max_age, "age": age}
+            )
+        return born
+
+    def clean(self):
+        cleaned = super().clean()
+        arrival, departure = cleaned.get("arrival_date"), cleaned.get("departure_date")
+        if arrival and departure:
+            if departure < arrival:
+                self.add_error("departure_date", _("The child cannot leave before arriving."))
+            elif departure < self.season.start_date or arrival > self.season.end_date:
+                self.add_error(
+                    "arrival_date",
+                    _("The programme runs from %(start)s to %(end)s; choose dates inside it.")
+                    % {"start": self.season.start_date, "end": self.season.end_date},
+                )
+        if cleaned.get("pickup_name") and not cleaned.get("pickup_relationship"):
+            self.add_error("pickup_relationship", _("Say how this person is related to the child."))
+        return cleaned
+
+    def application(self) -> ApplicationData:
+        data = self.cleaned_data
+        pickups = []
+        if data["pickup_name"]:
+            pickups.append((data["pickup_name"], data["pickup_relationship"], data["pickup_phone"]))
+        consents = [Consent.Kind.DATA_PROCESSING]
+        if data["consent_photos"]:
+            consents.append(Consent.Kind.PHOTOS)
+        if data["consent_medical"]:
+            consents.append(Consent.Kind.MEDICAL)
+        return ApplicationData(
+            employee_number=data["employee_number"],
+            worker_name=data["worker_name"],
+            relationship=data["relationship"],
+            phone=data["phone"],
+            child_name=data["child_name"],
+            sex=data["sex"],
+            date_of_birth=data["date_of_birth"],
+            home_province=data["home_province"],
+            lives_with=data["lives_with"],
+            arrival_date=data["arrival_date"],
+            departure_date=data["departure_date"],
+            allergies=data["allergies"],
+            medical_notes=data["medical_notes"],
+            pickups=pickups,
+            consents=consents,
+        )
+
+
+WORKER_FIELDS = ("employee_number", "worker_name", "relationship", "phone")
+
+
+class ReviewFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"), choices=[("", _("All"))] + Enrollment.Status.choices, required=False
+    )
+    band = forms.ChoiceField(label=_("Age band"), required=False)
+    missing_consent = forms.ChoiceField(
+        label=_("Missing consent"), choices=[("", "—")] + Consent.Kind.choices, required=False
+    )
+    province = forms.ChoiceField(
+        label=_("Home province"), choices=[("", _("All"))] + PROVINCES, required=False
+    )
+
+    def __init__(self, *args, season: Season, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.season = season
+        bands = sorted({(g.min_age, g.max_age) for g in season.groups.all()})
+        self.fields["band"].choices = [("", _("All"))] + [
+            (f"{low}-{high}", f"{low}–{high}") for low, high in bands
+        ]
+
+    def filter(self, enrollments):
+        if not self.is_valid():
+            return enrollments
+        data = self.cleaned_data
+        if data["status"]:
+            enrollments = enrollments.filter(status=data["status"])
+        if data["band"]:
+            low, high = (int(n) for n in data["band"].split("-"))
+            start = self.season.start_date
+            # Aged low..high on the start date: born in (start - high - 1 years, start - low years].
+            enrollments = enrollments.filter(
+                child__date_of_birth__lte=years_before(start, low),
+                child__date_of_birth__gt=years_before(start, high + 1),
+            )
+        if data["missing_consent"]:
+            enrollments = enrollments.exclude(
+                consents__kind=data["missing_consent"], consents__withdrawn_at__isnull=True
+            )
+        if data["province"]:
+            enrollments = enrollments.filter(child__home_province=data["province"])
+        return enrollments
+
+
+class ReviewActionForm(forms.Form):
+    ENROLL, WAITLIST, DECLINE, WITHDRAW = "enroll", "waitlist", "decline", "withdraw"
+    action = forms.ChoiceField(
+        label=_("Action"),
+        choices=[
+            (ENROLL, _("Enroll")),
+            (WAITLIST, _("Put on the waitlist")),
+            (DECLINE, _("Decline")),
+            (WITHDRAW, _("Withdraw")),
+        ],
+    )
+    group = forms.ModelChoiceField(
+        label=_("Into group"),
+        queryset=Group.objects.none(),
+        required=False,
+        empty_label=_("Place by age"),
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
+    selected = forms.ModelMultipleChoiceField(
+        queryset=Enrollment.objects.none(),
+        error_messages={"required": _("Tick at least one child.")},
+    )
+
+    def __init__(self, *args, season: Season, enrollments, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["group"].queryset = season.groups.all()
+        self.fields["selected"].queryset = enrollments
+
+    def clean(self):
+        cleaned = super().clean()
+        action = cleaned.get("action")
+        if action in (self.DECLINE, self.WITHDRAW) and not cleaned.get("reason"):
+            self.add_error("reason", _("Give a reason; the guardian will be told it."))
+        return cleaned
+
+
+class ChildForm(forms.ModelForm):
+    name = PlainCharField(label=_("name"), max_length=50)
+
+    class Meta:
+        model = Child
+        fields = [
+            "name", "sex", "date_of_birth", "home_province", "home_county", "lives_with",
+            "school_grade", "allergies", "medical_notes", "special_needs",
+        ]  # fmt: skip
+        widgets = {"date_of_birth": DATE_WIDGET}
+
+    def clean_date_of_birth(self) -> datetime.date:
+        born = self.cleaned_data["date_of_birth"]
+        if born > timezone.localdate():
+            raise forms.ValidationError(_("A date of birth cannot be in the future."))
+        return born
+
+    def clean_home_county(self) -> str:
+        return clean_plain(self.cleaned_data["home_county"])
+
+
+class EnrollmentDatesForm(forms.ModelForm):
+    class Meta:
+        model = Enrollment
+        fields = ["arrival_date", "departure_date"]
+        widgets = {"arrival_date": DATE_WIDGET, "departure_date": DATE_WIDGET}
+
+    def clean(self):
+        cleaned = super().clean()
+        arrival, departure = cleaned.get("arrival_date"), cleaned.get("departure_date")
+        if arrival and departure and departure < arrival:
+            self.add_error("departure_date", _("The child cannot leave before arriving."))
+        return cleaned

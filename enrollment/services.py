@@ -1,0 +1,266 @@
+"""Enrollment workflows: applications, decisions, capacity and the waitlist.
+
+Every decision that can change who holds a place locks the season's row
+first (`SELECT ... FOR UPDATE`), so two HR staff clicking on the last place
+at once are served one after the other: the second sees the place taken and
+the child is waitlisted. Counting without that lock overbooked in
+STACK-NOTES' measurements.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from factories.models import AuditEntry, Worker
+from spaces.models import Group, Season
+
+from .models import AuthorisedPickup, Child, Consent, Enrollment, Guardianship
+
+Status = Enrollment.Status
+
+
+def eligibility_problems(enrollment: Enrollment) -> list[str]:
+    """Why this child cannot be enrolled in this season; empty when they can."""
+    season, child = enrollment.season, enrollment.child
+    problems = []
+    age = season.age_on_start(child.date_of_birth)
+    if not season.min_age <= age <= season.max_age:
+        problems.append(
+            _("Aged %(age)d when the season starts; this season takes ages %(min)d to %(max)d.")
+            % {"age": age, "min": season.min_age, "max": season.max_age}
+        )
+    if enrollment.departure_date < season.start_date or enrollment.arrival_date > season.end_date:
+        problems.append(_("The child's stay does not overlap the season's dates."))
+    if not any(
+        c.kind == Consent.Kind.DATA_PROCESSING and c.withdrawn_at is None
+        for c in enrollment.consents.all()
+    ):
+        problems.append(_("The guardian has not consented to the processing of the child's data."))
+    overlapping = Enrollment.objects.filter(
+        child=child,
+        status=Status.ENROLLED,
+        season__start_date__lte=season.end_date,
+        season__end_date__gte=season.start_date,
+    ).exclude(pk=enrollment.pk)
+    if overlapping.exists():
+        problems.append(_("Already enrolled in another season at the same time."))
+    return problems
+
+
+@dataclass
+class Decision:
+    enrollment: Enrollment
+    status: str
+    message: str
+
+
+def _audit(enrollment: Enrollment, user, before: str, reason: str = "") -> None:
+    changes = {"status": [before, enrollment.status]}
+    if enrollment.group_id:
+        changes["group"] = [None, enrollment.group_id]
+    if reason:
+        changes["reason"] = [None, reason]
+    AuditEntry.objects.record(
+        user=user,
+        factory_id=enrollment.season.factory_id,
+        instance=enrollment,
+        action=AuditEntry.Action.UPDATE,
+        changes=changes,
+    )
+
+
+def _group_with_room(season: Season, age: int, wanted: Group | None) -> Group | None:
+    """The wanted group if it has room, else the first group for the age with room."""
+    groups = season.groups.annotate(
+        taken=Count("enrollments", filter=Q(enrollments__status=Status.ENROLLED))
+    ).order_by("min_age", "pk")
+    if wanted is not None:
+        groups = groups.filter(pk=wanted.pk)
+    else:
+        groups = groups.filter(min_age__lte=age, max_age__gte=age)
+    for group in groups:
+        if group.taken < group.capacity:
+            return group
+    return None
+
+
+def _place(enrollment: Enrollment, *, group: Group | None, user, now) -> Decision:
+    """Enroll if the season and a group have room, else waitlist. Season row locked."""
+    season = enrollment.season
+    before = enrollment.status
+    taken = season.enrollments.filter(status=Status.ENROLLED).count()
+    age = season.age_on_start(enrollment.child.date_of_birth)
+    placed = _group_with_room(season, age, group) if season.groups.exists() else None
+    if taken < season.capacity and (placed is not None or not season.groups.exists()):
+        enrollment.status, enrollment.group = Status.ENROLLED, placed
+        message = _("%(child)s is enrolled.") % {"child": enrollment.child.name}
+    else:
+        enrollment.status, enrollment.group = Status.WAITLISTED, None
+        if taken >= season.capacity:
+            message = _("The season is full: %(child)s is on the waitlist.")
+        else:
+            message = _("No group for this age has room: %(child)s is on the waitlist.")
+        message %= {"child": enrollment.child.name}
+    enrollment.decided_at = now
+    enrollment.status_reason = ""
+    enrollment.save(update_fields=["status", "group", "decided_at", "status_reason"])
+    _audit(enrollment, user, before)
+    return Decision(enrollment, enrollment.status, message)
+
+
+def _lock(season: Season) -> None:
+    Season.objects.select_for_update().filter(pk=season.pk).exists()
+
+
+def enrollment_enroll(*, enrollment: Enrollment, group: Group | None = None, user) -> Decision:
+    """Enroll an eligible child into a group (chosen, or placed by age), or waitlist
+    them when the season or group is full."""
+    with transaction.atomic():
+        _lock(enrollment.season)
+        enrollment.refresh_from_db()
+        if enrollment.status == Status.ENROLLED:
+            return Decision(enrollment, enrollment.status, _("Already enrolled."))
+        problems = eligibility_problems(enrollment)
+        if problems:
+            return Decision(enrollment, "refused", " ".join(problems))
+        return _place(enrollment, group=group, user=user, now=timezone.now())
+
+
+def enrollment_set_status(*, enrollment: Enrollment, status: str, reason: str, user) -> Decision:
+    """Waitlist, decline or withdraw. Freeing a place promotes the waitlist."""
+    with transaction.atomic():
+        _lock(enrollment.season)
+        enrollment.refresh_from_db()
+        before = enrollment.status
+        enrollment.status = status
+        enrollment.status_reason = reason
+        enrollment.decided_at = timezone.now()
+        if status != Status.ENROLLED:
+            enrollment.group = None
+        enrollment.save(update_fields=["status", "status_reason", "decided_at", "group"])
+        _audit(enrollment, user, before, reason)
+        message = {
+            Status.WAITLISTED: _("%(child)s is on the waitlist."),
+            Status.DECLINED: _("%(child)s's application is declined."),
+            Status.WITHDRAWN: _("%(child)s is withdrawn."),
+        }.get(status, _("%(child)s is updated.")) % {"child": enrollment.child.name}
+        decision = Decision(enrollment, status, message)
+        if before == Status.ENROLLED:
+            promoted = promote_waitlist(season=enrollment.season, user=user)
+            if promoted:
+                decision.message += " " + _("%(child)s was promoted from the waitlist.") % {
+                    "child": promoted.child.name
+                }
+        return decision
+
+
+def promote_waitlist(*, season: Season, user) -> Enrollment | None:
+    """Give a freed place to the first eligible child on the waitlist (by application
+    time). The caller holds the season lock."""
+    if season.enrollments.filter(status=Status.ENROLLED).count() >= season.capacity:
+        return None
+    waiting = (
+        season.enrollments.filter(status=Status.WAITLISTED)
+        .select_related("child", "season")
+        .prefetch_related("consents")
+        .order_by("applied_at", "pk")
+    )
+    now = timezone.now()
+    has_groups = season.groups.exists()
+    for enrollment in waiting:
+        if eligibility_problems(enrollment):
+            continue
+        age = season.age_on_start(enrollment.child.date_of_birth)
+        if has_groups and _group_with_room(season, age, None) is None:
+            continue  # no group for this child's age has room: the next child may fit
+        _place(enrollment, group=None, user=user, now=now)
+        enrollment.status_reason = _("Promoted from the waitlist")
+        enrollment.save(update_fields=["status_reason"])
+        return enrollment
+    return None
+
+
+@dataclass
+class ApplicationData:
+    """One child's application, as the public form or HR's form gives it."""
+
+    employee_number: str
+    worker_name: str
+    relationship: str
+    phone: str
+    child_name: str
+    sex: str
+    date_of_birth: datetime.date
+    home_province: str
+    lives_with: str
+    arrival_date: datetime.date
+    departure_date: datetime.date
+    allergies: str
+    medical_notes: str
+    pickups: list[tuple[str, str, str]]
+    consents: list[str]
+
+
+def application_submit(*, season: Season, data: ApplicationData, user=None) -> Enrollment:
+    """Record an application: the worker (found or registered), the child (found by
+    guardian, name and birth date, or created), pickups, consents, the enrollment."""
+    now = timezone.now()
+    with transaction.atomic():
+        worker, _created = Worker.objects.get_or_create(
+            factory=season.factory,
+            employee_number=data.employee_number,
+            defaults={"name": data.worker_name, "phone": data.phone},
+        )
+        if data.phone and worker.phone != data.phone:
+            worker.phone = data.phone
+            worker.save(update_fields=["phone"])
+        child = Child.objects.filter(
+            guardians=worker, name=data.child_name, date_of_birth=data.date_of_birth
+        ).first()
+        if child is None:
+            child = Child.objects.create(
+                factory=season.factory,
+                name=data.child_name,
+                sex=data.sex,
+                date_of_birth=data.date_of_birth,
+                home_province=data.home_province,
+                lives_with=data.lives_with,
+                allergies=data.allergies,
+                medical_notes=data.medical_notes,
+            )
+            Guardianship.objects.create(child=child, worker=worker, relationship=data.relationship)
+        for name, relationship, phone in data.pickups:
+            AuthorisedPickup.objects.get_or_create(
+                child=child, name=name, defaults={"relationship": relationship, "phone": phone}
+            )
+        enrollment, created = Enrollment.objects.get_or_create(
+            child=child,
+            season=season,
+            defaults={
+                "arrival_date": data.arrival_date,
+                "departure_date": data.departure_date,
+                "created_by": user if user is not None and user.is_authenticated else None,
+                "applied_at": now,
+            },
+        )
+        for kind in data.consents:
+            Consent.objects.get_or_create(
+                enrollment=enrollment,
+                kind=kind,
+                defaults={"given_by": worker.name, "given_at": now},
+            )
+        if created:
+            AuditEntry.objects.record(
+                user=user,
+                factory_id=season.factory_id,
+                instance=enrollment,
+                action=AuditEntry.Action.CREATE,
+                changes={"status": [None, enrollment.status], "child": [None, child.pk]},
+            )
+    return enrollment

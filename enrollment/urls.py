@@ -1,0 +1,24 @@
+from django.urls import path, re_path
+
+from . import views
+
+app_name = "enrollment"
+
+urlpatterns = [
+    path("apply/<str:token>/", views.apply, name="apply"),
+    path("apply/<str:token>/thanks/", views.apply_thanks, name="apply-thanks"),
+    path("seasons/<int:season_id>/poster/", views.poster, name="poster"),
+    re_path(r"^seasons/(?P<season_id>[0-9]+)/qr\.(?P<fmt>svg|png)$", views.qr_code, name="qr-code"),
+    path("seasons/<int:season_id>/applications/", views.applications, name="applications"),
+    path(
+        "seasons/<int:season_id>/applications/new/",
+        views.application_new,
+        name="application-new",
+    ),
+    path("children/<int:child_id>/", views.child_detail, name="child-detail"),
+    path(
+        "children/<int:child_id>/enrollments/<int:enrollment_id>/edit/",
+        views.child_edit,
+        name="child-edit",
+    ),
+]

@@ -1,0 +1,221 @@
+"""The public application form a worker fills in on a phone."""
+
+import datetime
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from enrollment.models import Child, Consent, Enrollment
+from factories.models import Worker
+
+from ..builders import WorkerBuilder
+
+
+@pytest.fixture(autouse=True)
+def fresh_throttle():
+    cache.clear()
+
+
+def url(season):
+    return reverse("enrollment:apply", args=[season.application_token])
+
+
+def valid(season, **overrides):
+    start = season.start_date
+    data = {
+        "employee_number": "dg-2024-0815",
+        "worker_name": "王秀英",
+        "relationship": "mother",
+        "phone": "138 1234 5678",
+        "child_name": "王小明",
+        "sex": "M",
+        "date_of_birth": start.replace(year=start.year - 8).isoformat(),
+        "home_province": "sichuan",
+        "lives_with": "grandparents",
+        "arrival_date": start.isoformat(),
+        "departure_date": season.end_date.isoformat(),
+        "allergies": "花生",
+        "medical_notes": "",
+        "pickup_name": "王奶奶",
+        "pickup_relationship": "grandparent",
+        "pickup_phone": "13900001111",
+        "consent_data": "on",
+        "consent_photos": "on",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_a_worker_applies_without_logging_in_and_gets_a_reference(client, site):
+    response = client.post(url(site.season), valid(site.season), follow=True)
+    enrollment = Enrollment.objects.get()
+    assert enrollment.status == "applied" and enrollment.created_by is None
+    assert enrollment.reference in response.content.decode()
+    worker = Worker.objects.get()
+    assert (worker.employee_number, worker.phone) == ("DG-2024-0815", "13812345678")
+    child = enrollment.child
+    assert child.factory == site.factory and child.allergies == "花生"
+    assert list(child.guardians.all()) == [worker]
+    assert child.pickups.get().name == "王奶奶"
+    kinds = set(enrollment.consents.values_list("kind", flat=True))
+    assert kinds == {Consent.Kind.DATA_PROCESSING, Consent.Kind.PHOTOS}
+
+
+def test_the_form_is_chinese_first_and_consents_start_unticked(client, site):
+    html = client.get(url(site.season)).content.decode()
+    assert "为您的孩子申请名额" in html
+    assert html.count('type="checkbox"') == 3
+    assert "checked" not in html
+
+
+def test_a_second_child_reuses_the_workers_details(client, site):
+    client.post(url(site.season), valid(site.season))
+    form = client.get(url(site.season)).content.decode()
+    assert 'value="王秀英"' in form
+    client.post(url(site.season), valid(site.season, child_name="王小红", sex="F"))
+    thanks = client.get(reverse("enrollment:apply-thanks", args=[site.season.application_token]))
+    html = thanks.content.decode()
+    assert "王小明" in html and "王小红" in html
+    assert Worker.objects.count() == 1 and Child.objects.count() == 2
+
+
+def test_applying_twice_for_the_same_child_does_not_duplicate(client, site):
+    client.post(url(site.season), valid(site.season))
+    client.post(url(site.season), valid(site.season))
+    assert Enrollment.objects.count() == 1 and Child.objects.count() == 1
+
+
+def test_the_thanks_page_shows_nothing_of_other_applicants(client, site, django_user_model):
+    from django.test import Client
+
+    Client().post(url(site.season), valid(site.season))
+    html = client.get(
+        reverse("enrollment:apply-thanks", args=[site.season.application_token])
+    ).content.decode()
+    assert "王小明" not in html and Enrollment.objects.get().reference not in html
+
+
+def test_an_unknown_link_answers_404(client, site):
+    assert client.get("/apply/not-a-token/").status_code == 404
+
+
+def test_a_closed_season_takes_no_application(client, site):
+    site.season.status = "closed"
+    site.season.save()
+    response = client.post(url(site.season), valid(site.season))
+    assert response.status_code == 410
+    assert not Enrollment.objects.exists()
+
+
+def test_the_form_is_throttled_per_client(client, site):
+    for n in range(20):
+        client.post(url(site.season), valid(site.season, child_name=f"孩子{n}"))
+    response = client.post(url(site.season), valid(site.season, child_name="再一个"))
+    assert response.status_code == 429
+    assert "太多" in response.content.decode()
+    assert Enrollment.objects.count() == 20
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("employee_number", "", "这个字段是必填项"),
+        ("employee_number", "工号!", "工牌"),
+        ("worker_name", "<script>alert(1)</script>", "不能有 &lt; &gt; { } 等符号"),
+        ("worker_name", "名" * 51, "50"),
+        ("phone", "12345", "11 位手机号"),
+        ("child_name", "长" * (5 * 1024 * 1024 // 3), "50"),
+        ("sex", "X", "选择一个有效的选项"),
+        ("date_of_birth", "2099-01-01", "不能是将来"),
+        ("date_of_birth", "31/02/2020", "输入一个有效的日期"),
+        ("date_of_birth", "2024-01-01", "本期接收"),
+        ("date_of_birth", "1990-01-01", "本期接收"),
+        ("home_province", "atlantis", "选择一个有效的选项"),
+        ("lives_with", "", "这个字段是必填项"),
+        ("departure_date", "2000-01-01", "离开日期不能早于到达日期"),
+        ("arrival_date", "2099-01-01", "离开日期不能早于到达日期"),
+        ("pickup_phone", "call me", "11 位手机号"),
+        ("pickup_relationship", "", "与孩子的关系"),
+        ("consent_data", "", "没有这项同意"),
+    ],
+)
+def test_bad_input_is_shown_on_its_field_and_nothing_is_saved(client, site, field, value, message):
+    data = valid(site.season, **{field: value})
+    if value == "":
+        data.pop(field)
+    response = client.post(url(site.season), data)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert message in html, field
+    assert "is-invalid" in html
+    assert not Enrollment.objects.exists() and not Worker.objects.exists()
+
+
+def test_stay_outside_the_season_is_refused(client, site):
+    after = site.season.end_date + datetime.timedelta(days=5)
+    data = valid(
+        site.season,
+        arrival_date=after.isoformat(),
+        departure_date=(after + datetime.timedelta(days=3)).isoformat(),
+    )
+    assert "请选择项目期内的日期" in client.post(url(site.season), data).content.decode()
+    assert not Enrollment.objects.exists()
+
+
+def test_free_text_with_markup_is_stored_as_text_and_shown_escaped(client_of, site):
+    from django.test import Client
+
+    Client().post(url(site.season), valid(site.season, allergies="<b>花生</b><script>x()</script>"))
+    child = Child.objects.get()
+    html = client_of(site.hr).get(reverse("enrollment:child-detail", args=[child.pk]))
+    body = html.content.decode()
+    assert "<script>x()" not in body and "&lt;script&gt;x()" in body
+
+
+def test_an_existing_worker_is_matched_by_employee_number(client, site):
+    worker = WorkerBuilder(factory=site.factory, employee_number="A100", name="李四")
+    client.post(url(site.season), valid(site.season, employee_number="a100", worker_name="李四"))
+    assert Enrollment.objects.get().child.guardians.get() == worker
+
+
+text = st.text(max_size=60)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    data=st.fixed_dictionaries(
+        {},
+        optional={
+            name: text
+            for name in (
+                "employee_number",
+                "worker_name",
+                "relationship",
+                "phone",
+                "child_name",
+                "sex",
+                "date_of_birth",
+                "home_province",
+                "lives_with",
+                "arrival_date",
+                "departure_date",
+                "allergies",
+                "medical_notes",
+                "pickup_name",
+                "pickup_relationship",
+                "pickup_phone",
+                "consent_data",
+            )
+        },
+    )  # fmt: skip
+)
+def test_random_input_never_causes_a_server_error(client, site, data):
+    cache.clear()
+    clean = {k: v.replace("\x00", "") for k, v in data.items()}
+    response = client.post(url(site.season), clean)
+    assert response.status_code in (200, 302)
