@@ -10,6 +10,21 @@ from .builders import PASSWORD, enroll
 pytestmark = pytest.mark.browser
 
 
+def log_in(page: Page, user) -> None:
+    page.goto("/login/")
+    page.get_by_label("用户名").fill(user.username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+
+
+def phone(browser, live_server) -> Page:
+    """Another person's phone: a fresh browser context at 360 x 740."""
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": 360, "height": 740}, locale="zh-CN"
+    )
+    return context.new_page()
+
+
 def test_a_teacher_logs_in_on_a_phone_and_sees_todays_group(page: Page, site):
     enroll(site.group)
     page.goto("/")
@@ -46,10 +61,7 @@ def test_a_teacher_takes_the_roll_call_of_twenty_children_on_a_phone(page: Page,
             name=f"{enrollment.child.name}的奶奶",
             relationship="grandparent",
         )
-    page.goto("/login/")
-    page.get_by_label("用户名").fill(site.teacher_user.username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
+    log_in(page, site.teacher_user)
     page.get_by_role("link", name=site.group.name).click()
     expect(page.get_by_role("heading", name=re.compile("点名"))).to_be_visible()
 
@@ -93,10 +105,7 @@ def test_a_failed_save_shows_and_a_second_tap_retries(page: Page, site):
     from spaces.models import Attendance
 
     enrollment = enroll(site.group)
-    page.goto("/login/")
-    page.get_by_label("用户名").fill(site.teacher_user.username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
+    log_in(page, site.teacher_user)
     page.goto(f"/groups/{site.group.pk}/roll-call/")
     row = page.locator(f"#row-{enrollment.pk}")
     # The factory Wi-Fi drops: the tap's request never reaches the server.
@@ -108,3 +117,46 @@ def test_a_failed_save_shows_and_a_second_tap_retries(page: Page, site):
     row.get_by_role("button", name="出勤").click()
     expect(row).to_contain_text("已保存")
     assert Attendance.objects.get().status == "present"
+
+
+def test_a_worker_applies_on_a_phone_and_hr_enrolls_the_child(
+    page: Page, site, browser, live_server
+):
+    from enrollment.models import Enrollment
+
+    start = site.season.start_date
+    page.goto(f"/apply/{site.season.application_token}/")
+    page.get_by_label("您的工号").fill("DG0815")
+    page.get_by_label("您的姓名").fill("王秀英")
+    page.get_by_label("您是孩子的").select_option("mother")
+    page.get_by_label("您的手机号").fill("13812345678")
+    page.get_by_label("孩子姓名").fill("王小明")
+    page.get_by_label("男", exact=True).check()
+    page.get_by_role("textbox", name="出生日期").fill(
+        start.replace(year=start.year - 8).isoformat()
+    )
+    page.get_by_label("老家省份").select_option("sichuan")
+    page.get_by_label("孩子平时和谁一起生活？").select_option("grandparents")
+    page.get_by_label("来厂日期").fill(start.isoformat())
+    page.get_by_label("离开日期").fill(site.season.end_date.isoformat())
+    page.get_by_role("button", name="提交申请").click()
+    expect(page.get_by_text("没有这项同意，我们无法接收您的孩子。")).to_be_visible()
+    page.get_by_label("我同意儿童之家保存孩子的信息").check()
+    page.get_by_role("button", name="提交申请").click()
+    expect(page.get_by_role("heading", name="谢谢！我们已收到您的申请")).to_be_visible()
+    reference = Enrollment.objects.get().reference
+    expect(page.get_by_test_id("reference")).to_have_text(reference)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+    office = phone(browser, live_server)
+    log_in(office, site.hr)
+    office.get_by_role("link", name=site.season.name).click()
+    office.get_by_label("王小明").check()
+    office.get_by_label("操作").select_option("enroll")
+    office.get_by_role("button", name="对勾选的孩子执行").click()
+    expect(office.get_by_text("王小明 已录取。")).to_be_visible()
+
+    classroom = phone(browser, live_server)
+    log_in(classroom, site.teacher_user)
+    classroom.get_by_role("link", name=site.group.name).click()
+    expect(classroom.locator(".roll-row")).to_contain_text("王小明")

@@ -91,7 +91,7 @@ def test_enrollments_cover_every_status_with_reasons_and_consents(seeded):
         statuses = set(
             Enrollment.objects.filter(season__factory=factory).values_list("status", flat=True)
         )
-        assert {"enrolled", "applied", "withdrawn"} <= statuses
+        assert {"enrolled", "applied", "withdrawn", "declined"} <= statuses
     assert Enrollment.objects.filter(status=Enrollment.Status.WAITLISTED).exists()
     assert not Enrollment.objects.filter(status="withdrawn", status_reason="").exists()
     decided = Enrollment.objects.exclude(status=Enrollment.Status.APPLIED)

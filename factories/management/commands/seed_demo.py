@@ -232,6 +232,7 @@ SPECIAL_NEEDS = [
     "注意力不集中，需要老师多提醒",
     "口吃，请耐心等他说完",
 ]
+DECLINE_REASON = "监护人不是本厂员工，已建议联系所在工厂"
 WITHDRAWAL_REASONS = [
     "爷爷奶奶舍不得，暑假留在老家",
     "家里老人生病，孩子留在老家",
@@ -754,10 +755,12 @@ def create_enrollments(
     withdrawn = rng.sample(older, rng.randint(1, 3))
     undecided = [p for p in plans if p not in waitlisted and p not in withdrawn]
     applied = rng.sample(undecided, rng.randint(2, 5))
+    declined = rng.sample([p for p in undecided if p not in applied], 1)
     status_of = {id(p): Enrollment.Status.ENROLLED for p in plans}
     status_of.update({id(p): Enrollment.Status.WAITLISTED for p in waitlisted})
     status_of.update({id(p): Enrollment.Status.WITHDRAWN for p in withdrawn})
     status_of.update({id(p): Enrollment.Status.APPLIED for p in applied})
+    status_of.update({id(p): Enrollment.Status.DECLINED for p in declined})
 
     def moment(day: datetime.date, *, evening: bool = False) -> datetime.datetime:
         # Parents apply from their phones after a shift; HR decides in office hours.
@@ -803,6 +806,11 @@ def create_enrollments(
             applied_at = moment(start - datetime.timedelta(days=rng.randint(0, 6)), evening=True)
             decided_at = moment(applied_at.date() + datetime.timedelta(days=1))
             reason = WAITLIST_REASON
+        elif status == Enrollment.Status.DECLINED:
+            group = None
+            applied_at = moment(start - datetime.timedelta(days=rng.randint(10, 20)), evening=True)
+            decided_at = moment(applied_at.date() + datetime.timedelta(days=2))
+            reason = DECLINE_REASON
         else:  # withdrawn before the season began, so no roll-call history
             applied_at = moment(start - datetime.timedelta(days=rng.randint(15, 35)), evening=True)
             decided_at = moment(start - datetime.timedelta(days=rng.randint(1, 6)))
