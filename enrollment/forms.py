@@ -297,3 +297,23 @@ class EnrollmentDatesForm(forms.ModelForm):
         if arrival and departure and departure < arrival:
             self.add_error("departure_date", _("The child cannot leave before arriving."))
         return cleaned
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("Excel (.xlsx) or CSV file"),
+        error_messages={
+            "required": _("Choose the file to import."),
+            "empty": _("The file is empty."),
+        },
+    )
+    season = forms.ModelChoiceField(
+        label=_("Also enter the children as applications to"),
+        queryset=Season.objects.none(),
+        required=False,
+        empty_label=_("No season: only register them"),
+    )
+
+    def __init__(self, *args, factory, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["season"].queryset = Season.objects.filter(factory=factory).current()

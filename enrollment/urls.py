@@ -15,6 +15,12 @@ urlpatterns = [
         views.application_new,
         name="application-new",
     ),
+    path("factories/<int:factory_id>/import/", views.import_people, name="import"),
+    path(
+        "factories/<int:factory_id>/import/template.xlsx",
+        views.import_template,
+        name="import-template",
+    ),
     path("children/<int:child_id>/", views.child_detail, name="child-detail"),
     path(
         "children/<int:child_id>/enrollments/<int:enrollment_id>/edit/",

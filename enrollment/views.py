@@ -11,15 +11,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from ccrcsr.throttle import throttled
-from factories.models import AuditEntry, Role
+from factories.models import AuditEntry, Factory, Role
 from spaces.models import Attendance, Season
 
-from . import services
+from . import imports, services
 from .forms import (
     WORKER_FIELDS,
     ApplicationForm,
     ChildForm,
     EnrollmentDatesForm,
+    ImportForm,
     ReviewActionForm,
     ReviewFilterForm,
 )
@@ -236,4 +237,65 @@ def child_edit(request: HttpRequest, child_id: int, enrollment_id: int) -> HttpR
         request,
         "enrollment/child_edit.html",
         {"child": child, "enrollment": enrollment, "forms": [child_form, dates_form]},
+    )
+
+
+def _factory_for_hr(user, factory_id: int) -> Factory:
+    return get_object_or_404(
+        Factory.objects.for_roles(user, Role.HR, Role.COORDINATOR), pk=factory_id
+    )
+
+
+@login_required
+def import_template(request: HttpRequest, factory_id: int) -> HttpResponse:
+    _factory_for_hr(request.user, factory_id)
+    response = HttpResponse(
+        imports.template_workbook(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = 'attachment; filename="import-template.xlsx"'
+    return response
+
+
+@login_required
+def import_people(request: HttpRequest, factory_id: int) -> HttpResponse:
+    """Upload, preview every problem, then confirm: nothing is saved before that."""
+    factory = _factory_for_hr(request.user, factory_id)
+    session_key = f"import-{factory.pk}"
+    form = ImportForm(request.POST or None, request.FILES or None, factory=factory)
+    preview = None
+    if request.method == "POST" and "confirm" in request.POST:
+        pending = request.session.get(session_key)
+        if pending is None:
+            messages.error(request, _("Nothing to import: upload the file again."))
+            return redirect("enrollment:import", factory_id=factory.pk)
+        season = Season.objects.filter(factory=factory, pk=pending["season"]).first()
+        preview = imports.validate(pending["rows"], factory=factory, season=season)
+        if not preview.problems:
+            n_workers, n_children = imports.save(
+                preview, factory=factory, season=season, user=request.user
+            )
+            del request.session[session_key]
+            messages.success(
+                request,
+                _("Imported %(w)d new workers and %(c)d children.")
+                % {"w": n_workers, "c": n_children},
+            )
+            return redirect("factories:factory-detail", factory_id=factory.pk)
+    elif request.method == "POST" and form.is_valid():
+        season = form.cleaned_data["season"]
+        try:
+            rows = imports.read_rows(form.cleaned_data["file"])
+            preview = imports.validate(rows, factory=factory, season=season)
+        except imports.ImportError_ as exc:
+            form.add_error("file", str(exc))
+        else:
+            request.session[session_key] = {
+                "rows": imports.serialise(rows),
+                "season": season.pk if season else None,
+            }
+    return render(
+        request,
+        "enrollment/import.html",
+        {"factory": factory, "form": form, "preview": preview},
     )

@@ -3,6 +3,8 @@ from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from .models import Worker
+
 
 class LoginForm(AuthenticationForm):
     error_messages = {
@@ -17,3 +19,34 @@ class LoginForm(AuthenticationForm):
 class LanguageForm(forms.Form):
     language = forms.ChoiceField(choices=settings.LANGUAGES)
     next = forms.CharField(required=False)
+
+
+class WorkerForm(forms.ModelForm):
+    class Meta:
+        model = Worker
+        fields = ["employee_number", "name", "department", "shift", "phone", "home_province"]
+
+    def __init__(self, *args, factory, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.factory = factory
+
+    def clean_employee_number(self) -> str:
+        from enrollment.forms import EMPLOYEE_NUMBER
+
+        number = self.cleaned_data["employee_number"].strip().upper()
+        if not EMPLOYEE_NUMBER.match(number):
+            raise forms.ValidationError(_("Use the letters and digits on the work badge."))
+        if Worker.objects.filter(factory=self.factory, employee_number=number).exists():
+            raise forms.ValidationError(_("A worker with this employee number is registered."))
+        return number
+
+    def clean_name(self) -> str:
+        from enrollment.forms import clean_plain
+
+        return clean_plain(self.cleaned_data["name"])
+
+    def clean_phone(self) -> str:
+        from enrollment.forms import clean_phone
+
+        phone = self.cleaned_data["phone"]
+        return clean_phone(phone) if phone else ""

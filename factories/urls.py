@@ -9,4 +9,5 @@ urlpatterns = [
     path("language/", views.set_language, name="set-language"),
     path("factories/", views.factory_list, name="factory-list"),
     path("factories/<int:factory_id>/", views.factory_detail, name="factory-detail"),
+    path("factories/<int:factory_id>/workers/", views.workers, name="workers"),
 ]

@@ -1,16 +1,19 @@
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from spaces.models import Group, Season
 
-from .forms import LanguageForm
-from .models import Factory, Role, user_roles
+from .forms import LanguageForm, WorkerForm
+from .models import Factory, Role, Worker, user_roles
 
 
 @login_required
@@ -75,6 +78,8 @@ def factory_detail(request: HttpRequest, factory_id: int) -> HttpResponse:
             "seasons": seasons,
             "spaces": factory.spaces.all(),
             "my_roles": sorted(user_roles(request.user).get(factory.pk, ())),
+            "can_manage_people": request.user.is_superuser
+            or bool(user_roles(request.user).get(factory.pk, set()) & {Role.HR, Role.COORDINATOR}),
         },
     )
 
@@ -97,3 +102,28 @@ def set_language(request: HttpRequest) -> HttpResponse:
             settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax"
         )
     return response
+
+
+@login_required
+def workers(request: HttpRequest, factory_id: int) -> HttpResponse:
+    """HR's list of the factory's registered parents, and a form to add one."""
+    factory = get_object_or_404(
+        Factory.objects.for_roles(request.user, Role.HR, Role.COORDINATOR), pk=factory_id
+    )
+    form = WorkerForm(request.POST or None, factory=factory)
+    if request.method == "POST" and form.is_valid():
+        worker = form.save(commit=False)
+        worker.factory = factory
+        worker.save()
+        messages.success(request, _("%(name)s is registered.") % {"name": worker.name})
+        return redirect("factories:workers", factory_id=factory.pk)
+    rows = (
+        Worker.objects.visible_to(request.user)
+        .filter(factory=factory)
+        .annotate(n_children=Count("children"))
+        .order_by("employee_number")
+    )
+    page = Paginator(rows, 100).get_page(request.GET.get("page"))
+    return render(
+        request, "factories/workers.html", {"factory": factory, "page": page, "form": form}
+    )
