@@ -313,5 +313,15 @@ class Consent(models.Model):
             models.UniqueConstraint(fields=["enrollment", "kind"], name="consent_once_per_kind"),
         ]
 
+    SHORT_LABELS = {
+        Kind.DATA_PROCESSING: _("Data"),
+        Kind.PHOTOS: _("Photos"),
+        Kind.MEDICAL: _("Medical care"),
+    }
+
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.given_by}"
+
+    @property
+    def short_label(self) -> str:
+        return self.SHORT_LABELS[self.kind]
