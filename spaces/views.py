@@ -1,6 +1,7 @@
 import datetime
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -202,6 +203,8 @@ def roll_call_check_out(request, group_id: int, day: datetime.date, enrollment_i
 @require_POST
 def roll_call_mark_all(request, group_id: int, day: datetime.date):
     group = _group_for(request.user, group_id)
+    if group.roll_call_role(request.user) is None:
+        raise PermissionDenied  # the button is not shown to them: a forged request
     refusal = group.roll_call_refusal(request.user, day, today=timezone.localdate())
     if refusal:
         messages.error(request, refusal)
@@ -217,7 +220,9 @@ def roll_call_duty(request, group_id: int, day: datetime.date):
     """A teacher checks themselves in or out with this group (today only)."""
     group = _group_for(request.user, group_id)
     teacher = Teacher.objects.filter(user=request.user, factory=group.season.factory_id).first()
-    if teacher is None or day != timezone.localdate() or not group.season.is_opening_day(day):
+    if teacher is None:
+        raise PermissionDenied  # only teachers have the button
+    if day != timezone.localdate() or not group.season.is_opening_day(day):
         messages.error(request, _("Only a teacher of this factory can go on duty, on the day."))
     else:
         services.staff_toggle_duty(teacher=teacher, group=group, day=day)
