@@ -63,3 +63,11 @@ def test_production_settings_pass_the_deploy_check_without_warnings():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_production_refuses_the_development_secret_key():
+    from ccrcsr.settings import DEV_SECRET_KEY
+
+    result = manage("check", DEBUG="0", SECRET_KEY=DEV_SECRET_KEY + "-" * 10)
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr

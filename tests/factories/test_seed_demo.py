@@ -9,6 +9,7 @@ from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.db.models import Count, F
+from django.test import RequestFactory
 from django.utils import timezone
 
 from enrollment.models import Child, Consent, Enrollment, Guardianship
@@ -22,6 +23,11 @@ from factories.models import Factory, Membership, Role, User
 from spaces.models import Attendance, Group, Incident, Season, Teacher
 
 pytestmark = pytest.mark.django_db
+
+
+def login_request():
+    # django-axes counts attempts per address, so authenticate needs the request.
+    return RequestFactory().post("/login/")
 
 
 def seed(*args) -> str:
@@ -159,7 +165,7 @@ def test_each_demo_login_authenticates_with_its_role(seeded):
         ("teacher_shenzhen_1", Role.TEACHER, 1),
     ]
     for username, role, n_factories in expected:
-        user = authenticate(username=username, password=PASSWORD)
+        user = authenticate(login_request(), username=username, password=PASSWORD)
         assert user is not None and user.username == username
         assert not user.is_superuser
         assert user.display_name and user.email
@@ -168,7 +174,7 @@ def test_each_demo_login_authenticates_with_its_role(seeded):
 
 
 def test_admin_is_a_superuser_and_the_teacher_login_leads_the_first_group(seeded):
-    admin = authenticate(username="admin", password=PASSWORD)
+    admin = authenticate(login_request(), username="admin", password=PASSWORD)
     assert admin.is_superuser and admin.is_staff
 
     teacher = User.objects.get(username="teacher")
