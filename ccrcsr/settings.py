@@ -179,6 +179,9 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)  # WhiteNoise warns when it is missing
 
+# Months after a season closes before its children's data is anonymised.
+RETENTION_MONTHS = env.int("RETENTION_MONTHS", default=12)
+
 # How many days back a teacher may still correct a roll call (coordinators: any day).
 ROLL_CALL_TEACHER_DAYS_BACK = env.int("ROLL_CALL_TEACHER_DAYS_BACK", default=3)
 
@@ -232,6 +235,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
+    # Anonymise children RETENTION_MONTHS after their last season (PIPL); daily.
+    "anonymise-children": {
+        "task": "enrollment.tasks.anonymise_children",
+        "schedule": 24 * 3600.0,
+        "options": {"expires": 12 * 3600},
+    },
     # Send notifications that are still pending (a crash or a broker outage
     # left them unsent); expires before the next run so runs never pile up.
     "send-pending-notifications": {

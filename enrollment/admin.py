@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from factories.admin import AuditedAdmin
+
 from .models import (
     AuthorisedPickup,
     Child,
@@ -27,7 +29,7 @@ class EmergencyContactInline(admin.TabularInline):
 
 
 @admin.register(Child)
-class ChildAdmin(admin.ModelAdmin):
+class ChildAdmin(AuditedAdmin):
     list_display = ["name", "factory", "sex", "date_of_birth", "home_province", "lives_with"]
     list_filter = ["factory", "sex", "home_province", "lives_with"]
     search_fields = ["name", "guardians__name", "guardians__employee_number"]
@@ -41,7 +43,7 @@ class ConsentInline(admin.TabularInline):
 
 
 @admin.register(Enrollment)
-class EnrollmentAdmin(admin.ModelAdmin):
+class EnrollmentAdmin(AuditedAdmin):
     list_display = ["child", "season", "status", "group", "applied_at", "reference"]
     list_filter = ["status", "season__factory", "season"]
     search_fields = ["child__name", "reference"]

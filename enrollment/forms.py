@@ -317,3 +317,15 @@ class ImportForm(forms.Form):
     def __init__(self, *args, factory, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["season"].queryset = Season.objects.filter(factory=factory).current()
+
+
+class EraseForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why (who asked, and when)"),
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    confirm = forms.BooleanField(
+        label=_("I understand this cannot be undone."),
+        error_messages={"required": _("Tick the box to confirm.")},
+    )

@@ -140,7 +140,10 @@ def read_rows(upload) -> list[list]:
                 continue
         if text is None or "\x00" in text:
             raise ImportError_(_("This is not an Excel (.xlsx) or CSV file."))
-        rows = list(csv.reader(io.StringIO(text)))
+        try:
+            rows = list(csv.reader(io.StringIO(text, newline="")))
+        except csv.Error as exc:
+            raise ImportError_(_("This is not an Excel (.xlsx) or CSV file.")) from exc
     rows = [row for row in rows if any(cell not in (None, "") for cell in row)]
     if len(rows) < 2:
         raise ImportError_(_("The file has no rows under the header."))

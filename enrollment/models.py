@@ -81,6 +81,8 @@ class Child(models.Model):
         Worker, through="Guardianship", related_name="children", verbose_name=_("guardians")
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set when the retention rule (or an erasure request) removed what identifies the child.
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
 
     objects = ChildQuerySet.as_manager()
 

@@ -212,7 +212,7 @@ def application_submit(*, season: Season, data: ApplicationData, user=None) -> E
     guardian, name and birth date, or created), pickups, consents, the enrollment."""
     now = timezone.now()
     with transaction.atomic():
-        worker, _created = Worker.objects.get_or_create(
+        worker, worker_created = Worker.objects.get_or_create(
             factory=season.factory,
             employee_number=data.employee_number,
             defaults={"name": data.worker_name, "phone": data.phone},
@@ -220,6 +220,8 @@ def application_submit(*, season: Season, data: ApplicationData, user=None) -> E
         if data.phone and worker.phone != data.phone:
             worker.phone = data.phone
             worker.save(update_fields=["phone"])
+        if worker_created:
+            _record_created(user, season.factory_id, worker, {"name": worker.name})
         child = Child.objects.filter(
             guardians=worker, name=data.child_name, date_of_birth=data.date_of_birth
         ).first()
@@ -234,11 +236,19 @@ def application_submit(*, season: Season, data: ApplicationData, user=None) -> E
                 allergies=data.allergies,
                 medical_notes=data.medical_notes,
             )
-            Guardianship.objects.create(child=child, worker=worker, relationship=data.relationship)
+            guardianship = Guardianship.objects.create(
+                child=child, worker=worker, relationship=data.relationship
+            )
+            _record_created(user, season.factory_id, child, {"name": child.name})
+            _record_created(
+                user, season.factory_id, guardianship, {"worker": worker.pk, "child": child.pk}
+            )
         for name, relationship, phone in data.pickups:
-            AuthorisedPickup.objects.get_or_create(
+            pickup, made = AuthorisedPickup.objects.get_or_create(
                 child=child, name=name, defaults={"relationship": relationship, "phone": phone}
             )
+            if made:
+                _record_created(user, season.factory_id, pickup, {"name": name, "child": child.pk})
         enrollment, created = Enrollment.objects.get_or_create(
             child=child,
             season=season,
@@ -250,11 +260,15 @@ def application_submit(*, season: Season, data: ApplicationData, user=None) -> E
             },
         )
         for kind in data.consents:
-            Consent.objects.get_or_create(
+            consent, made = Consent.objects.get_or_create(
                 enrollment=enrollment,
                 kind=kind,
                 defaults={"given_by": worker.name, "given_at": now},
             )
+            if made:
+                _record_created(
+                    user, season.factory_id, consent, {"kind": kind, "given_by": worker.name}
+                )
         if created:
             AuditEntry.objects.record(
                 user=user,
@@ -264,3 +278,162 @@ def application_submit(*, season: Season, data: ApplicationData, user=None) -> E
                 changes={"status": [None, enrollment.status], "child": [None, child.pk]},
             )
     return enrollment
+
+
+def _record_created(user, factory_id: int, instance, fields: dict) -> AuditEntry:
+    return AuditEntry.objects.record(
+        user=user,
+        factory_id=factory_id,
+        instance=instance,
+        action=AuditEntry.Action.CREATE,
+        changes={name: [None, value] for name, value in fields.items()},
+    )
+
+
+ANONYMISED = "已匿名"
+
+
+def child_anonymise(*, child: Child, user=None, reason: str) -> None:
+    """Remove what identifies a child, keeping what the reports count.
+
+    Kept: sex, home province, who the child lives with, and a birth date moved
+    to keep the child's age at the start of each season (the age band), the
+    enrollments and attendance rows. Removed: name, county, health notes,
+    guardians' links, pickups, emergency contacts, who dropped off and picked
+    up, who gave consent, and the free text of incidents naming the child.
+    """
+    from spaces.models import Attendance, Incident
+
+    with transaction.atomic():
+        first_season = (
+            Season.objects.filter(enrollments__child=child).order_by("start_date").first()
+        )
+        if first_season is not None:
+            age = first_season.age_on_start(child.date_of_birth)
+            start = first_season.start_date
+            try:
+                child.date_of_birth = start.replace(year=start.year - age)
+            except ValueError:  # 29 February
+                child.date_of_birth = start.replace(year=start.year - age, day=28)
+        child.name = ANONYMISED
+        child.home_county = child.allergies = child.medical_notes = child.special_needs = ""
+        child.school_grade = ""
+        child.anonymised_at = timezone.now()
+        child.save()
+        child.guardianships.all().delete()
+        child.pickups.all().delete()
+        child.emergency_contacts.all().delete()
+        Attendance.objects.filter(enrollment__child=child).update(
+            dropped_off_by="", picked_up_by=""
+        )
+        Consent.objects.filter(enrollment__child=child).update(given_by=ANONYMISED)
+        Incident.objects.filter(children=child).update(description=ANONYMISED, action_taken="")
+        AuditEntry.objects.record(
+            user=user,
+            factory_id=child.factory_id,
+            instance=child,
+            action=AuditEntry.Action.UPDATE,
+            changes={"anonymised": [None, reason]},
+        )
+
+
+def children_due_for_anonymising(*, today: datetime.date, months: int):
+    """Children whose last season closed `months` ago (or, never enrolled,
+    registered that long ago), not yet anonymised."""
+    cutoff = today - datetime.timedelta(days=round(months * 30.44))
+    recent = Enrollment.objects.filter(
+        Q(season__end_date__gte=cutoff) | ~Q(season__status=Season.Status.CLOSED)
+    )
+    return (
+        Child.objects.filter(anonymised_at__isnull=True)
+        .exclude(pk__in=recent.values("child_id"))
+        .filter(Q(enrollments__isnull=False) | Q(created_at__date__lt=cutoff))
+        .distinct()
+    )
+
+
+def child_export(child: Child) -> dict:
+    """Everything held about one child, for the guardian who asks."""
+    from spaces.models import Attendance, Incident
+
+    def row(obj, *fields):
+        return {f: (str(v) if (v := getattr(obj, f)) is not None else None) for f in fields}
+
+    return {
+        "child": row(
+            child,
+            "name",
+            "sex",
+            "date_of_birth",
+            "home_province",
+            "home_county",
+            "lives_with",
+            "school_grade",
+            "allergies",
+            "medical_notes",
+            "special_needs",
+            "created_at",
+        ),  # fmt: skip
+        "guardians": [
+            {
+                **row(g.worker, "employee_number", "name", "phone", "department"),
+                "relationship": g.relationship,
+            }
+            for g in child.guardianships.select_related("worker")
+        ],  # fmt: skip
+        "pickups": [row(p, "name", "relationship", "phone") for p in child.pickups.all()],
+        "emergency_contacts": [
+            row(c, "name", "relationship", "phone") for c in child.emergency_contacts.all()
+        ],
+        "enrollments": [
+            {
+                **row(
+                    e,
+                    "reference",
+                    "status",
+                    "arrival_date",
+                    "departure_date",
+                    "applied_at",
+                    "decided_at",
+                    "status_reason",
+                ),
+                "season": str(e.season),
+                "group": str(e.group) if e.group else None,
+                "consents": [
+                    row(c, "kind", "given_by", "given_at", "withdrawn_at") for c in e.consents.all()
+                ],
+            }
+            for e in child.enrollments.select_related("season", "group").prefetch_related(
+                "consents"
+            )
+        ],  # fmt: skip
+        "attendance": [
+            row(
+                a,
+                "date",
+                "status",
+                "absence_reason",
+                "check_in_at",
+                "check_out_at",
+                "dropped_off_by",
+                "picked_up_by",
+            )
+            for a in Attendance.objects.filter(enrollment__child=child).order_by("date")
+        ],  # fmt: skip
+        "incidents": [
+            row(
+                i,
+                "occurred_at",
+                "kind",
+                "severity",
+                "description",
+                "action_taken",
+                "guardian_informed_at",
+            )
+            for i in Incident.objects.filter(children=child)
+        ],  # fmt: skip
+        "history": [
+            row(a, "at", "action", "model", "object_id") | {"changes": a.changes}
+            for a in AuditEntry.objects.filter(model="enrollment.child", object_id=str(child.pk))
+        ],
+    }

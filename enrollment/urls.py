@@ -22,6 +22,8 @@ urlpatterns = [
         name="import-template",
     ),
     path("children/<int:child_id>/", views.child_detail, name="child-detail"),
+    path("children/<int:child_id>/export.json", views.child_export, name="child-export"),
+    path("children/<int:child_id>/erase/", views.child_erase, name="child-erase"),
     path(
         "children/<int:child_id>/enrollments/<int:enrollment_id>/edit/",
         views.child_edit,

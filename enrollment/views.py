@@ -4,7 +4,7 @@ import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -20,6 +20,7 @@ from .forms import (
     ApplicationForm,
     ChildForm,
     EnrollmentDatesForm,
+    EraseForm,
     ImportForm,
     ReviewActionForm,
     ReviewFilterForm,
@@ -205,6 +206,9 @@ def child_detail(request: HttpRequest, child_id: int) -> HttpResponse:
             "show_medical": request.user.is_superuser or bool(roles & {Role.HR, Role.COORDINATOR}),
             "can_edit": request.user.is_superuser or bool(roles & {Role.HR, Role.COORDINATOR}),
             "consent_kinds": Consent.Kind.choices,
+            "history": AuditEntry.objects.visible_to(request.user)
+            .filter(model="enrollment.child", object_id=str(child.pk))
+            .select_related("user")[:50],
         },
     )
 
@@ -299,3 +303,39 @@ def import_people(request: HttpRequest, factory_id: int) -> HttpResponse:
         "enrollment/import.html",
         {"factory": factory, "form": form, "preview": preview},
     )
+
+
+def _child_for_hr(user, child_id: int) -> Child:
+    return get_object_or_404(Child.objects.for_roles(user, Role.HR, Role.COORDINATOR), pk=child_id)
+
+
+@login_required
+def child_export(request: HttpRequest, child_id: int) -> HttpResponse:
+    """Everything held about a child, as JSON, for a guardian's request (logged)."""
+    child = _child_for_hr(request.user, child_id)
+    data = services.child_export(child)
+    AuditEntry.objects.record(
+        user=request.user,
+        factory_id=child.factory_id,
+        instance=child,
+        action=AuditEntry.Action.EXPORT,
+        changes={"address": [None, request.META.get("REMOTE_ADDR", "")]},
+    )
+    response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
+    response["Content-Disposition"] = f'attachment; filename="child-{child.pk}.json"'
+    return response
+
+
+@login_required
+def child_erase(request: HttpRequest, child_id: int) -> HttpResponse:
+    """Erase a child on a guardian's request: anonymised now, report figures kept."""
+    child = _child_for_hr(request.user, child_id)
+    if child.anonymised_at:
+        messages.info(request, _("This child's data has already been erased."))
+        return redirect("enrollment:child-detail", child_id=child.pk)
+    form = EraseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.child_anonymise(child=child, user=request.user, reason=form.cleaned_data["reason"])
+        messages.success(request, _("The child's personal data is erased."))
+        return redirect("factories:factory-detail", factory_id=child.factory_id)
+    return render(request, "enrollment/child_erase.html", {"child": child, "form": form})

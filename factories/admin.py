@@ -4,6 +4,65 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import AuditEntry, Factory, Membership, Notification, User, Worker
 
+# How to reach the factory from each audited model.
+FACTORY_PATHS = {
+    "factories.worker": "factory_id",
+    "enrollment.child": "factory_id",
+    "enrollment.guardianship": "child.factory_id",
+    "enrollment.authorisedpickup": "child.factory_id",
+    "enrollment.emergencycontact": "child.factory_id",
+    "enrollment.enrollment": "season.factory_id",
+    "enrollment.consent": "enrollment.season.factory_id",
+    "spaces.attendance": "group.season.factory_id",
+}
+
+
+def _factory_id(instance) -> int:
+    value = instance
+    for part in FACTORY_PATHS[instance._meta.label_lower].split("."):
+        value = getattr(value, part)
+    return value
+
+
+def _audit(request, instance, action, changed=()) -> None:
+    changes = {name: [None, str(getattr(instance, name, ""))] for name in changed}
+    AuditEntry.objects.record(
+        user=request.user,
+        factory_id=_factory_id(instance),
+        instance=instance,
+        action=action,
+        changes=changes,
+    )
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    """Admin edits of children's data go into the audit trail like any other."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        action = AuditEntry.Action.UPDATE if change else AuditEntry.Action.CREATE
+        _audit(request, obj, action, form.changed_data)
+
+    def delete_model(self, request, obj):
+        _audit(request, obj, AuditEntry.Action.DELETE)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            _audit(request, obj, AuditEntry.Action.DELETE)
+        super().delete_queryset(request, queryset)
+
+    def save_formset(self, request, form, formset, change):
+        instances = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            _audit(request, obj, AuditEntry.Action.DELETE)
+            obj.delete()
+        for obj in instances:
+            created = obj.pk is None
+            obj.save()
+            _audit(request, obj, AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE)
+        formset.save_m2m()
+
 
 class MembershipInline(admin.TabularInline):
     model = Membership
@@ -38,7 +97,7 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(Worker)
-class WorkerAdmin(admin.ModelAdmin):
+class WorkerAdmin(AuditedAdmin):
     list_display = ["employee_number", "name", "factory", "department", "shift", "home_province"]
     list_filter = ["factory", "shift", "home_province"]
     search_fields = ["employee_number", "name", "phone"]

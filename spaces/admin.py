@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from factories.admin import AuditedAdmin
+
 from .models import (
     Attendance,
     ClosedDay,
@@ -73,7 +75,7 @@ class TeacherAssignmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Attendance)
-class AttendanceAdmin(admin.ModelAdmin):
+class AttendanceAdmin(AuditedAdmin):
     list_display = ["date", "enrollment", "group", "status", "check_in_at", "check_out_at"]
     list_filter = ["status", "absence_reason", "group__season__factory", "date"]
     search_fields = ["enrollment__child__name"]

@@ -235,6 +235,14 @@ def sign_in_sheet(request, group_id: int, day: datetime.date):
     group = _group_for(request.user, group_id)
     enrollments = Enrollment.objects.visible_to(request.user).for_roll_call(group, day)
     rows = [(e, e.child.age_on(day)) for e in enrollments]
+    # A sheet of children's names leaves the system on paper: log it as an export.
+    AuditEntry.objects.record(
+        user=request.user,
+        factory_id=group.season.factory_id,
+        instance=group,
+        action=AuditEntry.Action.EXPORT,
+        changes={"sign_in_sheet": [None, day.isoformat()], "children": [None, len(rows)]},
+    )
     with translation.override("zh-hans"):
         return render(
             request, "spaces/sign_in_sheet.html", {"group": group, "day": day, "rows": rows}

@@ -5,7 +5,15 @@ import datetime
 import factory as factory_boy
 from django.utils import timezone
 
-from enrollment.models import Child, Consent, Enrollment, Guardianship, LivesWith, Sex
+from enrollment.models import (
+    AuthorisedPickup,
+    Child,
+    Consent,
+    Enrollment,
+    Guardianship,
+    LivesWith,
+    Sex,
+)
 from factories.models import Factory, Membership, Role, User, Worker
 from spaces.models import Attendance, Group, Season, Space, Teacher, TeacherAssignment
 
@@ -117,6 +125,15 @@ class ChildBuilder(factory_boy.django.DjangoModelFactory):
             Guardianship.objects.create(child=child, worker=worker, relationship="mother")
 
 
+class AuthorisedPickupBuilder(factory_boy.django.DjangoModelFactory):
+    class Meta:
+        model = AuthorisedPickup
+
+    child = factory_boy.SubFactory(ChildBuilder)
+    name = factory_boy.Sequence(lambda n: f"奶奶{n}")
+    relationship = "grandparent"
+
+
 class EnrollmentBuilder(factory_boy.django.DjangoModelFactory):
     class Meta:
         model = Enrollment
@@ -151,6 +168,7 @@ def assign(teacher: Teacher, group: Group) -> TeacherAssignment:
 
 __all__ = [
     "PASSWORD",
+    "AuthorisedPickupBuilder",
     "ChildBuilder",
     "EnrollmentBuilder",
     "FactoryBuilder",

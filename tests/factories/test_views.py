@@ -160,3 +160,9 @@ def test_pages_are_chinese_by_default(client):
 def test_every_role_gets_a_dashboard(client_of, site, role):
     user = member(site.factory, role)
     assert client_of(user).get(reverse("factories:home")).status_code == 200
+
+
+def test_a_next_that_looks_like_a_view_name_is_just_a_path(client):
+    # Found by the hostile-input test: redirect("0") tried to reverse a view called "0".
+    response = client.post(reverse("factories:set-language"), {"language": "en", "next": "0"})
+    assert response.status_code == 302
