@@ -219,9 +219,15 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 else:
-    # Fail in seconds, not minutes, when Redis is unreachable or hung.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
-    CELERY_BROKER_CONNECTION_TIMEOUT = 2
+    # Fail in about a second, not minutes, when Redis is unreachable or hung.
+    # A whole dead worker's unacknowledged tasks come back after the
+    # visibility timeout (5 minutes); the notification sweeper covers the rest.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": 300,
+        "socket_timeout": 1,
+        "socket_connect_timeout": 1,
+    }
+    CELERY_BROKER_CONNECTION_TIMEOUT = 1
     CELERY_REDIS_SOCKET_TIMEOUT = 2
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_IGNORE_RESULT = True
@@ -234,19 +240,40 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+# The queue notifications go to (tests give each run its own).
+NOTIFICATIONS_QUEUE = env.str("NOTIFICATIONS_QUEUE", default="celery")
+# A notification claimed longer ago than this is taken to belong to a dead worker.
+NOTIFICATION_CLAIM_SECONDS = env.int("NOTIFICATION_CLAIM_SECONDS", default=600)
+# Reminders: minutes after opening before "roll call missing" goes to teachers (the
+# coordinator is told an hour later); days an application may wait; local hour of the
+# daily reminders; weekday (1 = Monday) of the managers' weekly digest.
+ROLL_CALL_REMINDER_MINUTES = env.int("ROLL_CALL_REMINDER_MINUTES", default=60)
+APPLICATIONS_WAITING_DAYS = env.int("APPLICATIONS_WAITING_DAYS", default=3)
+DAILY_REMINDER_HOUR = env.int("DAILY_REMINDER_HOUR", default=8)
+WEEKLY_DIGEST_WEEKDAY = env.int("WEEKLY_DIGEST_WEEKDAY", default=1)
+# Where links in emails point.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+
 CELERY_BEAT_SCHEDULE = {
+    # Every reminder and summary: each check is idempotent, so running often is
+    # harmless and a missed run is caught up by the next.
+    "send-reminders": {
+        "task": "factories.tasks.send_reminders",
+        "schedule": 60.0,
+        "options": {"expires": 50},
+    },
     # Anonymise children RETENTION_MONTHS after their last season (PIPL); daily.
     "anonymise-children": {
         "task": "enrollment.tasks.anonymise_children",
         "schedule": 24 * 3600.0,
         "options": {"expires": 12 * 3600},
     },
-    # Send notifications that are still pending (a crash or a broker outage
-    # left them unsent); expires before the next run so runs never pile up.
+    # Hand over notifications still pending (the broker was down when they were
+    # logged) or stuck mid-send (a dead worker); expires before the next run.
     "send-pending-notifications": {
         "task": "factories.tasks.send_pending_notifications",
-        "schedule": 300.0,
-        "options": {"expires": 240},
+        "schedule": 60.0,
+        "options": {"expires": 50},
     },
 }
 

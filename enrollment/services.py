@@ -17,7 +17,8 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from factories.models import AuditEntry, Worker
+from factories.models import AuditEntry, Role, User, Worker
+from factories.notifications import notify
 from spaces.models import Group, Season
 
 from .models import AuthorisedPickup, Child, Consent, Enrollment, Guardianship
@@ -182,6 +183,12 @@ def promote_waitlist(*, season: Season, user) -> Enrollment | None:
         _place(enrollment, group=None, user=user, now=now)
         enrollment.status_reason = _("Promoted from the waitlist")
         enrollment.save(update_fields=["status_reason"])
+        # HR calls the family; the email leaves only after this transaction commits.
+        for hr in User.objects.filter(
+            is_active=True, memberships__factory_id=season.factory_id, memberships__role=Role.HR
+        ).distinct():
+            notify(kind="waitlist_promoted", user=hr, key=str(enrollment.pk),
+                   factory_id=season.factory_id, context={"enrollment": enrollment})  # fmt: skip
         return enrollment
     return None
 

@@ -104,6 +104,8 @@ class User(AbstractUser):
     language = models.CharField(
         _("language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
     )
+    # Kinds of email this user has switched off (see factories.notifications.KINDS).
+    notifications_off = models.JSONField(_("emails switched off"), default=list, blank=True)
 
     def __str__(self) -> str:
         return self.display_name or self.get_full_name() or self.username
@@ -259,6 +261,8 @@ class Notification(models.Model):
     )
     email = models.EmailField(_("email"))
     kind = models.CharField(_("kind"), max_length=50)
+    # What the message is about, such as "spaces.season:12": attachments are built from it.
+    object_ref = models.CharField(_("about"), max_length=100, blank=True)
     idempotency_key = models.CharField(_("idempotency key"), max_length=200, unique=True)
     language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
     subject = models.CharField(_("subject"), max_length=300)
@@ -275,9 +279,6 @@ class Notification(models.Model):
 
     objects = NotificationQuerySet.as_manager()
 
-    # A claim older than this is taken to belong to a worker that died mid-send.
-    CLAIM_TIMEOUT = datetime.timedelta(minutes=10)
-
     class Meta:
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
@@ -286,6 +287,11 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.email}"
+
+    @staticmethod
+    def claim_timeout() -> datetime.timedelta:
+        """A claim older than this belongs to a worker that died mid-send."""
+        return datetime.timedelta(seconds=settings.NOTIFICATION_CLAIM_SECONDS)
 
     def claim(self) -> bool:
         """Take this notification for sending; False if another run has it or it is done.
@@ -296,7 +302,7 @@ class Notification(models.Model):
         """
         now = timezone.now()
         claimable = Q(status=self.Status.PENDING) | Q(
-            status=self.Status.SENDING, claimed_at__lt=now - self.CLAIM_TIMEOUT
+            status=self.Status.SENDING, claimed_at__lt=now - self.claim_timeout()
         )
         claimed = (
             Notification.objects.filter(claimable, pk=self.pk).update(
@@ -313,6 +319,19 @@ class Notification(models.Model):
         message = EmailMultiAlternatives(self.subject, self.body, to=[self.email])
         if self.html_body:
             message.attach_alternative(self.html_body, "text/html")
+        if self.kind == "season_summary" and self.object_ref.startswith("spaces.season:"):
+            from spaces.figures import figures_workbook, season_figures
+            from spaces.models import Season
+
+            season = Season.objects.filter(pk=self.object_ref.split(":")[1]).first()
+            if season is not None:
+                with translation.override(self.language):
+                    workbook = figures_workbook(season_figures(season))
+                message.attach(
+                    f"season-{season.pk}.xlsx",
+                    workbook,
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                )
         message.send()
         self.status = self.Status.SENT
         self.sent_at = timezone.now()

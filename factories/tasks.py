@@ -1,5 +1,6 @@
 """Background jobs: thin, id-based, safe to run twice (see STYLE.md section 6)."""
 
+import datetime
 import smtplib
 
 from celery import shared_task
@@ -7,6 +8,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .models import Notification
+
+# A fresh pending row is normally already on its way; the sweeper leaves it this long.
+PENDING_GRACE = datetime.timedelta(seconds=30)
 
 # Transient sending errors worth a retry; anything else is a bug and surfaces.
 TRANSIENT_ERRORS = (smtplib.SMTPException, OSError)
@@ -29,14 +33,28 @@ def send_notification(self, notification_id: int) -> None:
 
 @shared_task
 def send_pending_notifications() -> int:
-    """Re-enqueue notifications left pending (broker outage) or stuck mid-send."""
-    stale = timezone.now() - Notification.CLAIM_TIMEOUT
+    """Hand over notifications still pending (the broker was down when they were
+    logged) or stuck mid-send (their worker died); returns how many."""
+    from .notifications import enqueue
+
+    now = timezone.now()
     ids = list(
         Notification.objects.filter(
-            Q(status=Notification.Status.PENDING, created_at__lt=stale)
-            | Q(status=Notification.Status.SENDING, claimed_at__lt=stale)
+            Q(status=Notification.Status.PENDING, created_at__lt=now - PENDING_GRACE)
+            | Q(
+                status=Notification.Status.SENDING,
+                claimed_at__lt=now - Notification.claim_timeout(),
+            )
         ).values_list("pk", flat=True)
     )
     for notification_id in ids:
-        send_notification.delay(notification_id)
+        enqueue(notification_id)
     return len(ids)
+
+
+@shared_task
+def send_reminders() -> None:
+    """Every reminder and summary due now; each is logged once, so reruns are harmless."""
+    from . import reminders
+
+    reminders.run_all(now=timezone.now())

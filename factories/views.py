@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,8 +13,9 @@ from django.views.decorators.http import require_POST
 
 from spaces.models import Group, Season
 
-from .forms import LanguageForm, WorkerForm
-from .models import Factory, Role, Worker, user_roles
+from .forms import AccountForm, LanguageForm, WorkerForm
+from .models import Factory, Notification, Role, Worker, user_roles
+from .notifications import enqueue
 
 
 @login_required
@@ -128,3 +130,54 @@ def workers(request: HttpRequest, factory_id: int) -> HttpResponse:
     return render(
         request, "factories/workers.html", {"factory": factory, "page": page, "form": form}
     )
+
+
+@login_required
+def notification_log(request: HttpRequest) -> HttpResponse:
+    """What was sent, to whom, when, and its state; coordinators resend failures."""
+    rows = (
+        Notification.objects.visible_to(request.user)
+        .select_related("factory", "recipient")
+        .order_by("-created_at")
+    )
+    status = request.GET.get("status", "")
+    if status in Notification.Status.values:
+        rows = rows.filter(status=status)
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    resendable = set(
+        Factory.objects.for_roles(request.user, Role.COORDINATOR).values_list("pk", flat=True)
+    )
+    return render(
+        request,
+        "factories/notification_log.html",
+        {"page": page, "status": status, "statuses": Notification.Status.choices,
+         "resendable": resendable},
+    )  # fmt: skip
+
+
+@login_required
+@require_POST
+def notification_resend(request: HttpRequest, notification_id: int) -> HttpResponse:
+    notification = get_object_or_404(
+        Notification.objects.for_roles(request.user, Role.COORDINATOR),
+        pk=notification_id,
+        status=Notification.Status.FAILED,
+    )
+    Notification.objects.filter(pk=notification.pk, status=Notification.Status.FAILED).update(
+        status=Notification.Status.PENDING, last_error=""
+    )
+    transaction.on_commit(lambda: enqueue(notification.pk))
+    messages.success(request, _("The email is queued again."))
+    return redirect("factories:notification-log")
+
+
+@login_required
+def account(request: HttpRequest) -> HttpResponse:
+    """A user's own settings: language, and which emails they receive."""
+    form = AccountForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        translation.activate(form.cleaned_data["language"])
+        messages.success(request, _("Saved."))
+        return redirect("factories:account")
+    return render(request, "factories/account.html", {"form": form})

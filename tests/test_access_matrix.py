@@ -14,7 +14,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from factories.models import Role
+from factories.models import Notification, Role
 from spaces.models import Attendance
 
 from .builders import UserBuilder, enroll
@@ -76,6 +76,17 @@ def world(site, other_site):
             status="present",
             check_in_at=timezone.now(),
         )
+        s.notification = Notification.objects.create(
+            factory=s.factory,
+            recipient=s.manager,
+            email="m@example.com",
+            kind="weekly_digest",
+            idempotency_key=f"matrix:{s.factory.pk}",
+            language="zh-hans",
+            subject="周报",
+            body="…",
+            status=Notification.Status.FAILED,
+        )
     return site, other_site
 
 
@@ -89,6 +100,7 @@ def kwargs_for(s, names: list[str]) -> dict:
         "day": timezone.localdate(),
         "token": s.season.application_token,
         "fmt": "png",
+        "notification_id": s.notification.pk,
     }
     missing = set(names) - set(values)
     assert not missing, f"tests/test_access_matrix.py: give a value for {missing}"
