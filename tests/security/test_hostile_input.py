@@ -8,6 +8,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from factories.models import Notification
 from spaces.models import Attendance
 
 from ..builders import UserBuilder, enroll
@@ -44,6 +45,17 @@ def world(site):
         date=timezone.localdate(),
         status="present",
         check_in_at=timezone.now(),
+    )
+    site.notification = Notification.objects.create(
+        factory=site.factory,
+        recipient=site.manager,
+        email="m@example.com",
+        kind="weekly_digest",
+        idempotency_key="hostile",
+        language="zh-hans",
+        subject="周报",
+        body="…",
+        status=Notification.Status.FAILED,
     )
     return site
 
