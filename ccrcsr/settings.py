@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "factories",
     "spaces",
     "enrollment",
+    "reports",
 ]
 
 MIDDLEWARE = [

@@ -19,5 +19,6 @@ urlpatterns = [
     path("", include("factories.urls")),
     path("", include("spaces.urls")),
     path("", include("enrollment.urls")),
+    path("", include("reports.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from enrollment.models import Enrollment
 from factories.models import AuditEntry
+from reports.models import GroupDay
 
 from .models import Attendance, Group, StaffShift, Teacher
 
@@ -87,6 +88,8 @@ def roll_call_mark(
             record.picked_up_by = record.dropped_off_by = ""
         record.save()
         _audit(user=user, group=group, record=record, before=before, created=created)
+        # The reports' daily counts move with the roll call, in the same transaction.
+        GroupDay.refresh(group, day)
     return record
 
 
@@ -125,6 +128,7 @@ def roll_call_mark_all_present(*, group: Group, day: datetime.date, user) -> int
             )
             for record in records
         )
+        GroupDay.refresh(group, day)
     return len(records)
 
 

@@ -100,6 +100,7 @@ def kwargs_for(s, names: list[str]) -> dict:
         "day": timezone.localdate(),
         "token": s.season.application_token,
         "fmt": "png",
+        "export_format": "xlsx",
         "notification_id": s.notification.pk,
     }
     missing = set(names) - set(values)

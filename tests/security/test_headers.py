@@ -50,3 +50,9 @@ def test_no_template_turns_escaping_off_except_the_generated_qr_code():
             if "qr_svg|safe" not in text.splitlines()[line - 1]:
                 offenders.append(f"{path.relative_to(TEMPLATES)}:{line}")
     assert offenders == []
+
+
+def test_no_template_comment_spills_onto_the_page(client):
+    # {# #} comments are one line only; a multi-line one is printed as text.
+    html = client.get(reverse("login")).content.decode()
+    assert "{#" not in html and "#}" not in html

@@ -1,0 +1,164 @@
+import csv
+import io
+
+import openpyxl
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from factories.models import Factory, Role
+from spaces.models import Group, Season
+
+from . import report
+
+REPORT_ROLES = (Role.MANAGER, Role.COORDINATOR, Role.HR)
+DATE = forms.DateInput(attrs={"type": "date", "class": "form-control form-control-sm"},
+                       format="%Y-%m-%d")  # fmt: skip
+
+
+class ReportFilterForm(forms.Form):
+    date_from = forms.DateField(label=gettext_lazy("From"), required=False, widget=DATE)
+    date_to = forms.DateField(label=gettext_lazy("To"), required=False, widget=DATE)
+    group = forms.ModelChoiceField(
+        label=gettext_lazy("Group"), queryset=Group.objects.none(), required=False,
+        empty_label=gettext_lazy("All groups"),
+    )  # fmt: skip
+
+    def __init__(self, *args, season: Season, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["group"].queryset = season.groups.all()
+        self.fields["group"].widget.attrs["class"] = "form-select form-select-sm"
+
+
+def _report_for(request: HttpRequest, season_id: int) -> tuple[Season, dict, ReportFilterForm]:
+    season = get_object_or_404(
+        Season.objects.for_roles(request.user, *REPORT_ROLES).select_related("factory"),
+        pk=season_id,
+    )
+    form = ReportFilterForm(request.GET or None, season=season)
+    filters = form.cleaned_data if form.is_valid() else {}
+    data = report.season_report(
+        season,
+        date_from=filters.get("date_from"),
+        date_to=filters.get("date_to"),
+        group=filters.get("group"),
+    )
+    return season, data, form
+
+
+@login_required
+def season_report(request: HttpRequest, season_id: int) -> HttpResponse:
+    season, data, form = _report_for(request, season_id)
+    chart = {
+        "labels": [row["date"].strftime("%m-%d") for row in data["daily"]],
+        "present": [row["attended"] for row in data["daily"]],
+        "expected": [row["expected"] for row in data["daily"]],
+        "present_label": _("Present"),
+        "expected_label": _("Expected"),
+    }
+    return render(
+        request,
+        "reports/season_report.html",
+        {"season": season, "r": data, "form": form, "chart": chart,
+         "query": request.GET.urlencode()},
+    )  # fmt: skip
+
+
+def _tables(data: dict) -> list[tuple[str, list[str], list[list]]]:
+    """Every table of the report, as the screen shows it: (title, header, rows)."""
+
+    def pct(value):
+        return round(value * 100, 1) if value is not None else ""
+
+    return [
+        (_("Headline"), [_("Figure"), _("Value")], [
+            [_("Children enrolled"), data["enrolled"]],
+            [_("Capacity used (%)"), pct(data["capacity_used"])],
+            [_("Attendance rate (%)"), pct(data["attendance_rate"])],
+            [_("Days open"), data["days_open"]],
+            [_("Average daily attendance"), round(data["average_daily"] or 0, 1)],
+            [_("Left-behind children"), data["left_behind"]],
+            [_("Teachers"), data["teachers"]],
+            [_("Days the ratio was kept"), data["ratio_kept_days"]],
+            [_("Incidents"), data["incidents"]],
+            [_("Average check-in"), data["average_check_in"] or ""],
+            [_("Average check-out"), data["average_check_out"] or ""],
+        ]),
+        (_("Enrollment"), [_("Status"), _("Children")], [[str(k), n] for k, n in data["statuses"]]),
+        (_("Ages"), [_("Age band"), _("Children")], [list(r) for r in data["by_age"]]),
+        (_("Sex"), [_("Sex"), _("Children")], [list(r) for r in data["by_sex"]]),
+        (_("Home provinces"), [_("Province"), _("Children")],
+         [list(r) for r in data["by_province"]]),
+        (_("Daily attendance"), [_("Date"), _("Expected"), _("Present"), _("Excused")],
+         [[r["date"].isoformat(), r["expected"], r["attended"], r["excused"]]
+          for r in data["daily"]]),
+        (_("By group"), [_("Group"), _("Expected"), _("Present"), _("Attendance rate (%)")],
+         [[r["group__name"], r["expected"], r["attended"], pct(r["rate"])]
+          for r in data["by_group"]]),
+        (_("By week"), [_("Week"), _("Expected"), _("Present"), _("Attendance rate (%)")],
+         [[r["week"], r["expected"], r["attended"], pct(r["rate"])] for r in data["by_week"]]),
+        (_("Absences"), [_("Reason"), _("Days")], [list(r) for r in data["absence_reasons"]]),
+        (_("Incidents"), [_("Kind"), _("Number")], [list(r) for r in data["incidents_by_kind"]]),
+        (_("Severity"), [_("Severity"), _("Number")],
+         [list(r) for r in data["incidents_by_severity"]]),
+    ]  # fmt: skip
+
+
+@login_required
+def season_report_export(request: HttpRequest, season_id: int, export_format: str) -> HttpResponse:
+    """The report's tables as an Excel workbook (a sheet each) or one CSV."""
+    season, data, _form = _report_for(request, season_id)
+    tables = _tables(data)
+    if export_format == "xlsx":
+        workbook = openpyxl.Workbook()
+        workbook.remove(workbook.active)
+        for title, header, rows in tables:
+            sheet = workbook.create_sheet(str(title)[:31])
+            sheet.append([str(h) for h in header])
+            for row in rows:
+                sheet.append(row)
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        response = HttpResponse(
+            buffer.getvalue(),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    elif export_format == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        for title, header, rows in tables:
+            writer.writerow([str(title)])
+            writer.writerow([str(h) for h in header])
+            writer.writerows(rows)
+            writer.writerow([])
+        # With a BOM, Excel in China opens the UTF-8 file with the Chinese intact.
+        response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv")
+    else:
+        raise Http404
+    response["Content-Disposition"] = f'attachment; filename="season-{season.pk}.{export_format}"'
+    return response
+
+
+SORTS = {
+    "factory": lambda r: r["factory"].name_zh,
+    "enrolled": lambda r: r["enrolled"],
+    "today": lambda r: r["today_present"],
+    "rate": lambda r: r["rate"] or 0,
+    "incidents": lambda r: r["incidents"],
+}
+
+
+@login_required
+def programme_dashboard(request: HttpRequest) -> HttpResponse:
+    factories = Factory.objects.for_roles(request.user, Role.COORDINATOR, Role.MANAGER)
+    data = report.dashboard(factories)
+    sort = request.GET.get("sort", "factory")
+    key = SORTS.get(sort.lstrip("-"), SORTS["factory"])
+    data["rows"].sort(key=key, reverse=sort.startswith("-"))
+    for row in data["rows"]:  # formatted once here: a thousand rows render fast
+        row["rate_pct"] = f"{row['rate']:.0%}" if row["rate"] is not None else "—"
+    labels = {"taken_label": _("Taken"), "not_yet_label": _("Not yet")}
+    return render(request, "reports/dashboard.html", {**data, **labels, "sort": sort})
