@@ -3,21 +3,30 @@ from django.contrib import admin
 from factories.admin import AuditedAdmin
 
 from .models import (
+    ActivitySlot,
     Attendance,
     ClosedDay,
+    ConductPolicy,
     Group,
     Incident,
+    RatioRule,
     SafetyCheck,
     Season,
     Space,
     StaffShift,
     Teacher,
     TeacherAssignment,
+    TeacherPolicyAcceptance,
 )
 
 
 class ClosedDayInline(admin.TabularInline):
     model = ClosedDay
+    extra = 0
+
+
+class RatioRuleInline(admin.TabularInline):
+    model = RatioRule
     extra = 0
 
 
@@ -34,7 +43,7 @@ class SeasonAdmin(admin.ModelAdmin):
     search_fields = ["name", "factory__name_zh", "factory__name_en"]
     date_hierarchy = "start_date"
     autocomplete_fields = ["factory"]
-    inlines = [ClosedDayInline, GroupInline]
+    inlines = [RatioRuleInline, ClosedDayInline, GroupInline]
 
 
 class SafetyCheckInline(admin.StackedInline):
@@ -50,12 +59,29 @@ class SpaceAdmin(admin.ModelAdmin):
     inlines = [SafetyCheckInline]
 
 
+class ActivitySlotInline(admin.TabularInline):
+    model = ActivitySlot
+    extra = 0
+
+
 @admin.register(Group)
 class GroupAdmin(admin.ModelAdmin):
     list_display = ["name", "season", "min_age", "max_age", "capacity", "lead_teacher"]
     list_filter = ["season__factory", "season"]
     search_fields = ["name", "season__name"]
     autocomplete_fields = ["season", "space", "lead_teacher"]
+    inlines = [ActivitySlotInline]
+
+
+class PolicyAcceptanceInline(admin.TabularInline):
+    # Acceptances are records of what a teacher signed: read, never edited.
+    model = TeacherPolicyAcceptance
+    extra = 0
+    can_delete = False
+    readonly_fields = ["policy", "accepted_at", "recorded_by"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Teacher)
@@ -64,6 +90,7 @@ class TeacherAdmin(admin.ModelAdmin):
     list_filter = ["kind", "factory"]
     search_fields = ["name", "phone", "user__username"]
     autocomplete_fields = ["factory", "user"]
+    inlines = [PolicyAcceptanceInline]
 
 
 @admin.register(TeacherAssignment)
@@ -100,3 +127,10 @@ class StaffShiftAdmin(admin.ModelAdmin):
     search_fields = ["teacher__name"]
     date_hierarchy = "date"
     raw_id_fields = ["group", "teacher"]
+
+
+@admin.register(ConductPolicy)
+class ConductPolicyAdmin(admin.ModelAdmin):
+    """Publishing a new version here makes every teacher accept it again."""
+
+    list_display = ["version", "published_at"]

@@ -3,21 +3,50 @@
 from __future__ import annotations
 
 import datetime
+import math
 import secrets
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models import Count, F, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.translation import gettext, ngettext
+from django.utils.dates import WEEKDAYS
+from django.utils.translation import gettext, ngettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from factories.models import Factory, Membership, Role, ScopedQuerySet
 
+# Programme rules for setting up a season. Constants, not settings: they are
+# the programme's policy, the same at every deployment; change them here.
+#
+# Floor area per child. China's kindergarten design code (JGJ 39-2016) asks
+# for an activity room of at least 70 m² per class of up to 35 children,
+# about 2 m² a child; our rooms also hold school-age children, so this is a
+# minimum, not a target. The programme should confirm the figure.
+M2_PER_CHILD = Decimal("2.0")
+# Teachers are trained before each summer: an older training does not count.
+TRAINING_VALID_DAYS = 365
+# A background check (无犯罪记录证明) is renewed every three years.
+BACKGROUND_CHECK_VALID_DAYS = 3 * 365
+# ISO weekdays, "1" Monday to "7" Sunday, as stored in the weekday strings.
+ISO_WEEKDAYS = [(str(n), WEEKDAYS[n - 1]) for n in range(1, 8)]
+
 
 def new_application_token() -> str:
     return secrets.token_urlsafe(12)
+
+
+def join_list(items) -> str:
+    """Items of a list in a sentence: "a, b, c"; in Chinese "a、b、c"."""
+    return pgettext("list separator", ", ").join(str(item) for item in items)
+
+
+def weekday_names(days: str) -> str:
+    """ "135" as "Monday, Wednesday, Friday", in the reader's language."""
+    names = dict(ISO_WEEKDAYS)
+    return join_list(names[d] for d in days)
 
 
 class SeasonQuerySet(ScopedQuerySet):
@@ -51,6 +80,9 @@ class Season(models.Model):
         RUNNING = "running", _("Running")
         CLOSED = "closed", _("Closed")
 
+    # A season only moves forward through these; see services.season_set_status.
+    LIFECYCLE = [Status.PLANNING, Status.OPEN, Status.RUNNING, Status.CLOSED]
+
     factory = models.ForeignKey(
         Factory, on_delete=models.PROTECT, related_name="seasons", verbose_name=_("factory")
     )
@@ -65,9 +97,24 @@ class Season(models.Model):
     min_age = models.PositiveSmallIntegerField(_("minimum age"), default=3)
     max_age = models.PositiveSmallIntegerField(_("maximum age"), default=14)
     enrollment_deadline = models.DateField(_("enrollment deadline"), null=True, blank=True)
-    # Children per teacher on duty; the set-up issue refines this per age band.
+    # The limit for ages no ratio rule covers; the rules (RatioRule) set the
+    # limit per age band. Seasons from before the rules have none, so this
+    # general limit keeps applying to them unchanged.
     children_per_teacher = models.PositiveSmallIntegerField(
         _("children per teacher (maximum)"), default=10
+    )
+    # Languages of the printed documents (weekly plan, notices), as language
+    # codes joined by commas: "zh-hans" or "zh-hans,en".
+    document_languages = models.CharField(
+        _("languages of its documents"), max_length=50, default="zh-hans"
+    )
+    rolled_over_from = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="rolled_over_into",
+        verbose_name=_("copied from"),
     )
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PLANNING
@@ -130,6 +177,79 @@ class Season(models.Model):
             day += datetime.timedelta(days=1)
         return days
 
+    @property
+    def languages(self) -> list[str]:
+        return [code for code in self.document_languages.split(",") if code]
+
+    def next_statuses(self) -> list[str]:
+        return self.LIFECYCLE[self.LIFECYCLE.index(self.status) + 1 :]
+
+    def ratio_limit(self, min_age: int, max_age: int) -> int:
+        """Most children per teacher for a group of these ages: the strictest
+        rule overlapping them, or the general limit if an age has no rule.
+
+        Strictest, not an average: a group may take any child of its band, so
+        it is staffed for its youngest. Reads `ratio_rules.all()`, so a
+        prefetch makes it free.
+        """
+        limits, covered = [], set()
+        for rule in self.ratio_rules.all():
+            low, high = max(rule.min_age, min_age), min(rule.max_age, max_age)
+            if low <= high:
+                limits.append(rule.children_per_teacher)
+                covered.update(range(low, high + 1))
+        if len(covered) < max_age - min_age + 1:
+            limits.append(self.children_per_teacher)
+        return min(limits)
+
+    def checks_count_after(self) -> datetime.date | None:
+        """A pre-opening safety check counts for this season if done after this
+        day: when the factory's previous season ended (last summer's check is
+        not this summer's). None for a factory's first season."""
+        return (
+            Season.objects.filter(factory_id=self.factory_id, end_date__lt=self.start_date)
+            .exclude(pk=self.pk)
+            .aggregate(last=Max("end_date"))["last"]
+        )
+
+
+class RatioRule(models.Model):
+    """At most this many children per teacher, for an age band of one season."""
+
+    # Filled in for a new season (1:7 for ages 3 to 6, 1:12 for 7 to 13), then edited.
+    DEFAULTS = [(3, 6, 7), (7, 13, 12)]
+
+    season = models.ForeignKey(
+        Season, on_delete=models.CASCADE, related_name="ratio_rules", verbose_name=_("season")
+    )
+    min_age = models.PositiveSmallIntegerField(_("from age"))
+    max_age = models.PositiveSmallIntegerField(_("to age"))
+    children_per_teacher = models.PositiveSmallIntegerField(_("children per teacher (maximum)"))
+
+    class Meta:
+        verbose_name = _("ratio rule")
+        verbose_name_plural = _("ratio rules")
+        ordering = ["season", "min_age"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(children_per_teacher__gt=0), name="ratio_rule_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(max_age__gte=F("min_age")), name="ratio_rule_ages_ordered"
+            ),
+            models.UniqueConstraint(fields=["season", "min_age"], name="ratio_rule_unique_band"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.min_age}–{self.max_age}: 1:{self.children_per_teacher}"
+
+    @classmethod
+    def add_defaults(cls, season: Season) -> list[RatioRule]:
+        return cls.objects.bulk_create(
+            cls(season=season, min_age=low, max_age=high, children_per_teacher=n)
+            for low, high, n in cls.DEFAULTS
+        )
+
 
 class ClosedDay(models.Model):
     """A day inside a season when the space stays closed (a public holiday)."""
@@ -176,13 +296,30 @@ class Space(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def room_for(self) -> int | None:
+        """Children the room can hold: its capacity, and no more than its area
+        allows. None while the area is not recorded."""
+        if self.area_m2 is None:
+            return None
+        return min(self.capacity, math.floor(self.area_m2 / M2_PER_CHILD))
+
+
+class SafetyCheckQuerySet(ScopedQuerySet):
+    factory_field = "space__factory"
+
 
 class SafetyCheck(models.Model):
     """A walk through a space's safety checklist, before opening and weekly."""
 
+    class Kind(models.TextChoices):
+        PRE_OPENING = "pre_opening", _("Before opening")
+        WEEKLY = "weekly", _("Weekly")
+
     space = models.ForeignKey(
         Space, on_delete=models.CASCADE, related_name="safety_checks", verbose_name=_("space")
     )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.WEEKLY)
     checked_on = models.DateField(_("checked on"))
     checked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -211,10 +348,12 @@ class SafetyCheck(models.Model):
         "separated_from_production",
     )
 
+    objects = SafetyCheckQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("safety check")
         verbose_name_plural = _("safety checks")
-        ordering = ["-checked_on"]
+        ordering = ["-checked_on", "-pk"]
 
     def __str__(self) -> str:
         return f"{self.space} {self.checked_on}"
@@ -222,6 +361,18 @@ class SafetyCheck(models.Model):
     @property
     def passed(self) -> bool:
         return all(getattr(self, item) for item in self.ITEMS)
+
+    @property
+    def failed_items(self) -> list[str]:
+        return [
+            str(self._meta.get_field(item).verbose_name)
+            for item in self.ITEMS
+            if not getattr(self, item)
+        ]
+
+    @property
+    def failed_summary(self) -> str:
+        return join_list(self.failed_items)
 
 
 class TeacherQuerySet(ScopedQuerySet):
@@ -265,6 +416,105 @@ class Teacher(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def trained_for(self, season: Season) -> bool:
+        trained = self.training_completed_on
+        valid_from = season.start_date - datetime.timedelta(days=TRAINING_VALID_DAYS)
+        return trained is not None and trained >= valid_from
+
+    def background_checked_for(self, season: Season) -> bool:
+        checked = self.background_check_on
+        valid_from = season.start_date - datetime.timedelta(days=BACKGROUND_CHECK_VALID_DAYS)
+        return checked is not None and checked >= valid_from
+
+    def missing_requirements(self, season: Season, *, accepted_policy: bool) -> list[str]:
+        """What this teacher still needs before working in `season`; empty when
+        ready. The caller says whether they accepted the current code of conduct
+        (one query for a whole roster; see `accepted_current_policy`)."""
+        missing = []
+        if not self.trained_for(season):
+            missing.append(gettext("this year's training"))
+        if not accepted_policy:
+            missing.append(gettext("acceptance of the current code of conduct"))
+        if not self.background_checked_for(season):
+            missing.append(gettext("a background check on file"))
+        return missing
+
+    def accepted_current_policy(self) -> bool:
+        policy = ConductPolicy.objects.current()
+        return policy is not None and self.policy_acceptances.filter(policy=policy).exists()
+
+
+class ConductPolicyQuerySet(models.QuerySet):
+    def current(self) -> ConductPolicy | None:
+        """The latest published version: the one teachers must have accepted."""
+        return self.filter(published_at__lte=timezone.now()).order_by("-version").first()
+
+
+class ConductPolicy(models.Model):
+    """The code of conduct and child protection policy, one row per version.
+
+    The programme's, not a factory's: published by an administrator in the
+    admin. A new version makes every teacher accept again.
+    """
+
+    version = models.PositiveIntegerField(_("version"), unique=True)
+    text_zh = models.TextField(_("text (Chinese)"))
+    text_en = models.TextField(_("text (English)"), blank=True)
+    published_at = models.DateTimeField(_("published at"), default=timezone.now)
+
+    objects = ConductPolicyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("code of conduct")
+        verbose_name_plural = _("codes of conduct")
+        ordering = ["-version"]
+
+    def __str__(self) -> str:
+        return gettext("Code of conduct, version %(n)d") % {"n": self.version}
+
+
+class PolicyAcceptanceQuerySet(ScopedQuerySet):
+    factory_field = "teacher__factory"
+
+
+class TeacherPolicyAcceptance(models.Model):
+    """A teacher accepted one version of the code of conduct, at a time."""
+
+    teacher = models.ForeignKey(
+        Teacher,
+        on_delete=models.CASCADE,
+        related_name="policy_acceptances",
+        verbose_name=_("teacher"),
+    )
+    policy = models.ForeignKey(
+        ConductPolicy,
+        on_delete=models.PROTECT,
+        related_name="acceptances",
+        verbose_name=_("code of conduct"),
+    )
+    accepted_at = models.DateTimeField(_("accepted at"), default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+
+    objects = PolicyAcceptanceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("code of conduct acceptance")
+        verbose_name_plural = _("code of conduct acceptances")
+        ordering = ["-accepted_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["teacher", "policy"], name="acceptance_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.teacher} · v{self.policy.version}"
 
 
 class GroupQuerySet(ScopedQuerySet):
@@ -359,6 +609,10 @@ class Group(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def children_per_teacher(self) -> int:
+        return self.season.ratio_limit(self.min_age, self.max_age)
+
     def roll_call_role(self, user) -> str | None:
         """How `user` may write this group's records: as "coordinator" (any day),
         "teacher" (recent days), or not at all (None)."""
@@ -442,6 +696,8 @@ class TeacherAssignment(models.Model):
         related_name="assignments",
         verbose_name=_("group"),
     )
+    # The ISO weekdays this teacher works in the season, as in `opening_weekdays`.
+    weekdays = models.CharField(_("working days"), max_length=7, default="1234567")
 
     objects = TeacherAssignmentQuerySet.as_manager()
 
@@ -465,6 +721,10 @@ class TeacherAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.teacher} · {self.group or self.season}"
+
+    @property
+    def weekday_names(self) -> str:
+        return weekday_names(self.weekdays)
 
 
 class DailyRecordQuerySet(ScopedQuerySet):
@@ -637,3 +897,46 @@ class StaffShift(models.Model):
 
     def __str__(self) -> str:
         return f"{self.teacher} {self.date}"
+
+
+class ActivitySlot(models.Model):
+    """One half-day block of a group's weekly plan: what the children do."""
+
+    class Block(models.TextChoices):
+        MORNING = "am", _("Morning")
+        AFTERNOON = "pm", _("Afternoon")
+
+    class Kind(models.TextChoices):
+        READING = "reading", _("Reading")
+        HOMEWORK = "homework", _("Homework help")
+        ARTS = "arts", _("Arts and crafts")
+        SPORT = "sport", _("Sport and games")
+        SAFETY = "safety", _("Safety education")
+        PARENT_CHILD = "parent_child", _("Parent-child day")
+        OTHER = "other", _("Other")
+
+    group = models.ForeignKey(
+        Group, on_delete=models.CASCADE, related_name="activity_slots", verbose_name=_("group")
+    )
+    weekday = models.PositiveSmallIntegerField(
+        _("weekday"), choices=[(int(n), name) for n, name in ISO_WEEKDAYS]
+    )
+    block = models.CharField(_("time of day"), max_length=2, choices=Block.choices)
+    kind = models.CharField(_("activity"), max_length=20, choices=Kind.choices)
+    note = models.CharField(_("details"), max_length=200, blank=True)
+
+    objects = DailyRecordQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("weekly plan activity")
+        verbose_name_plural = _("weekly plan")
+        ordering = ["group", "weekday", "block"]
+        constraints = [
+            models.UniqueConstraint(fields=["group", "weekday", "block"], name="slot_unique"),
+            models.CheckConstraint(
+                condition=Q(weekday__gte=1, weekday__lte=7), name="slot_weekday_iso"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group} {self.weekday}{self.block} {self.kind}"

@@ -15,7 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from factories.models import Notification, Role
-from spaces.models import Attendance
+from spaces.models import Attendance, Space, TeacherAssignment
 
 from .builders import UserBuilder, enroll
 
@@ -26,6 +26,7 @@ ROLES = ["anonymous", "hr", "teacher", "coordinator", "manager", "superuser"]
 POST_DATA = {
     "factories:set-language": {"language": "en", "next": "/"},
     "spaces:roll-call-mark": {"status": "present"},
+    "spaces:season-status": {"status": "closed"},
 }
 
 
@@ -101,6 +102,15 @@ def kwargs_for(s, names: list[str]) -> dict:
         "token": s.season.application_token,
         "fmt": "png",
         "export_format": "xlsx",
+        "teacher_id": s.teacher.pk,
+        "space_id": Space.objects.get_or_create(
+            factory=s.factory, name="活动室", defaults={"capacity": 20, "area_m2": 60}
+        )[0].pk,
+        # 0 (a 404) once a test has removed it: the hostile-input test posts repeatedly.
+        "assignment_id": TeacherAssignment.objects.filter(teacher=s.teacher)
+        .values_list("pk", flat=True)
+        .first()
+        or 0,
         "notification_id": s.notification.pk,
     }
     missing = set(names) - set(values)

@@ -21,6 +21,7 @@ from factories.management.commands.seed_demo import (
 )
 from factories.models import Factory, Membership, Role, User
 from spaces.models import Attendance, Group, Incident, Season, Teacher
+from spaces.readiness import season_readiness
 
 pytestmark = pytest.mark.django_db
 
@@ -69,13 +70,31 @@ def test_six_factories_each_with_a_season_running_today(seeded):
     today = timezone.localdate()
     assert Factory.objects.count() == 6
     for factory in Factory.objects.all():
-        season = Season.objects.get(factory=factory)
+        season = Season.objects.get(factory=factory, status=Season.Status.RUNNING)
         assert season.status == Season.Status.RUNNING
         assert season.start_date <= today - datetime.timedelta(days=21)
         assert season.start_date.isoweekday() == 1
         assert season.end_date - season.start_date == datetime.timedelta(weeks=8, days=-1)
         assert season.closed_days.exists()
         assert season.groups.filter(lead_teacher__isnull=False).count() == 3
+
+
+def test_the_running_seasons_are_ready_and_next_summer_is_not(seeded, client):
+    for season in Season.objects.filter(status=Season.Status.RUNNING):
+        assert season_readiness(season).ready, season
+    # One season in planning, at the coordinator's first factory, with its gaps.
+    planning = Season.objects.get(status=Season.Status.PLANNING)
+    assert planning.factory.code == FACTORIES[0].code
+    assert (
+        planning.start_date
+        > Season.objects.get(factory=planning.factory, status="running").end_date
+    )
+    blockers = {item.key for item in season_readiness(planning).blockers}
+    assert {"safety", "leads", "training", "conduct", "background"} <= blockers
+    client.force_login(User.objects.get(username="coordinator"))
+    html = client.get(f"/seasons/{planning.pk}/").content.decode()
+    for key in ("safety", "leads", "background"):
+        assert f'is-blocking" data-item="{key}"' in html
 
 
 def test_each_factory_has_40_to_80_children(seeded):
@@ -147,7 +166,8 @@ def test_todays_roll_call_is_done_at_two_factories_half_done_at_one(monkeypatch)
     monkeypatch.setattr(timezone, "now", lambda: evening)
     seed()
     today = evening.date()
-    for group in Group.objects.with_roll_call_status(today).select_related("season__factory"):
+    running = Group.objects.filter(season__status=Season.Status.RUNNING)
+    for group in running.with_roll_call_status(today).select_related("season__factory"):
         assert group.n_expected > 0
         share = ROLL_CALL_TODAY.get(group.season.factory.code, 0.0)
         assert group.n_recorded == round(share * group.n_expected)

@@ -72,7 +72,8 @@ def test_the_page_uses_a_fixed_number_of_queries(
     # session, user, group, closed days, coordinator role, taught-by, roster,
     # day records, summary (2), shifts, my teacher row, nav memberships
     # + 2: the session is saved on each request (idle timeout)
-    with django_assert_max_num_queries(16):
+    # + 1: the season's ratio rules, for the group's limit in the header
+    with django_assert_max_num_queries(17):
         response = teacher.get(page_url(site.group))
     assert response.content.decode().count('class="list-group-item roll-row') == size
 

@@ -50,8 +50,10 @@ def test_query_count_does_not_grow_with_groups_and_teachers(
         teacher = TeacherBuilder(factory=site.factory, kind=Teacher.Kind.VOLUNTEER)
         assign(teacher, group)
         enroll(group)
-    # session, user, season, groups with counts, roster, closed days, may-manage,
-    # nav memberships
+    # session, user, season, groups with counts, roster, closed days, my roles
+    # at the factory, nav memberships
     # + 2: the session is saved on each request (idle timeout)
-    with django_assert_max_num_queries(11):
+    # + 7: ratio rules, and the readiness checklist: groups, roster, previous
+    #   season, safety checks, code of conduct, acceptances (test_readiness.py)
+    with django_assert_max_num_queries(18):
         assert client.get(url(site.season)).status_code == 200

@@ -14,6 +14,7 @@ there it only prints the logins.
 from __future__ import annotations
 
 import datetime
+import math
 import random
 import time
 import zoneinfo
@@ -41,15 +42,19 @@ from factories.models import Factory, Membership, Role, Shift, User, Worker
 from spaces.models import (
     Attendance,
     ClosedDay,
+    ConductPolicy,
     Group,
     Incident,
+    RatioRule,
     SafetyCheck,
     Season,
     Space,
     StaffShift,
     Teacher,
     TeacherAssignment,
+    TeacherPolicyAcceptance,
 )
+from spaces.services import season_rollover
 
 PASSWORD = "demo-password-2026"
 DEFAULT_SEED = 2026
@@ -319,6 +324,56 @@ INCIDENTS = [
 ]
 
 
+# --- the code of conduct -------------------------------------------------------
+
+POLICY_ZH = """儿童之家老师行为守则与儿童保护政策
+
+1. 孩子的安全和尊严永远放在第一位。不打骂、不体罚、不羞辱、不恐吓任何孩子。
+2. 不与孩子单独待在别人看不到的封闭房间；需要单独谈话时开着门，或在其他老师看得到的地方。
+3. 不私下加孩子的微信、QQ，不私下送孩子礼物，不私下带孩子离开儿童之家。
+4. 家长同意后才能给孩子拍照、录像，照片只用于儿童之家的工作，不发到个人朋友圈。
+5. 孩子的姓名、住址、健康情况等信息只用于照顾孩子，不告诉无关的人。
+6. 只把孩子交给监护人或家长授权的接送人。
+7. 发现孩子受伤、生病、被欺负，或怀疑孩子在任何地方受到伤害，当天报告项目协调员；
+   紧急情况先拨打120或110。
+8. 不在儿童之家吸烟、喝酒，不带危险物品。
+
+违反本守则的老师将停止工作；涉嫌违法的，交公安机关处理。"""
+
+POLICY_EN = """Code of conduct and child protection policy for teachers
+
+1. A child's safety and dignity come first. Never hit, punish physically, humiliate or
+   frighten a child.
+2. Never be alone with a child in a closed room out of sight; talk with a child alone with
+   the door open or where another teacher can see.
+3. No private WeChat or QQ contact with a child, no private gifts, never take a child out
+   of the space privately.
+4. Photos and videos only with the parents' consent, only for the programme's work, never
+   on a personal Moments feed.
+5. A child's name, address and health are used only to look after the child.
+6. Hand a child over only to a guardian or a pickup person the parents authorised.
+7. Report an injury, illness, bullying, or any suspicion that a child is harmed anywhere to
+   the coordinator the same day; in an emergency call 120 or 110 first.
+8. No smoking, alcohol or dangerous objects in the space.
+
+A teacher who breaks this code stops working in the programme; suspected crimes are
+reported to the police."""
+
+
+def demo_policy(*, today: datetime.date) -> ConductPolicy:
+    """The current code of conduct, or version 1 published before the demo seasons."""
+    policy = ConductPolicy.objects.current()
+    if policy is not None:
+        return policy
+    start, _end = season_dates(today=today)
+    published = timezone.make_aware(
+        datetime.datetime.combine(start - datetime.timedelta(days=30), datetime.time(9))
+    )
+    return ConductPolicy.objects.create(
+        version=1, text_zh=POLICY_ZH, text_en=POLICY_EN, published_at=published
+    )
+
+
 # --- the logins ---------------------------------------------------------------
 
 
@@ -475,6 +530,7 @@ def create_season(*, factory: Factory, today: datetime.date, index: int) -> Seas
             )
         )
     ClosedDay.objects.bulk_create(closed)
+    RatioRule.add_defaults(season)
     return season
 
 
@@ -496,6 +552,9 @@ def create_spaces(
             space=space,
             checked_on=day,
             checked_by=inspector,
+            kind=(
+                SafetyCheck.Kind.PRE_OPENING if day < season.start_date else SafetyCheck.Kind.WEEKLY
+            ),
             notes="开班前检查，全部合格" if day < season.start_date else "每周检查，全部合格",
             **{item: True for item in SafetyCheck.ITEMS},
         )
@@ -503,6 +562,53 @@ def create_spaces(
         for day in check_days
     )
     return spaces
+
+
+def create_teacher(
+    *,
+    spec: DemoFactory,
+    factory: Factory,
+    season: Season,
+    n: int,
+    professional: bool,
+    vetted: bool,
+    rng: random.Random,
+    password_hash: str,
+    stdout,
+    style,
+    name: str | None = None,
+) -> Teacher:
+    """A teacher with a login; `vetted` ones are trained and background-checked."""
+    surname = rng.choices(SURNAMES, weights=SURNAME_WEIGHTS)[0]
+    # Most of the teachers are women, as in the programme.
+    given = WOMEN if rng.random() < 0.8 else MEN
+    username = teacher_username(spec=spec, n=n)
+    user = None
+    if User.objects.filter(username=username).exists():
+        stdout.write(style.WARNING(f"User {username!r} already exists: left unchanged."))
+    else:
+        user = User.objects.create(
+            username=username,
+            email=f"{username}@{EMAIL_DOMAIN}",
+            display_name=f"{name or surname}老师",
+            password=password_hash,
+        )
+    return Teacher.objects.create(
+        factory=factory,
+        user=user,
+        name=name or person_name(rng=rng, given=given, surname=surname),
+        phone=phone_number(rng=rng),
+        kind=Teacher.Kind.PROFESSIONAL if professional else Teacher.Kind.VOLUNTEER,
+        qualification=rng.choice(
+            PROFESSIONAL_QUALIFICATIONS if professional else VOLUNTEER_QUALIFICATIONS
+        ),
+        training_completed_on=(
+            season.start_date - datetime.timedelta(days=rng.randint(3, 10)) if vetted else None
+        ),
+        background_check_on=(
+            season.start_date - datetime.timedelta(days=rng.randint(14, 60)) if vetted else None
+        ),
+    )
 
 
 def create_teachers(
@@ -517,40 +623,120 @@ def create_teachers(
 ) -> list[Teacher]:
     """Three professional leads (one per age band) and up to two volunteers."""
     n_volunteers = rng.randint(0, 2)
-    teachers = []
-    for n in range(1, 4 + n_volunteers):
-        professional = n <= 3
-        surname = rng.choices(SURNAMES, weights=SURNAME_WEIGHTS)[0]
-        # Most of the teachers are women, as in the programme.
-        given = WOMEN if rng.random() < 0.8 else MEN
-        username = teacher_username(spec=spec, n=n)
-        user = None
-        if User.objects.filter(username=username).exists():
-            stdout.write(style.WARNING(f"User {username!r} already exists: left unchanged."))
-        else:
-            user = User.objects.create(
-                username=username,
-                email=f"{username}@{EMAIL_DOMAIN}",
-                display_name=f"{surname}老师",
-                password=password_hash,
-            )
-        teachers.append(
-            Teacher.objects.create(
-                factory=factory,
-                user=user,
-                name=person_name(rng=rng, given=given, surname=surname),
-                phone=phone_number(rng=rng),
-                kind=Teacher.Kind.PROFESSIONAL if professional else Teacher.Kind.VOLUNTEER,
-                qualification=rng.choice(
-                    PROFESSIONAL_QUALIFICATIONS if professional else VOLUNTEER_QUALIFICATIONS
-                ),
-                training_completed_on=season.start_date
-                - datetime.timedelta(days=rng.randint(3, 10)),
-                background_check_on=season.start_date
-                - datetime.timedelta(days=rng.randint(14, 60)),
-            )
+    return [
+        create_teacher(
+            spec=spec,
+            factory=factory,
+            season=season,
+            n=n,
+            professional=n <= 3,
+            vetted=True,
+            rng=rng,
+            password_hash=password_hash,
+            stdout=stdout,
+            style=style,
         )
-    return teachers
+        for n in range(1, 4 + n_volunteers)
+    ]
+
+
+def staff_groups(
+    *, spec: DemoFactory, factory: Factory, season: Season, groups: list[Group], n_teachers: int,
+    rng: random.Random, password_hash: str, stdout, style,
+) -> list[Teacher]:  # fmt: skip
+    """Volunteer assistants, so every group meets its ratio rule when full: the
+    running seasons pass their readiness checklist, as a season that opened must."""
+    on_group: dict[int, set[int]] = {}
+    for group_id, teacher_id in TeacherAssignment.objects.filter(season=season).values_list(
+        "group_id", "teacher_id"
+    ):
+        on_group.setdefault(group_id, set()).add(teacher_id)
+    assistants = []
+    for group in groups:
+        missing = math.ceil(group.capacity / group.children_per_teacher) - len(
+            on_group.get(group.pk, ())
+        )
+        for _ in range(missing):
+            n_teachers += 1
+            teacher = create_teacher(
+                spec=spec,
+                factory=factory,
+                season=season,
+                n=n_teachers,
+                professional=False,
+                vetted=True,
+                rng=rng,
+                password_hash=password_hash,
+                stdout=stdout,
+                style=style,
+            )
+            TeacherAssignment.objects.create(teacher=teacher, season=season, group=group)
+            assistants.append(teacher)
+    return assistants
+
+
+def accept_policy(*, teachers: list[Teacher], policy: ConductPolicy, tz: zoneinfo.ZoneInfo) -> None:
+    """Each trained teacher signed the code of conduct at their training."""
+    TeacherPolicyAcceptance.objects.bulk_create(
+        TeacherPolicyAcceptance(
+            teacher=teacher,
+            policy=policy,
+            accepted_at=at(day=teacher.training_completed_on, hour=16, minute=0, tz=tz),
+        )
+        for teacher in teachers
+        if teacher.training_completed_on
+    )
+
+
+NEWCOMER = "欧阳晓彤"
+
+
+def create_next_season(
+    *, spec: DemoFactory, factory: Factory, season: Season, groups: list[Group], n_teachers: int,
+    coordinator: User | None, rng: random.Random, password_hash: str, stdout, style,
+) -> list[Teacher]:  # fmt: skip
+    """Next summer at the first factory, rolled over from this one and NOT ready,
+    so the demo shows the checklist at work: the middle group's lead is not coming
+    back, a new volunteer has no training, signed code of conduct or background
+    check yet, and no room has had its pre-opening safety check."""
+    year = season.end_date.year
+    if datetime.date(year, 7, 1) <= season.end_date:
+        year += 1
+    july = datetime.date(year, 7, 1)
+    start = july + datetime.timedelta(days=-july.weekday() % 7)  # the first Monday
+    name = f"{year}年暑期儿童之家"
+    if name == season.name:  # a winter demo: this season already bears the year
+        name = f"{year}年暑期儿童之家（下一期）"
+    leaving = groups[1].lead_teacher_id
+    returning = list(
+        Teacher.objects.filter(assignments__season=season).exclude(pk=leaving).distinct()
+    )
+    next_season = season_rollover(
+        source=season,
+        name=name,
+        start_date=start,
+        end_date=start + datetime.timedelta(weeks=8, days=-1),
+        enrollment_deadline=start - datetime.timedelta(days=14),
+        returning=returning,
+        user=coordinator,
+    )
+    newcomer = create_teacher(
+        spec=spec,
+        factory=factory,
+        season=next_season,
+        n=n_teachers + 1,
+        professional=False,
+        vetted=False,
+        rng=rng,
+        password_hash=password_hash,
+        stdout=stdout,
+        style=style,
+        name=NEWCOMER,  # a compound surname: no other demo teacher has it
+    )
+    TeacherAssignment.objects.create(
+        teacher=newcomer, season=next_season, group=next_season.groups.order_by("min_age").first()
+    )
+    return [newcomer]
 
 
 def create_groups(
@@ -883,23 +1069,24 @@ def create_attendance(
     today_share: float,
     tz: zoneinfo.ZoneInfo,
 ) -> dict[tuple[int, datetime.date], list[Child]]:
-    """The roll call of every opening day so far, with each group's lead teacher on
+    """The roll call of every opening day so far, with each group's teachers on
     duty; today's only `today_share` done. Returns who was there, for incidents."""
     lead_users = {group.pk: group.lead_teacher.user for group in groups}
     days = [day for day in season.opening_days() if day <= today]
     present: dict[tuple[int, datetime.date], list[Child]] = {}
     rows = []
+    group_staff = TeacherAssignment.objects.filter(season=season, group__isnull=False)
     shifts = [
         StaffShift(
-            group=group,
-            teacher=group.lead_teacher,
+            group_id=assignment.group_id,
+            teacher_id=assignment.teacher_id,
             date=day,
             check_in_at=at(day=day, hour=7, minute=30, tz=tz),
             check_out_at=at(day=day, hour=17, minute=50, tz=tz) if day < today else None,
         )
         for day in days
         if day < today or today_share
-        for group in groups
+        for assignment in group_staff
     ]
     StaffShift.objects.bulk_create(shifts)
     # Today: the first `today_share` of each group's children, as if the teacher is halfway.
@@ -1001,6 +1188,7 @@ def seed_factory(
     rng: random.Random,
     users: dict[str, User | None],
     password_hash: str,
+    policy: ConductPolicy,
     today: datetime.date,
     now: datetime.datetime,
     stdout,
@@ -1038,6 +1226,18 @@ def seed_factory(
         plans=plans, season=season, groups=groups, hr=hr, rng=rng, today=today, now=now, tz=tz
     )
     size_spaces(spaces=spaces, groups=groups)
+    teachers += staff_groups(
+        spec=spec,
+        factory=factory,
+        season=season,
+        groups=groups,
+        n_teachers=len(teachers),
+        rng=rng,
+        password_hash=password_hash,
+        stdout=stdout,
+        style=style,
+    )
+    accept_policy(teachers=teachers, policy=policy, tz=tz)
     present = create_attendance(
         enrolled=enrolled,
         season=season,
@@ -1049,6 +1249,19 @@ def seed_factory(
         tz=tz,
     )
     n_incidents = create_incidents(groups=groups, present=present, today=today, rng=rng, tz=tz)
+    if index == 0:
+        teachers += create_next_season(
+            spec=spec,
+            factory=factory,
+            season=season,
+            groups=groups,
+            n_teachers=len(teachers),
+            coordinator=users["coordinator"],
+            rng=rng,
+            password_hash=password_hash,
+            stdout=stdout,
+            style=style,
+        )
 
     memberships = [
         Membership(user=teacher.user, factory=factory, role=Role.TEACHER)
@@ -1115,6 +1328,7 @@ class Command(BaseCommand):
         totals = {"children": 0, "enrolled": 0, "incidents": 0}
         with transaction.atomic():
             users = create_users(password_hash=password_hash, stdout=self.stdout, style=self.style)
+            policy = demo_policy(today=today)
             for index, spec in enumerate(FACTORIES):
                 counts = seed_factory(
                     spec=spec,
@@ -1122,6 +1336,7 @@ class Command(BaseCommand):
                     rng=rng,
                     users=users,
                     password_hash=password_hash,
+                    policy=policy,
                     today=today,
                     now=now,
                     stdout=self.stdout,
