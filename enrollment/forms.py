@@ -5,6 +5,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ccrcsr.fields import TickedRowsField
 from factories.models import PROVINCES
 from spaces.models import Group, Season
 
@@ -246,7 +247,7 @@ class ReviewActionForm(forms.Form):
         empty_label=_("Place by age"),
     )
     reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
-    selected = forms.ModelMultipleChoiceField(
+    selected = TickedRowsField(
         queryset=Enrollment.objects.none(),
         error_messages={"required": _("Tick at least one child.")},
     )

@@ -80,11 +80,12 @@ def roll_call_reminders(*, season: Season, now: datetime.datetime) -> None:
 
 def ratio_alerts(*, season: Season, now: datetime.datetime) -> None:
     day = now.date()
-    for group in season.groups.all():
+    for group in season.groups.select_related("season").prefetch_related("season__ratio_rules"):
         summary = group.roll_call_summary(day)
         on_duty = group.staff_shifts.filter(date=day, check_out_at__isnull=True).count()
-        if summary["here"] > on_duty * season.children_per_teacher:
-            context = {"season": season, "group": group, "day": day,
+        limit = group.children_per_teacher  # the ratio rule for the group's ages
+        if summary["here"] > on_duty * limit:
+            context = {"season": season, "group": group, "day": day, "limit": limit,
                        "children": summary["here"], "teachers": on_duty}  # fmt: skip
             for user in staff(season.factory_id, Role.COORDINATOR, Role.MANAGER):
                 notify(kind="ratio_broken", user=user, key=f"{group.pk}:{day}",

@@ -72,6 +72,8 @@ def factory_list(request: HttpRequest) -> HttpResponse:
 def factory_detail(request: HttpRequest, factory_id: int) -> HttpResponse:
     factory = get_object_or_404(Factory.objects.visible_to(request.user), pk=factory_id)
     seasons = Season.objects.visible_to(request.user).filter(factory=factory).with_counts()
+    roles = user_roles(request.user).get(factory.pk, set())
+    superuser = request.user.is_superuser
     return render(
         request,
         "factories/factory_detail.html",
@@ -79,9 +81,9 @@ def factory_detail(request: HttpRequest, factory_id: int) -> HttpResponse:
             "factory": factory,
             "seasons": seasons,
             "spaces": factory.spaces.all(),
-            "my_roles": sorted(user_roles(request.user).get(factory.pk, ())),
-            "can_manage_people": request.user.is_superuser
-            or bool(user_roles(request.user).get(factory.pk, set()) & {Role.HR, Role.COORDINATOR}),
+            "my_roles": sorted(roles),
+            "can_manage_people": superuser or bool(roles & {Role.HR, Role.COORDINATOR}),
+            "is_coordinator": superuser or Role.COORDINATOR in roles,
         },
     )
 

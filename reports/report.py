@@ -92,10 +92,13 @@ def season_report(season: Season, *, date_from=None, date_to=None, group=None) -
             group__season=season, date__range=(date_from, date_to)
         ).values_list("group_id", "date")
     )
-    limit = season.children_per_teacher
+    # Each group's limit is the ratio rule for its ages.
+    limits = {
+        g.pk: season.ratio_limit(g.min_age, g.max_age) for g in season.groups.prefetch_related(None)
+    }
     broken_days = {
         d.date for d in days.only("group_id", "date", "attended")
-        if d.attended > on_duty.get((d.group_id, d.date), 0) * limit
+        if d.attended > on_duty.get((d.group_id, d.date), 0) * limits.get(d.group_id, 1)
     }  # fmt: skip
     day_count = len({row["date"] for row in daily})
 

@@ -8,6 +8,7 @@ from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ccrcsr.fields import TickedRowsField
 from enrollment.forms import clean_phone
 from enrollment.models import Child, Enrollment
 from factories.models import User
@@ -115,6 +116,7 @@ class IncidentForm(forms.ModelForm):
             "action_taken",
             "guardian_informed_at",
         ]
+        field_classes = {"children": TickedRowsField}
         widgets = {
             "children": forms.CheckboxSelectMultiple,
             "occurred_at": forms.DateTimeInput(
@@ -384,24 +386,6 @@ class SeasonSetupForms:
                 formset.instance = season
                 formset.save()
         return season
-
-
-class TickedRowsField(forms.ModelMultipleChoiceField):
-    """Ticked rows by id; an id no database column can hold is an invalid value.
-
-    Django guards `pk=` lookups against out-of-range integers but not `pk__in=`,
-    which SQLite and PostgreSQL then refuse with a server error.
-    """
-
-    def _check_values(self, value):
-        for pk in value if isinstance(value, list | tuple) else []:
-            if not str(pk).isdigit() or int(pk) >= 2**63:
-                raise forms.ValidationError(
-                    self.error_messages["invalid_pk_value"],
-                    code="invalid_pk_value",
-                    params={"pk": pk},
-                )
-        return super()._check_values(value)
 
 
 class RolloverForm(forms.Form):

@@ -235,3 +235,8 @@ def test_arrival_and_departure_dates_are_validated_on_edit(client_of, site):
     assert "离开日期不能早于到达日期" in html
     enrollment.refresh_from_db()
     assert enrollment.departure_date != datetime.date(2026, 8, 1)
+
+
+def test_an_id_too_big_for_the_database_is_an_error_on_the_form(client_of, site):
+    html = act(client_of(site.hr), site.season, [], "enroll", selected=["9" * 25]).content.decode()
+    assert "9" * 25 in html and 'role="alert"' in html  # "“999…” 不是有效的值"

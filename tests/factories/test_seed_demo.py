@@ -255,3 +255,10 @@ def test_the_same_seed_gives_the_same_demo():
     first = children_of_a_run("7")
     assert first == children_of_a_run("7")
     assert first != children_of_a_run("8")
+
+
+def test_the_reports_daily_counts_match_the_demo_roll_call(seeded):
+    from reports.models import mismatches
+
+    for season in Season.objects.filter(status="running"):
+        assert mismatches(season) == []

@@ -39,6 +39,7 @@ from enrollment.models import (
     Sex,
 )
 from factories.models import Factory, Membership, Role, Shift, User, Worker
+from reports.models import rebuild_season
 from spaces.models import (
     Attendance,
     ClosedDay,
@@ -1344,6 +1345,13 @@ class Command(BaseCommand):
                 )
                 for key, value in counts.items():
                     totals[key] += value
+            # The roll call was bulk-inserted: count it for the reports as the
+            # roll-call pages would have.
+            for season in Season.objects.filter(
+                factory__code__in=[spec.code for spec in FACTORIES],
+                status=Season.Status.RUNNING,
+            ):
+                rebuild_season(season, until=today)
         n_attendance = Attendance.objects.filter(
             group__season__factory__code__in=[spec.code for spec in FACTORIES]
         ).count()
