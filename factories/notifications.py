@@ -105,3 +105,21 @@ def enqueue(notification_id: int) -> bool:
     except Exception as exc:  # noqa: BLE001 - any broker failure: the sweeper sends it later
         log.warning("notification %s not queued (%s); the sweeper will", notification_id, exc)
         return False
+
+
+def schedule() -> list[tuple[str, str]]:
+    """When each email goes out, in words, from the settings (shown to coordinators)."""
+    return [
+        (KINDS["roll_call_missing"], _("%(m)d minutes after opening, to the group's teachers")
+         % {"m": settings.ROLL_CALL_REMINDER_MINUTES}),
+        (KINDS["roll_call_escalated"], _("an hour later, to the coordinator")),
+        (KINDS["applications_waiting"], _("daily from %(h)d:00, after %(d)d days of waiting")
+         % {"h": settings.DAILY_REMINDER_HOUR, "d": settings.APPLICATIONS_WAITING_DAYS}),
+        (KINDS["consents_missing"], _("daily from %(h)d:00") % {"h": settings.DAILY_REMINDER_HOUR}),
+        (KINDS["ratio_broken"], _("as soon as it happens, once a day per group")),
+        (KINDS["season_starts_soon"], _("14 and 3 days before the start")),
+        (KINDS["weekly_digest"], _("weekly, on weekday %(d)d (1 = Monday)")
+         % {"d": settings.WEEKLY_DIGEST_WEEKDAY}),
+        (KINDS["season_summary"], _("the day after the season ends")),
+        (KINDS["waitlist_promoted"], _("when it happens, to HR")),
+    ]  # fmt: skip

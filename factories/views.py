@@ -15,7 +15,7 @@ from spaces.models import Group, Season
 
 from .forms import AccountForm, LanguageForm, WorkerForm
 from .models import Factory, Notification, Role, Worker, user_roles
-from .notifications import enqueue
+from .notifications import enqueue, schedule
 
 
 @login_required
@@ -153,7 +153,7 @@ def notification_log(request: HttpRequest) -> HttpResponse:
         request,
         "factories/notification_log.html",
         {"page": page, "status": status, "statuses": Notification.Status.choices,
-         "resendable": resendable},
+         "resendable": resendable, "schedule": schedule()},
     )  # fmt: skip
 
 

@@ -78,3 +78,8 @@ def test_a_bad_email_address_is_refused(client_of, site):
         .content.decode()
     )
     assert "输入一个有效的 Email 地址" in html
+
+
+def test_coordinators_see_when_each_email_is_sent(client_of, site):
+    html = client_of(site.coordinator).get(reverse("factories:notification-log")).content.decode()
+    assert "开园 60 分钟后" in html and "开班前 14 天和 3 天" in html
