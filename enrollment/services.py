@@ -17,7 +17,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from factories.models import AuditEntry, Role, User, Worker
+from factories.models import AuditEntry, Role, Worker, staff_of
 from factories.notifications import notify
 from spaces.models import Group, Season
 
@@ -184,9 +184,7 @@ def promote_waitlist(*, season: Season, user) -> Enrollment | None:
         enrollment.status_reason = _("Promoted from the waitlist")
         enrollment.save(update_fields=["status_reason"])
         # HR calls the family; the email leaves only after this transaction commits.
-        for hr in User.objects.filter(
-            is_active=True, memberships__factory_id=season.factory_id, memberships__role=Role.HR
-        ).distinct():
+        for hr in staff_of(season.factory_id, Role.HR):
             notify(kind="waitlist_promoted", user=hr, key=str(enrollment.pk),
                    factory_id=season.factory_id, context={"enrollment": enrollment})  # fmt: skip
         return enrollment

@@ -345,6 +345,13 @@ class Notification(models.Model):
         self.save(update_fields=["status", "last_error"])
 
 
+def staff_of(factory_id: int, *roles: str):
+    """The active users holding one of `roles` at a factory (who gets its emails)."""
+    return User.objects.filter(
+        is_active=True, memberships__factory_id=factory_id, memberships__role__in=roles
+    ).distinct()
+
+
 def user_roles(user) -> dict[int, set[str]]:
     """{factory id: {roles}} for `user`; one query, for menus and dashboards."""
     roles: dict[int, set[str]] = {}

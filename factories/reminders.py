@@ -13,16 +13,10 @@ from enrollment.models import Consent, Enrollment
 from spaces.figures import season_figures
 from spaces.models import Group, Season, TeacherAssignment
 
-from .models import Role, User
+from .models import Role, User, staff_of
 from .notifications import notify
 
 REQUIRED_CONSENTS = (Consent.Kind.DATA_PROCESSING, Consent.Kind.MEDICAL)
-
-
-def staff(factory_id: int, *roles: str):
-    return User.objects.filter(
-        is_active=True, memberships__factory_id=factory_id, memberships__role__in=roles
-    ).distinct()
 
 
 def teachers_of(group: Group):
@@ -73,7 +67,7 @@ def roll_call_reminders(*, season: Season, now: datetime.datetime) -> None:
             notify(kind="roll_call_missing", user=user, key=f"{group.pk}:{day}",
                    factory_id=season.factory_id, context=context)  # fmt: skip
         if now >= due + datetime.timedelta(hours=1):
-            for user in staff(season.factory_id, Role.COORDINATOR):
+            for user in staff_of(season.factory_id, Role.COORDINATOR):
                 notify(kind="roll_call_escalated", user=user, key=f"{group.pk}:{day}",
                        factory_id=season.factory_id, context=context)  # fmt: skip
 
@@ -87,7 +81,7 @@ def ratio_alerts(*, season: Season, now: datetime.datetime) -> None:
         if summary["here"] > on_duty * limit:
             context = {"season": season, "group": group, "day": day, "limit": limit,
                        "children": summary["here"], "teachers": on_duty}  # fmt: skip
-            for user in staff(season.factory_id, Role.COORDINATOR, Role.MANAGER):
+            for user in staff_of(season.factory_id, Role.COORDINATOR, Role.MANAGER):
                 notify(kind="ratio_broken", user=user, key=f"{group.pk}:{day}",
                        factory_id=season.factory_id, context=context)  # fmt: skip
 
@@ -98,7 +92,7 @@ def applications_waiting(*, season: Season, now: datetime.datetime) -> None:
     n = waiting.count()
     if n:
         context = {"season": season, "n": n, "days": settings.APPLICATIONS_WAITING_DAYS}
-        for user in staff(season.factory_id, Role.HR):
+        for user in staff_of(season.factory_id, Role.HR):
             notify(kind="applications_waiting", user=user, key=f"{season.pk}:{now.date()}",
                    factory_id=season.factory_id, context=context)  # fmt: skip
 
@@ -118,7 +112,7 @@ def consents_missing(*, season: Season, now: datetime.datetime) -> None:
     names = [e.child.name for e in lacking]
     if names:
         context = {"season": season, "names": names}
-        for user in staff(season.factory_id, Role.HR):
+        for user in staff_of(season.factory_id, Role.HR):
             notify(kind="consents_missing", user=user, key=f"{season.pk}:{now.date()}",
                    factory_id=season.factory_id, context=context)  # fmt: skip
 
@@ -127,7 +121,7 @@ def season_starts_soon(*, season: Season, now: datetime.datetime) -> None:
     days_left = (season.start_date - now.date()).days
     if days_left in (14, 3):
         context = {"season": season, "days": days_left}
-        for user in staff(season.factory_id, Role.MANAGER, Role.HR, Role.COORDINATOR):
+        for user in staff_of(season.factory_id, Role.MANAGER, Role.HR, Role.COORDINATOR):
             notify(kind="season_starts_soon", user=user, key=f"{season.pk}:{days_left}",
                    factory_id=season.factory_id, context=context)  # fmt: skip
 
@@ -140,7 +134,7 @@ def weekly_digest(*, season: Season, now: datetime.datetime) -> None:
         return
     year, week, _weekday = day.isocalendar()
     figures = season_figures(season, until=day - datetime.timedelta(days=1))
-    for user in staff(season.factory_id, Role.MANAGER):
+    for user in staff_of(season.factory_id, Role.MANAGER):
         notify(kind="weekly_digest", user=user, key=f"{season.pk}:{year}-{week}",
                factory_id=season.factory_id, context={"season": season, "f": figures})  # fmt: skip
 
@@ -150,7 +144,7 @@ def season_summary(*, season: Season, now: datetime.datetime) -> None:
     if now.date() <= season.end_date:
         return
     figures = season_figures(season, until=season.end_date)
-    for user in staff(season.factory_id, Role.MANAGER, Role.COORDINATOR):
+    for user in staff_of(season.factory_id, Role.MANAGER, Role.COORDINATOR):
         notify(kind="season_summary", user=user, key=f"{season.pk}",
                factory_id=season.factory_id, object_ref=f"spaces.season:{season.pk}",
                context={"season": season, "f": figures})  # fmt: skip

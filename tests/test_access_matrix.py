@@ -67,28 +67,34 @@ def test_every_url_is_in_the_table_and_every_row_is_a_url():
 def world(site, other_site):
     """Each site with an enrolled child checked in today, so every page has data."""
     for s in (site, other_site):
-        s.enrollment = enroll(s.group)
+        furnish(s)
         s.enrollment.child.name = f"秘密孩子{s.factory.pk}"
         s.enrollment.child.save()
-        Attendance.objects.create(
-            enrollment=s.enrollment,
-            group=s.group,
-            date=timezone.localdate(),
-            status="present",
-            check_in_at=timezone.now(),
-        )
-        s.notification = Notification.objects.create(
-            factory=s.factory,
-            recipient=s.manager,
-            email="m@example.com",
-            kind="weekly_digest",
-            idempotency_key=f"matrix:{s.factory.pk}",
-            language="zh-hans",
-            subject="周报",
-            body="…",
-            status=Notification.Status.FAILED,
-        )
     return site, other_site
+
+
+def furnish(s):
+    """Give a site a child checked in today and a failed email: every URL has an object."""
+    s.enrollment = enroll(s.group)
+    Attendance.objects.create(
+        enrollment=s.enrollment,
+        group=s.group,
+        date=timezone.localdate(),
+        status="present",
+        check_in_at=timezone.now(),
+    )
+    s.notification = Notification.objects.create(
+        factory=s.factory,
+        recipient=s.manager,
+        email="m@example.com",
+        kind="weekly_digest",
+        idempotency_key=f"matrix:{s.factory.pk}",
+        language="zh-hans",
+        subject="周报",
+        body="…",
+        status=Notification.Status.FAILED,
+    )
+    return s
 
 
 def kwargs_for(s, names: list[str]) -> dict:

@@ -4,15 +4,11 @@ import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from factories.models import Notification
-from spaces.models import Attendance
-
-from ..builders import UserBuilder, enroll
-from ..test_access_matrix import URLS, kwargs_for
+from ..builders import UserBuilder
+from ..test_access_matrix import URLS, furnish, kwargs_for
 
 FIELDS = [
     "status", "absence_reason", "picked_up_by", "action", "group", "reason", "selected",
@@ -38,26 +34,7 @@ hostile = settings(
 
 @pytest.fixture
 def world(site):
-    site.enrollment = enroll(site.group)
-    Attendance.objects.create(
-        enrollment=site.enrollment,
-        group=site.group,
-        date=timezone.localdate(),
-        status="present",
-        check_in_at=timezone.now(),
-    )
-    site.notification = Notification.objects.create(
-        factory=site.factory,
-        recipient=site.manager,
-        email="m@example.com",
-        kind="weekly_digest",
-        idempotency_key="hostile",
-        language="zh-hans",
-        subject="周报",
-        body="…",
-        status=Notification.Status.FAILED,
-    )
-    return site
+    return furnish(site)
 
 
 @pytest.mark.parametrize(("name", "kwarg_names"), URLS, ids=[name for name, _ in URLS])
