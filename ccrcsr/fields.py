@@ -1,6 +1,10 @@
-"""Form fields shared by the apps."""
+"""Form fields and input cleaners shared by the apps."""
+
+import datetime
+import re
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 
 class TickedRowsField(forms.ModelMultipleChoiceField):
@@ -19,3 +23,39 @@ class TickedRowsField(forms.ModelMultipleChoiceField):
                     params={"pk": pk},
                 )
         return super()._check_values(value)
+
+
+PHONE = re.compile(r"^1[3-9]\d{9}$")
+EMPLOYEE_NUMBER = re.compile(r"^[A-Za-z0-9-]{1,40}$")
+FORBIDDEN = re.compile(r"[<>{}\x00-\x1f]")
+
+
+def years_before(day: datetime.date, years: int) -> datetime.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def clean_phone(value: str) -> str:
+    phone = re.sub(r"[\s-]", "", value)
+    if phone.startswith("+86"):
+        phone = phone[3:]
+    if not PHONE.match(phone):
+        raise forms.ValidationError(_("Enter an 11-digit mobile number, such as 13812345678."))
+    return phone
+
+
+def clean_plain(value: str) -> str:
+    value = value.strip()
+    if FORBIDDEN.search(value):
+        raise forms.ValidationError(_("Use letters and numbers only, without < > { }."))
+    return value
+
+
+class PlainCharField(forms.CharField):
+    """A name-like field: trimmed, no markup characters."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        return clean_plain(value) if value else value

@@ -18,9 +18,9 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from ccrcsr.fields import EMPLOYEE_NUMBER, FORBIDDEN, PHONE, years_before
 from factories.models import PROVINCES, AuditEntry, Factory, Shift, Worker
 
-from .forms import EMPLOYEE_NUMBER, FORBIDDEN, PHONE, years_before
 from .models import Child, Enrollment, Guardianship, LivesWith, Relationship, Sex
 
 MAX_ROWS = 5000

@@ -17,6 +17,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ccrcsr.fields import years_before
 from factories.models import AuditEntry, Role, Worker, staff_of
 from factories.notifications import notify
 from spaces.models import Group, Season
@@ -315,11 +316,7 @@ def child_anonymise(*, child: Child, user=None, reason: str) -> None:
         )
         if first_season is not None:
             age = first_season.age_on_start(child.date_of_birth)
-            start = first_season.start_date
-            try:
-                child.date_of_birth = start.replace(year=start.year - age)
-            except ValueError:  # 29 February
-                child.date_of_birth = start.replace(year=start.year - age, day=28)
+            child.date_of_birth = years_before(first_season.start_date, age)
         child.name = ANONYMISED
         child.home_county = child.allergies = child.medical_notes = child.special_needs = ""
         child.school_grade = ""

@@ -3,6 +3,8 @@ from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from ccrcsr.fields import EMPLOYEE_NUMBER, clean_phone, clean_plain
+
 from .models import User, Worker
 
 
@@ -31,8 +33,6 @@ class WorkerForm(forms.ModelForm):
         self.factory = factory
 
     def clean_employee_number(self) -> str:
-        from enrollment.forms import EMPLOYEE_NUMBER
-
         number = self.cleaned_data["employee_number"].strip().upper()
         if not EMPLOYEE_NUMBER.match(number):
             raise forms.ValidationError(_("Use the letters and digits on the work badge."))
@@ -41,13 +41,9 @@ class WorkerForm(forms.ModelForm):
         return number
 
     def clean_name(self) -> str:
-        from enrollment.forms import clean_plain
-
         return clean_plain(self.cleaned_data["name"])
 
     def clean_phone(self) -> str:
-        from enrollment.forms import clean_phone
-
         phone = self.cleaned_data["phone"]
         return clean_phone(phone) if phone else ""
 

@@ -8,8 +8,7 @@ from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ccrcsr.fields import TickedRowsField
-from enrollment.forms import clean_phone
+from ccrcsr.fields import TickedRowsField, clean_phone
 from enrollment.models import Child, Enrollment
 from factories.models import User
 

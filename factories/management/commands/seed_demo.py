@@ -26,6 +26,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from ccrcsr.fields import years_before
 from enrollment.models import (
     AuthorisedPickup,
     Child,
@@ -433,13 +434,6 @@ def minutes_after(
     return at(day=day, hour=hour, minute=minute, tz=tz) + datetime.timedelta(
         minutes=rng.randint(0, spread)
     )
-
-
-def years_before(day: datetime.date, years: int) -> datetime.date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
 
 
 def school_grade(age: int) -> str:
