@@ -82,7 +82,7 @@ def main():
     for size in (args.small, args.large):
         seed_up_to(size, args.children, args.days)
         season = Season.objects.filter(factory__code__startswith="bench-").order_by("pk").first()
-        from spaces.models import Attendance
+        from attendance.models import Attendance
 
         rows = Attendance.objects.count()
         extra = {"factories": size, "attendance_rows": rows}

@@ -62,7 +62,9 @@ INSTALLED_APPS = [
     "factories",
     "spaces",
     "enrollment",
+    "attendance",
     "reports",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -259,7 +261,7 @@ CELERY_BEAT_SCHEDULE = {
     # Every reminder and summary: each check is idempotent, so running often is
     # harmless and a missed run is caught up by the next.
     "send-reminders": {
-        "task": "factories.tasks.send_reminders",
+        "task": "notifications.tasks.send_reminders",
         "schedule": 60.0,
         "options": {"expires": 50},
     },
@@ -272,7 +274,7 @@ CELERY_BEAT_SCHEDULE = {
     # Hand over notifications still pending (the broker was down when they were
     # logged) or stuck mid-send (a dead worker); expires before the next run.
     "send-pending-notifications": {
-        "task": "factories.tasks.send_pending_notifications",
+        "task": "notifications.tasks.send_pending_notifications",
         "schedule": 60.0,
         "options": {"expires": 50},
     },

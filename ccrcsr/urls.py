@@ -19,6 +19,8 @@ urlpatterns = [
     path("", include("factories.urls")),
     path("", include("spaces.urls")),
     path("", include("enrollment.urls")),
+    path("", include("attendance.urls")),
     path("", include("reports.urls")),
+    path("", include("notifications.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -302,3 +302,12 @@ class EraseForm(forms.Form):
         label=_("I understand this cannot be undone."),
         error_messages={"required": _("Tick the box to confirm.")},
     )
+
+
+class MoveForm(forms.Form):
+    group = forms.ModelChoiceField(label=_("Move to"), queryset=Group.objects.none())
+
+    def __init__(self, *args, enrollment: Enrollment, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["group"].queryset = enrollment.season.groups.exclude(pk=enrollment.group_id)
+        self.fields["group"].label_from_instance = lambda g: f"{g.name} ({g.min_age}–{g.max_age})"

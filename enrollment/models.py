@@ -7,7 +7,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Prefetch, Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -195,10 +195,8 @@ class EnrollmentQuerySet(ScopedQuerySet):
         return self.filter(status=Enrollment.Status.APPLIED)
 
     def for_roll_call(self, group: Group, day: datetime.date):
-        """The group's children in the programme on `day`, each with that day's record
-        in `day_records` (a list of at most one): two queries for any group size."""
-        from spaces.models import Attendance
-
+        """The group's children in the programme on `day`, in roll-call order.
+        The attendance app adds each child's record of the day (`with_day_record`)."""
         return (
             self.filter(
                 group=group,
@@ -207,13 +205,6 @@ class EnrollmentQuerySet(ScopedQuerySet):
                 departure_date__gte=day,
             )
             .select_related("child")
-            .prefetch_related(
-                Prefetch(
-                    "attendances",
-                    queryset=Attendance.objects.filter(date=day),
-                    to_attr="day_records",
-                )
-            )
             .order_by("child__name", "pk")
         )
 
@@ -288,7 +279,7 @@ class Enrollment(models.Model):
 
     @property
     def day_record(self):
-        """That day's attendance, when fetched through `for_roll_call`."""
+        """That day's attendance, when fetched through `attendance.models.with_day_record`."""
         return self.day_records[0] if self.day_records else None
 
 

@@ -18,11 +18,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ccrcsr.fields import years_before
-from factories.models import AuditEntry, Role, Worker, staff_of
-from factories.notifications import notify
+from factories.models import AuditEntry, Worker
 from spaces.models import Group, Season
 
 from .models import AuthorisedPickup, Child, Consent, Enrollment, Guardianship
+from .signals import child_anonymising, child_exporting, enrollment_moved, waitlist_promoted
 
 Status = Enrollment.Status
 
@@ -184,10 +184,8 @@ def promote_waitlist(*, season: Season, user) -> Enrollment | None:
         _place(enrollment, group=None, user=user, now=now)
         enrollment.status_reason = _("Promoted from the waitlist")
         enrollment.save(update_fields=["status_reason"])
-        # HR calls the family; the email leaves only after this transaction commits.
-        for hr in staff_of(season.factory_id, Role.HR):
-            notify(kind="waitlist_promoted", user=hr, key=str(enrollment.pk),
-                   factory_id=season.factory_id, context={"enrollment": enrollment})  # fmt: skip
+        # HR calls the family: the notifications app emails them, after commit.
+        waitlist_promoted.send(sender=Enrollment, enrollment=enrollment)
         return enrollment
     return None
 
@@ -308,8 +306,6 @@ def child_anonymise(*, child: Child, user=None, reason: str) -> None:
     guardians' links, pickups, emergency contacts, who dropped off and picked
     up, who gave consent, and the free text of incidents naming the child.
     """
-    from spaces.models import Attendance, Incident
-
     with transaction.atomic():
         first_season = (
             Season.objects.filter(enrollments__child=child).order_by("start_date").first()
@@ -325,11 +321,10 @@ def child_anonymise(*, child: Child, user=None, reason: str) -> None:
         child.guardianships.all().delete()
         child.pickups.all().delete()
         child.emergency_contacts.all().delete()
-        Attendance.objects.filter(enrollment__child=child).update(
-            dropped_off_by="", picked_up_by=""
-        )
         Consent.objects.filter(enrollment__child=child).update(given_by=ANONYMISED)
-        Incident.objects.filter(children=child).update(description=ANONYMISED, action_taken="")
+        # Attendance (who dropped off and picked up) and incident texts are scrubbed
+        # by their own app.
+        child_anonymising.send(sender=Child, child=child)
         AuditEntry.objects.record(
             user=user,
             factory_id=child.factory_id,
@@ -354,14 +349,15 @@ def children_due_for_anonymising(*, today: datetime.date, months: int):
     )
 
 
+def export_row(obj, *fields) -> dict:
+    """Some fields of a row as text, for a child's export."""
+    return {f: (str(v) if (v := getattr(obj, f)) is not None else None) for f in fields}
+
+
 def child_export(child: Child) -> dict:
     """Everything held about one child, for the guardian who asks."""
-    from spaces.models import Attendance, Incident
-
-    def row(obj, *fields):
-        return {f: (str(v) if (v := getattr(obj, f)) is not None else None) for f in fields}
-
-    return {
+    row = export_row
+    export = {
         "child": row(
             child,
             "name",
@@ -409,33 +405,53 @@ def child_export(child: Child) -> dict:
                 "consents"
             )
         ],  # fmt: skip
-        "attendance": [
-            row(
-                a,
-                "date",
-                "status",
-                "absence_reason",
-                "check_in_at",
-                "check_out_at",
-                "dropped_off_by",
-                "picked_up_by",
-            )
-            for a in Attendance.objects.filter(enrollment__child=child).order_by("date")
-        ],  # fmt: skip
-        "incidents": [
-            row(
-                i,
-                "occurred_at",
-                "kind",
-                "severity",
-                "description",
-                "action_taken",
-                "guardian_informed_at",
-            )
-            for i in Incident.objects.filter(children=child)
-        ],  # fmt: skip
         "history": [
             row(a, "at", "action", "model", "object_id") | {"changes": a.changes}
             for a in AuditEntry.objects.filter(model="enrollment.child", object_id=str(child.pk))
         ],
     }
+    # Attendance and incidents come from the apps that hold them, before the history.
+    history = export.pop("history")
+    for _receiver, (section, rows) in child_exporting.send(sender=Child, child=child):
+        export[section] = rows
+    export["history"] = history
+    return export
+
+
+def enrollment_move(*, enrollment: Enrollment, group: Group, user) -> str | None:
+    """Move an enrolled child to another group of the same season; returns why
+    not (None when moved).
+
+    Today's roll-call record moves with the child, so today's counts are right
+    in both groups; earlier records keep the group the child was in that day
+    (history), and later days have no records yet.
+    """
+    with transaction.atomic():
+        _lock(enrollment.season)
+        enrollment.refresh_from_db()
+        if enrollment.status != Enrollment.Status.ENROLLED:
+            return _("Only an enrolled child can be moved.")
+        if group.season_id != enrollment.season_id:
+            return _("A child can only move to a group of the same season.")
+        taken = (
+            Group.objects.filter(pk=group.pk)
+            .annotate(
+                n=Count("enrollments", filter=Q(enrollments__status=Enrollment.Status.ENROLLED))
+            )
+            .values_list("n", flat=True)
+            .get()
+        )
+        if taken >= group.capacity:
+            return _("%(group)s is full.") % {"group": group.name}
+        before = enrollment.group_id
+        enrollment.group = group
+        enrollment.save(update_fields=["group"])
+        enrollment_moved.send(sender=Enrollment, enrollment=enrollment, previous_group_id=before)
+        AuditEntry.objects.record(
+            user=user,
+            factory_id=enrollment.season.factory_id,
+            instance=enrollment,
+            action=AuditEntry.Action.UPDATE,
+            changes={"group": [before, group.pk]},
+        )
+    return None

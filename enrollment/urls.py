@@ -5,6 +5,8 @@ from . import views
 app_name = "enrollment"
 
 urlpatterns = [
+    path("groups/<int:group_id>/", views.group_detail, name="group-detail"),
+    path("enrollments/<int:enrollment_id>/move/", views.enrollment_move, name="enrollment-move"),
     path("apply/<str:token>/", views.apply, name="apply"),
     path("apply/<str:token>/thanks/", views.apply_thanks, name="apply-thanks"),
     path("seasons/<int:season_id>/poster/", views.poster, name="poster"),

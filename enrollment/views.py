@@ -3,7 +3,6 @@ import io
 import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -12,7 +11,7 @@ from django.views.decorators.cache import never_cache
 
 from ccrcsr.throttle import throttled
 from factories.models import AuditEntry, Factory, Role
-from spaces.models import Attendance, Season
+from spaces.models import Group, Season
 
 from . import imports, services
 from .forms import (
@@ -22,6 +21,7 @@ from .forms import (
     EnrollmentDatesForm,
     EraseForm,
     ImportForm,
+    MoveForm,
     ReviewActionForm,
     ReviewFilterForm,
 )
@@ -176,14 +176,8 @@ def child_detail(request: HttpRequest, child_id: int) -> HttpResponse:
         Enrollment.objects.visible_to(request.user)
         .filter(child=child)
         .select_related("season", "group")
-        .prefetch_related(
-            "consents",
-            Prefetch(
-                "attendances",
-                queryset=Attendance.objects.order_by("-date"),
-                to_attr="history",
-            ),
-        )
+        # The attendance rows (a floor above) come newest first, their own ordering.
+        .prefetch_related("consents", "attendances")
         .order_by("-season__start_date")
     )
     roles = set(
@@ -285,7 +279,7 @@ def import_people(request: HttpRequest, factory_id: int) -> HttpResponse:
                 _("Imported %(w)d new workers and %(c)d children.")
                 % {"w": n_workers, "c": n_children},
             )
-            return redirect("factories:factory-detail", factory_id=factory.pk)
+            return redirect("spaces:factory-detail", factory_id=factory.pk)
     elif request.method == "POST" and form.is_valid():
         season = form.cleaned_data["season"]
         try:
@@ -337,5 +331,68 @@ def child_erase(request: HttpRequest, child_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         services.child_anonymise(child=child, user=request.user, reason=form.cleaned_data["reason"])
         messages.success(request, _("The child's personal data is erased."))
-        return redirect("factories:factory-detail", factory_id=child.factory_id)
+        return redirect("spaces:factory-detail", factory_id=child.factory_id)
     return render(request, "enrollment/child_erase.html", {"child": child, "form": form})
+
+
+# --- a group's children: HR and the coordinator place them ----------------------
+
+
+@login_required
+def group_detail(request: HttpRequest, group_id: int) -> HttpResponse:
+    """A group at a glance: its room, teachers, plan, and children (for staff who
+    may see them, with a move button for HR and the coordinator)."""
+    group = get_object_or_404(
+        Group.objects.visible_to(request.user).select_related("season__factory"), pk=group_id
+    )
+    children = (
+        Enrollment.objects.visible_to(request.user)
+        .filter(group=group, status=Enrollment.Status.ENROLLED)
+        .select_related("child")
+        .order_by("child__name")
+    )
+    movable = Enrollment.objects.for_roles(request.user, Role.HR, Role.COORDINATOR).filter(
+        group=group
+    )
+    return render(
+        request,
+        "enrollment/group_detail.html",
+        {
+            "group": group,
+            "children": children,
+            "can_move": movable.exists(),
+            "assignments": group.assignments.select_related("teacher").order_by("teacher__name"),
+            "n_enrolled": group.enrollments.filter(status=Enrollment.Status.ENROLLED).count(),
+        },
+    )
+
+
+@login_required
+def enrollment_move(request: HttpRequest, enrollment_id: int) -> HttpResponse:
+    """Move a child to another group of the season (HR or the coordinator)."""
+    enrollment = get_object_or_404(
+        Enrollment.objects.for_roles(request.user, Role.HR, Role.COORDINATOR).select_related(
+            "child", "group", "season__factory"
+        ),
+        pk=enrollment_id,
+        status=Enrollment.Status.ENROLLED,
+    )
+    form = MoveForm(request.POST or None, enrollment=enrollment)
+    if request.method == "POST" and form.is_valid():
+        target = form.cleaned_data["group"]
+        refusal = services.enrollment_move(enrollment=enrollment, group=target, user=request.user)
+        if not refusal:
+            messages.success(
+                request,
+                _("%(child)s moved to %(group)s.")
+                % {"child": enrollment.child.name, "group": target.name},
+            )
+            return redirect("enrollment:group-detail", group_id=target.pk)
+        form.add_error("group", refusal)
+    title = _("Move %(child)s to another group") % {"child": enrollment.child.name}
+    back = reverse("enrollment:group-detail", args=[enrollment.group_id])
+    return render(
+        request,
+        "spaces/form_page.html",
+        {"form": form, "title": title, "season": enrollment.season, "back": back},
+    )

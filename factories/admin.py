@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import AuditEntry, Factory, Membership, Notification, User, Worker
+from .models import AuditEntry, Factory, Membership, User, Worker
 
 # How to reach the factory from each audited model.
 FACTORY_PATHS = {
@@ -102,19 +102,6 @@ class WorkerAdmin(AuditedAdmin):
     list_filter = ["factory", "shift", "home_province"]
     search_fields = ["employee_number", "name", "phone"]
     autocomplete_fields = ["factory"]
-
-
-@admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "kind", "email", "factory", "status", "attempts", "sent_at"]
-    list_filter = ["status", "kind", "factory"]
-    search_fields = ["email", "subject", "idempotency_key"]
-    date_hierarchy = "created_at"
-    readonly_fields = [f.name for f in Notification._meta.fields]
-
-    def has_add_permission(self, request):
-        # The log is written by the system only.
-        return False
 
 
 @admin.register(AuditEntry)

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ccrcsr.fields import EMPLOYEE_NUMBER, clean_phone, clean_plain
 
-from .models import User, Worker
+from .models import Worker
 
 
 class LoginForm(AuthenticationForm):
@@ -46,31 +46,3 @@ class WorkerForm(forms.ModelForm):
     def clean_phone(self) -> str:
         phone = self.cleaned_data["phone"]
         return clean_phone(phone) if phone else ""
-
-
-class AccountForm(forms.ModelForm):
-    """Language and the emails a user wants; the checkboxes are the kinds kept ON."""
-
-    emails = forms.MultipleChoiceField(
-        label=_("Emails I receive"), required=False, widget=forms.CheckboxSelectMultiple
-    )
-
-    class Meta:
-        model = User
-        fields = ["display_name", "email", "language"]
-
-    def __init__(self, *args, **kwargs):
-        from .notifications import KINDS
-
-        super().__init__(*args, **kwargs)
-        self.fields["emails"].choices = list(KINDS.items())
-        off = set(self.instance.notifications_off or [])
-        self.fields["emails"].initial = [kind for kind in KINDS if kind not in off]
-
-    def save(self, commit=True):
-        from .notifications import KINDS
-
-        self.instance.notifications_off = [
-            kind for kind in KINDS if kind not in self.cleaned_data["emails"]
-        ]
-        return super().save(commit)

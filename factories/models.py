@@ -9,13 +9,9 @@ by hand.
 
 from __future__ import annotations
 
-import datetime
-
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
-from django.core.mail import EmailMultiAlternatives
 from django.db import models
-from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -104,7 +100,7 @@ class User(AbstractUser):
     language = models.CharField(
         _("language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
     )
-    # Kinds of email this user has switched off (see factories.notifications.KINDS).
+    # Kinds of email this user has switched off (see notifications.outbox.KINDS).
     notifications_off = models.JSONField(_("emails switched off"), default=list, blank=True)
 
     def __str__(self) -> str:
@@ -221,128 +217,6 @@ class Worker(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.employee_number})"
-
-
-class NotificationQuerySet(ScopedQuerySet):
-    def for_member(self, user):
-        return self.for_roles(user, Role.HR, Role.COORDINATOR) | self.filter(recipient=user)
-
-
-class Notification(models.Model):
-    """Every reminder and summary the system sends, logged once.
-
-    The idempotency key (kind, recipient, subject object, date) is unique in
-    the database: a task run twice, retried, or raced by two workers can
-    create the row only once, and only the run that claims a pending row
-    sends it.
-    """
-
-    class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
-        SENDING = "sending", _("Sending")
-        SENT = "sent", _("Sent")
-        FAILED = "failed", _("Failed")
-
-    factory = models.ForeignKey(
-        Factory,
-        on_delete=models.CASCADE,
-        related_name="notifications",
-        verbose_name=_("factory"),
-        null=True,
-        blank=True,
-    )
-    recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="notifications",
-        verbose_name=_("recipient"),
-    )
-    email = models.EmailField(_("email"))
-    kind = models.CharField(_("kind"), max_length=50)
-    # What the message is about, such as "spaces.season:12": attachments are built from it.
-    object_ref = models.CharField(_("about"), max_length=100, blank=True)
-    idempotency_key = models.CharField(_("idempotency key"), max_length=200, unique=True)
-    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
-    subject = models.CharField(_("subject"), max_length=300)
-    body = models.TextField(_("body"))
-    html_body = models.TextField(_("HTML body"), blank=True)
-    status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
-    )
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    last_error = models.TextField(_("last error"), blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
-
-    objects = NotificationQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("notification")
-        verbose_name_plural = _("notifications")
-        ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status", "created_at"], name="notification_status_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.kind} → {self.email}"
-
-    @staticmethod
-    def claim_timeout() -> datetime.timedelta:
-        """A claim older than this belongs to a worker that died mid-send."""
-        return datetime.timedelta(seconds=settings.NOTIFICATION_CLAIM_SECONDS)
-
-    def claim(self) -> bool:
-        """Take this notification for sending; False if another run has it or it is done.
-
-        A conditional UPDATE, so two workers (or a redelivered task) cannot
-        both send it. A stale claim is taken over: its worker died, and losing
-        the message is worse than the small chance of sending it twice.
-        """
-        now = timezone.now()
-        claimable = Q(status=self.Status.PENDING) | Q(
-            status=self.Status.SENDING, claimed_at__lt=now - self.claim_timeout()
-        )
-        claimed = (
-            Notification.objects.filter(claimable, pk=self.pk).update(
-                status=self.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
-            )
-            == 1
-        )
-        if claimed:
-            self.refresh_from_db()
-        return claimed
-
-    def send(self) -> None:
-        """Send a claimed notification and record it as sent."""
-        message = EmailMultiAlternatives(self.subject, self.body, to=[self.email])
-        if self.html_body:
-            message.attach_alternative(self.html_body, "text/html")
-        if self.kind == "season_summary" and self.object_ref.startswith("spaces.season:"):
-            from spaces.figures import figures_workbook, season_figures
-            from spaces.models import Season
-
-            season = Season.objects.filter(pk=self.object_ref.split(":")[1]).first()
-            if season is not None:
-                with translation.override(self.language):
-                    workbook = figures_workbook(season_figures(season))
-                message.attach(
-                    f"season-{season.pk}.xlsx",
-                    workbook,
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                )
-        message.send()
-        self.status = self.Status.SENT
-        self.sent_at = timezone.now()
-        self.last_error = ""
-        self.save(update_fields=["status", "sent_at", "last_error"])
-
-    def release(self, *, error: str, failed: bool) -> None:
-        """After a failed try: back to pending for a retry, or failed for good."""
-        self.status = self.Status.FAILED if failed else self.Status.PENDING
-        self.last_error = error[:2000]
-        self.save(update_fields=["status", "last_error"])
 
 
 def staff_of(factory_id: int, *roles: str):

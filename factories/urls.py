@@ -7,14 +7,6 @@ app_name = "factories"
 urlpatterns = [
     path("", views.home, name="home"),
     path("language/", views.set_language, name="set-language"),
-    path("account/", views.account, name="account"),
-    path("notifications/", views.notification_log, name="notification-log"),
-    path(
-        "notifications/<int:notification_id>/resend/",
-        views.notification_resend,
-        name="notification-resend",
-    ),
     path("factories/", views.factory_list, name="factory-list"),
-    path("factories/<int:factory_id>/", views.factory_detail, name="factory-detail"),
     path("factories/<int:factory_id>/workers/", views.workers, name="workers"),
 ]

@@ -2,7 +2,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,52 +10,26 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from spaces.models import Group, Season
-
-from .forms import AccountForm, LanguageForm, WorkerForm
-from .models import Factory, Notification, Role, Worker, user_roles
-from .notifications import enqueue, schedule
+from . import dashboard
+from .forms import LanguageForm, WorkerForm
+from .models import Factory, Role, Worker, user_roles
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """Each role's first need: HR the waiting applications, teachers today's groups,
-    coordinators today's roll-call status, managers their season at a glance."""
+    coordinators today's roll-call status, managers their season at a glance.
+
+    What each role sees comes from the apps that hold it (seasons, the roll
+    call), registered in `dashboard.PANELS`: this floor imports none of them."""
     user = request.user
     today = timezone.localdate()
     roles = {role for factory_roles in user_roles(user).values() for role in factory_roles}
     if user.is_superuser:
         roles.add(Role.COORDINATOR)
     ctx = {"today": today, "roles": roles}
-    if Role.HR in roles:
-        ctx["hr_seasons"] = (
-            Season.objects.for_roles(user, Role.HR)
-            .current()
-            .with_counts()
-            .select_related("factory")
-        )
-    if Role.TEACHER in roles:
-        ctx["teacher_groups"] = (
-            Group.objects.taught_by(user)
-            .filter(season__in=Season.objects.running_on(today))
-            .with_roll_call_status(today)
-            .select_related("season__factory", "space")
-        )
-    if Role.COORDINATOR in roles:
-        ctx["coordinator_groups"] = (
-            Group.objects.for_roles(user, Role.COORDINATOR)
-            .filter(season__in=Season.objects.running_on(today))
-            .with_roll_call_status(today)
-            .select_related("season__factory", "lead_teacher")
-            .order_by("season__factory__name_zh", "min_age")
-        )
-    if Role.MANAGER in roles:
-        ctx["manager_seasons"] = (
-            Season.objects.for_roles(user, Role.MANAGER)
-            .current()
-            .with_counts()
-            .select_related("factory")
-        )
+    for panel in dashboard.PANELS:
+        ctx.update(panel(user, roles, today))
     return render(request, "factories/home.html", ctx)
 
 
@@ -66,26 +39,6 @@ def factory_list(request: HttpRequest) -> HttpResponse:
     roles = user_roles(request.user)
     rows = [(factory, sorted(roles.get(factory.pk, ()))) for factory in factories]
     return render(request, "factories/factory_list.html", {"rows": rows})
-
-
-@login_required
-def factory_detail(request: HttpRequest, factory_id: int) -> HttpResponse:
-    factory = get_object_or_404(Factory.objects.visible_to(request.user), pk=factory_id)
-    seasons = Season.objects.visible_to(request.user).filter(factory=factory).with_counts()
-    roles = user_roles(request.user).get(factory.pk, set())
-    superuser = request.user.is_superuser
-    return render(
-        request,
-        "factories/factory_detail.html",
-        {
-            "factory": factory,
-            "seasons": seasons,
-            "spaces": factory.spaces.all(),
-            "my_roles": sorted(roles),
-            "can_manage_people": superuser or bool(roles & {Role.HR, Role.COORDINATOR}),
-            "is_coordinator": superuser or Role.COORDINATOR in roles,
-        },
-    )
 
 
 @require_POST
@@ -132,54 +85,3 @@ def workers(request: HttpRequest, factory_id: int) -> HttpResponse:
     return render(
         request, "factories/workers.html", {"factory": factory, "page": page, "form": form}
     )
-
-
-@login_required
-def notification_log(request: HttpRequest) -> HttpResponse:
-    """What was sent, to whom, when, and its state; coordinators resend failures."""
-    rows = (
-        Notification.objects.visible_to(request.user)
-        .select_related("factory", "recipient")
-        .order_by("-created_at")
-    )
-    status = request.GET.get("status", "")
-    if status in Notification.Status.values:
-        rows = rows.filter(status=status)
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
-    resendable = set(
-        Factory.objects.for_roles(request.user, Role.COORDINATOR).values_list("pk", flat=True)
-    )
-    return render(
-        request,
-        "factories/notification_log.html",
-        {"page": page, "status": status, "statuses": Notification.Status.choices,
-         "resendable": resendable, "schedule": schedule()},
-    )  # fmt: skip
-
-
-@login_required
-@require_POST
-def notification_resend(request: HttpRequest, notification_id: int) -> HttpResponse:
-    notification = get_object_or_404(
-        Notification.objects.for_roles(request.user, Role.COORDINATOR),
-        pk=notification_id,
-        status=Notification.Status.FAILED,
-    )
-    Notification.objects.filter(pk=notification.pk, status=Notification.Status.FAILED).update(
-        status=Notification.Status.PENDING, last_error=""
-    )
-    transaction.on_commit(lambda: enqueue(notification.pk))
-    messages.success(request, _("The email is queued again."))
-    return redirect("factories:notification-log")
-
-
-@login_required
-def account(request: HttpRequest) -> HttpResponse:
-    """A user's own settings: language, and which emails they receive."""
-    form = AccountForm(request.POST or None, instance=request.user)
-    if request.method == "POST" and form.is_valid():
-        form.save()
-        translation.activate(form.cleaned_data["language"])
-        messages.success(request, _("Saved."))
-        return redirect("factories:account")
-    return render(request, "factories/account.html", {"form": form})

@@ -1,6 +1,6 @@
 """The season report and the programme dashboard, read from the daily counts.
 
-The attendance rate follows the one definition in `spaces.figures` (attended
+The attendance rate follows the one definition in `attendance.figures` (attended
 child-days over expected child-days, excused absences taken out); `GroupDay`
 holds exactly those counts per group and day.
 """
@@ -13,11 +13,10 @@ from collections import Counter, defaultdict
 from django.db.models import Count, Sum
 from django.utils import timezone
 
+from attendance.figures import DEFAULT_BANDS
+from attendance.models import Attendance, GroupDay, Incident, StaffShift
 from enrollment.models import Enrollment
-from spaces.figures import DEFAULT_BANDS
-from spaces.models import Attendance, Incident, Season, StaffShift, TeacherAssignment
-
-from .models import GroupDay
+from spaces.models import Season, TeacherAssignment
 
 MANY_ABSENCES = 3
 

@@ -6,3 +6,6 @@ class SpacesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "spaces"
     verbose_name = _("Spaces")
+
+    def ready(self):
+        from . import panels  # noqa: F401 - registers the home page's season panels

@@ -1,13 +1,7 @@
-"""Workflows of the spaces app: each changes several rows and writes the audit trail.
+"""Season set-up workflows: each changes several rows and writes the audit trail.
 
-Roll call: every write first locks the group's row, so taps on the same
-group (two teachers, a double-submitted form, "mark all" racing a single
-tap) are applied one after another; the unique (enrollment, date)
-constraint remains the last line of defence.
-
-Season set-up: status moves, rollover, rosters and moving a child between
-groups lock the season's row, as enrollment decisions do, so a move and an
-enrollment cannot both take a group's last place.
+Status moves, rollover and rosters lock the season's row, as enrollment
+decisions (and moving a child between groups) do.
 """
 
 from __future__ import annotations
@@ -15,168 +9,21 @@ from __future__ import annotations
 import datetime
 
 from django.db import transaction
-from django.db.models import Count, Q
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from enrollment.models import Enrollment
 from factories.models import AuditEntry, Membership, Role
-from reports.models import GroupDay
 
 from .models import (
     ActivitySlot,
-    Attendance,
     ConductPolicy,
     Group,
     RatioRule,
     Season,
-    StaffShift,
     Teacher,
     TeacherAssignment,
     TeacherPolicyAcceptance,
 )
 from .readiness import season_readiness
-
-AUDITED_FIELDS = ("status", "absence_reason", "check_in_at", "check_out_at", "picked_up_by")
-
-
-def _snapshot(record: Attendance | None) -> dict:
-    if record is None:
-        return {}
-    return {
-        field: (value.isoformat() if isinstance(value, datetime.datetime) else value)
-        for field in AUDITED_FIELDS
-        if (value := getattr(record, field))
-    }
-
-
-def _diff(before: dict, after: dict) -> dict:
-    return {
-        field: [before.get(field), after.get(field)]
-        for field in AUDITED_FIELDS
-        if before.get(field) != after.get(field)
-    }
-
-
-def _lock_group(group: Group) -> None:
-    Group.objects.select_for_update().filter(pk=group.pk).exists()
-
-
-def _audit(*, user, group: Group, record: Attendance, before: dict, created: bool) -> None:
-    changes = _diff(before, _snapshot(record))
-    if changes:
-        AuditEntry.objects.record(
-            user=user,
-            factory_id=group.season.factory_id,
-            instance=record,
-            action=AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE,
-            changes=changes,
-        )
-
-
-def roll_call_mark(
-    *,
-    enrollment: Enrollment,
-    group: Group,
-    day: datetime.date,
-    status: str,
-    absence_reason: str = "",
-    user,
-) -> Attendance:
-    """Mark one child for one day. Today, arriving sets the check-in time once;
-    marking absent or excused clears the times (a correction)."""
-    now = timezone.now()
-    with transaction.atomic():
-        _lock_group(group)
-        record = Attendance.objects.filter(enrollment=enrollment, date=day).first()
-        before = _snapshot(record)
-        created = record is None
-        if created:
-            record = Attendance(enrollment=enrollment, date=day)
-        record.group = group
-        record.status = status
-        record.recorded_by = user
-        if record.attended:
-            record.absence_reason = ""
-            if record.check_in_at is None and day == timezone.localdate(now):
-                record.check_in_at = now
-        else:
-            record.absence_reason = absence_reason
-            record.check_in_at = record.check_out_at = None
-            record.picked_up_by = record.dropped_off_by = ""
-        record.save()
-        _audit(user=user, group=group, record=record, before=before, created=created)
-        # The reports' daily counts move with the roll call, in the same transaction.
-        GroupDay.refresh(group, day)
-    return record
-
-
-def roll_call_mark_all_present(*, group: Group, day: datetime.date, user) -> int:
-    """Mark every child without a record yet as present; returns how many."""
-    now = timezone.now()
-    check_in_at = now if day == timezone.localdate(now) else None
-    with transaction.atomic():
-        _lock_group(group)
-        roster = Enrollment.objects.for_roll_call(group, day).prefetch_related(None)
-        marked = set(
-            Attendance.objects.filter(date=day, enrollment__in=roster).values_list(
-                "enrollment_id", flat=True
-            )
-        )
-        records = Attendance.objects.bulk_create(
-            Attendance(
-                enrollment_id=enrollment_id,
-                group=group,
-                date=day,
-                status=Attendance.Status.PRESENT,
-                check_in_at=check_in_at,
-                recorded_by=user,
-            )
-            for enrollment_id in roster.values_list("pk", flat=True)
-            if enrollment_id not in marked
-        )
-        AuditEntry.objects.bulk_create(
-            AuditEntry(
-                user=user,
-                factory_id=group.season.factory_id,
-                model=Attendance._meta.label_lower,
-                object_id=str(record.pk),
-                action=AuditEntry.Action.CREATE,
-                changes=_diff({}, _snapshot(record)),
-            )
-            for record in records
-        )
-        GroupDay.refresh(group, day)
-    return len(records)
-
-
-def roll_call_check_out(*, record: Attendance, picked_up_by: str, user) -> Attendance:
-    """Record who picked the child up and when. The caller has checked that
-    `picked_up_by` is an authorised person."""
-    with transaction.atomic():
-        _lock_group(record.group)
-        record.refresh_from_db()
-        before = _snapshot(record)
-        record.check_out_at = timezone.now()
-        record.picked_up_by = picked_up_by
-        record.recorded_by = user
-        record.save()
-        _audit(user=user, group=record.group, record=record, before=before, created=False)
-    return record
-
-
-def staff_toggle_duty(*, teacher: Teacher, group: Group, day: datetime.date) -> StaffShift:
-    """A teacher checks in with a group, or out again if already on duty."""
-    now = timezone.now()
-    with transaction.atomic():
-        shift, created = StaffShift.objects.select_for_update().get_or_create(
-            teacher=teacher, date=day, defaults={"group": group, "check_in_at": now}
-        )
-        if not created:
-            shift.check_out_at = None if shift.check_out_at else now
-            shift.save(update_fields=["check_out_at"])
-    return shift
-
 
 # --- season set-up ---------------------------------------------------------------
 
@@ -444,44 +291,3 @@ def teacher_save(*, teacher: Teacher, accepts: ConductPolicy | None, user) -> Te
 
 def _json(value):
     return value.isoformat() if isinstance(value, datetime.date) else value
-
-
-def enrollment_move(*, enrollment: Enrollment, group: Group, user) -> str | None:
-    """Move an enrolled child to another group of the same season; returns why
-    not (None when moved).
-
-    Today's roll-call record moves with the child, so today's counts are right
-    in both groups; earlier records keep the group the child was in that day
-    (history), and later days have no records yet.
-    """
-    with transaction.atomic():
-        _lock_season(enrollment.season)
-        enrollment.refresh_from_db()
-        if enrollment.status != Enrollment.Status.ENROLLED:
-            return _("Only an enrolled child can be moved.")
-        if group.season_id != enrollment.season_id:
-            return _("A child can only move to a group of the same season.")
-        taken = (
-            Group.objects.filter(pk=group.pk)
-            .annotate(
-                n=Count("enrollments", filter=Q(enrollments__status=Enrollment.Status.ENROLLED))
-            )
-            .values_list("n", flat=True)
-            .get()
-        )
-        if taken >= group.capacity:
-            return _("%(group)s is full.") % {"group": group.name}
-        before = enrollment.group_id
-        enrollment.group = group
-        enrollment.save(update_fields=["group"])
-        Attendance.objects.filter(enrollment=enrollment, date=timezone.localdate()).update(
-            group=group
-        )
-        AuditEntry.objects.record(
-            user=user,
-            factory_id=enrollment.season.factory_id,
-            instance=enrollment,
-            action=AuditEntry.Action.UPDATE,
-            changes={"group": [before, group.pk]},
-        )
-    return None

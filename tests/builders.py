@@ -5,6 +5,7 @@ import datetime
 import factory as factory_boy
 from django.utils import timezone
 
+from attendance.models import Attendance
 from enrollment.models import (
     AuthorisedPickup,
     Child,
@@ -15,7 +16,7 @@ from enrollment.models import (
     Sex,
 )
 from factories.models import Factory, Membership, Role, User, Worker
-from spaces.models import Attendance, Group, Season, Space, Teacher, TeacherAssignment
+from spaces.models import Group, Season, Space, Teacher, TeacherAssignment
 
 PASSWORD = "correct-horse-battery-staple"
 

@@ -14,8 +14,10 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from factories.models import Notification, Role
-from spaces.models import Attendance, Space, TeacherAssignment
+from attendance.models import Attendance
+from factories.models import Role
+from notifications.models import Notification
+from spaces.models import Space, TeacherAssignment
 
 from .builders import UserBuilder, enroll
 
@@ -25,7 +27,7 @@ ROLES = ["anonymous", "hr", "teacher", "coordinator", "manager", "superuser"]
 # Valid data for views that only take POST, so "allowed" means the action works.
 POST_DATA = {
     "factories:set-language": {"language": "en", "next": "/"},
-    "spaces:roll-call-mark": {"status": "present"},
+    "attendance:roll-call-mark": {"status": "present"},
     "spaces:season-status": {"status": "closed"},
 }
 

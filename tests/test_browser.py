@@ -51,8 +51,8 @@ def test_a_teacher_logs_in_on_a_phone_and_sees_todays_group(page: Page, site):
 
 
 def test_a_teacher_takes_the_roll_call_of_twenty_children_on_a_phone(page: Page, site):
+    from attendance.models import Attendance
     from enrollment.models import AuthorisedPickup
-    from spaces.models import Attendance
 
     children = [enroll(site.group) for _ in range(20)]
     for enrollment in children[1:3]:
@@ -102,7 +102,7 @@ def test_a_teacher_takes_the_roll_call_of_twenty_children_on_a_phone(page: Page,
 
 
 def test_a_failed_save_shows_and_a_second_tap_retries(page: Page, site):
-    from spaces.models import Attendance
+    from attendance.models import Attendance
 
     enrollment = enroll(site.group)
     log_in(page, site.teacher_user)

@@ -41,7 +41,7 @@ def test_hr_enrolls_an_applicant_into_the_group_for_their_age(client_of, site):
 def test_the_child_appears_in_the_groups_roll_call(client_of, site):
     applicant = application(site.season)
     act(client_of(site.hr), site.season, [applicant], "enroll")
-    roll_call = reverse("spaces:roll-call-today", args=[site.group.pk])
+    roll_call = reverse("attendance:roll-call-today", args=[site.group.pk])
     assert applicant.child.name in client_of(site.teacher_user).get(roll_call).content.decode()
 
 

@@ -3,9 +3,11 @@
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
+from attendance.models import Attendance
 from enrollment.models import Child, Enrollment
-from factories.models import Factory, Notification, Worker
-from spaces.models import Attendance, Group, Season, Teacher
+from factories.models import Factory, Worker
+from notifications.models import Notification
+from spaces.models import Group, Season, Teacher
 
 from ..builders import enroll, mark
 

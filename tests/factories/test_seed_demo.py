@@ -12,15 +12,13 @@ from django.db.models import Count, F
 from django.test import RequestFactory
 from django.utils import timezone
 
+from attendance.demo import ROLL_CALL_TODAY
+from attendance.models import Attendance, Incident
 from enrollment.models import Child, Consent, Enrollment, Guardianship
-from factories.management.commands.seed_demo import (
-    FACTORIES,
-    PASSWORD,
-    ROLL_CALL_TODAY,
-    band_index,
-)
+from factories.demo import FACTORIES, PASSWORD
 from factories.models import Factory, Membership, Role, User
-from spaces.models import Attendance, Group, Incident, Season, Teacher
+from spaces.demo import band_index
+from spaces.models import Group, Season, Teacher
 from spaces.readiness import season_readiness
 
 pytestmark = pytest.mark.django_db
@@ -258,7 +256,7 @@ def test_the_same_seed_gives_the_same_demo():
 
 
 def test_the_reports_daily_counts_match_the_demo_roll_call(seeded):
-    from reports.models import mismatches
+    from attendance.models import mismatches
 
     for season in Season.objects.filter(status="running"):
         assert mismatches(season) == []

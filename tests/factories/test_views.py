@@ -37,7 +37,7 @@ def test_pages_ask_anonymous_visitors_to_log_in(client, site):
     for url in (
         reverse("factories:home"),
         reverse("factories:factory-list"),
-        reverse("factories:factory-detail", args=[site.factory.pk]),
+        reverse("spaces:factory-detail", args=[site.factory.pk]),
         reverse("spaces:season-detail", args=[site.season.pk]),
     ):
         response = client.get(url)
@@ -112,7 +112,7 @@ def test_factory_list_shows_only_own_factories(client_of, site, other_site):
 
 
 def test_factory_detail_answers_404_for_another_factory(client_of, site, stranger):
-    url = reverse("factories:factory-detail", args=[site.factory.pk])
+    url = reverse("spaces:factory-detail", args=[site.factory.pk])
     assert client_of(site.hr).get(url).status_code == 200
     assert client_of(stranger).get(url).status_code == 404
 
@@ -120,7 +120,7 @@ def test_factory_detail_answers_404_for_another_factory(client_of, site, strange
 def test_factory_detail_shows_seasons_and_spaces(client_of, site):
     html = (
         client_of(site.manager)
-        .get(reverse("factories:factory-detail", args=[site.factory.pk]))
+        .get(reverse("spaces:factory-detail", args=[site.factory.pk]))
         .content.decode()
     )
     assert site.season.name in html

@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from reports.models import GroupDay, mismatches, rebuild_season
+from attendance.models import GroupDay, mismatches, rebuild_season
 from reports.report import season_report
 
 from ..builders import ChildBuilder, GroupBuilder, SeasonBuilder, enroll, mark
@@ -126,11 +126,11 @@ def test_the_roll_call_keeps_the_daily_counts_up_to_date(client_of, site):
     enroll(site.group)
     client = client_of(site.teacher_user)
     today = timezone.localdate()
-    url = reverse("spaces:roll-call-mark", args=[site.group.pk, today, enrollment.pk])
+    url = reverse("attendance:roll-call-mark", args=[site.group.pk, today, enrollment.pk])
     client.post(url, {"status": "present"}, HTTP_HX_REQUEST="true")
     day = GroupDay.objects.get(group=site.group, date=today)
     assert (day.expected, day.recorded, day.attended) == (2, 1, 1)
-    client.post(reverse("spaces:roll-call-mark-all", args=[site.group.pk, today]))
+    client.post(reverse("attendance:roll-call-mark-all", args=[site.group.pk, today]))
     day.refresh_from_db()
     assert (day.recorded, day.attended) == (2, 2)
     assert mismatches(site.season) == []

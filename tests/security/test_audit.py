@@ -87,9 +87,9 @@ def test_bulk_roll_call_does_not_bypass_the_trail(client_of, site):
     for _ in range(5):
         enroll(site.group)
     client_of(site.teacher_user).post(
-        reverse("spaces:roll-call-mark-all", args=[site.group.pk, timezone.localdate()])
+        reverse("attendance:roll-call-mark-all", args=[site.group.pk, timezone.localdate()])
     )
-    assert entries("spaces.attendance").filter(action="create").count() == 5
+    assert entries("attendance.attendance").filter(action="create").count() == 5
 
 
 def test_viewing_and_exporting_are_logged(client_of, site):
@@ -97,7 +97,7 @@ def test_viewing_and_exporting_are_logged(client_of, site):
     hr = client_of(site.hr)
     hr.get(reverse("enrollment:child-detail", args=[child.pk]))
     hr.get(reverse("enrollment:child-export", args=[child.pk]))
-    hr.get(reverse("spaces:sign-in-sheet", args=[site.group.pk, site.season.start_date]))
+    hr.get(reverse("attendance:sign-in-sheet", args=[site.group.pk, site.season.start_date]))
     actions = list(AuditEntry.objects.values_list("action", "model"))
     assert ("view", "enrollment.child") in actions
     assert ("export", "enrollment.child") in actions

@@ -26,8 +26,8 @@ def test_no_page_has_inline_script_or_style(client_of, site):
     urls = [
         reverse("factories:home"),
         reverse("spaces:season-detail", args=[site.season.pk]),
-        reverse("spaces:roll-call-today", args=[site.group.pk]),
-        reverse("spaces:sign-in-sheet", args=[site.group.pk, site.season.start_date]),
+        reverse("attendance:roll-call-today", args=[site.group.pk]),
+        reverse("attendance:sign-in-sheet", args=[site.group.pk, site.season.start_date]),
         reverse("enrollment:poster", args=[site.season.pk]),
         reverse("enrollment:applications", args=[site.season.pk]),
         reverse("enrollment:child-detail", args=[enrollment.child.pk]),

@@ -9,9 +9,9 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from attendance.models import Attendance
 from enrollment.models import Child, Enrollment
 from enrollment.tasks import anonymise_children
-from spaces.models import Attendance
 
 from ..builders import AuthorisedPickupBuilder, SeasonBuilder, enroll, mark
 

@@ -6,8 +6,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from attendance.models import Attendance, StaffShift
 from factories.models import AuditEntry
-from spaces.models import ActivitySlot, Attendance, Group, RatioRule, Season, StaffShift
+from spaces.models import ActivitySlot, Group, RatioRule, Season
 
 from ..builders import GroupBuilder, SpaceBuilder, TeacherBuilder, assign, enroll, mark
 from .conftest import vet
@@ -22,11 +23,11 @@ def edit_url(group):
 
 
 def detail_url(group):
-    return reverse("spaces:group-detail", args=[group.pk])
+    return reverse("enrollment:group-detail", args=[group.pk])
 
 
 def move_url(enrollment):
-    return reverse("spaces:enrollment-move", args=[enrollment.pk])
+    return reverse("enrollment:enrollment-move", args=[enrollment.pk])
 
 
 def plan_url(group):
@@ -307,7 +308,7 @@ def test_the_roll_call_warns_by_the_groups_ratio_rule(client_of, site, policy):
     StaffShift.objects.create(
         group=site.group, teacher=site.teacher, date=today, check_in_at=timezone.now()
     )
-    url = reverse("spaces:roll-call-today", args=[site.group.pk])
+    url = reverse("attendance:roll-call-today", args=[site.group.pk])
     teacher = client_of(site.teacher_user)
     assert "老师不足" not in teacher.get(url).content.decode()
     RatioRule.objects.create(season=site.season, min_age=6, max_age=12, children_per_teacher=6)

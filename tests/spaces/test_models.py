@@ -6,8 +6,9 @@ import threading
 import pytest
 from django.db import IntegrityError, connection, transaction
 
+from attendance.models import Attendance
 from enrollment.models import Enrollment
-from spaces.models import Attendance, ClosedDay, Season
+from spaces.models import ClosedDay, Season
 
 from ..builders import EnrollmentBuilder, SeasonBuilder, enroll, mark
 

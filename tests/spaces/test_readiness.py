@@ -6,13 +6,7 @@ import pytest
 from django.urls import reverse
 
 from factories.models import AuditEntry
-from spaces.models import (
-    ConductPolicy,
-    RatioRule,
-    SafetyCheck,
-    Season,
-    TeacherAssignment,
-)
+from spaces.models import ConductPolicy, RatioRule, SafetyCheck, Season, TeacherAssignment
 from spaces.readiness import season_readiness
 
 from ..builders import GroupBuilder, SeasonBuilder, SpaceBuilder, TeacherBuilder, assign

@@ -40,7 +40,7 @@ URLS = {
     "spaces:group-new": lambda s: [s.season.pk],
     "spaces:group-edit": lambda s: [s.group.pk],
     "spaces:group-plan": lambda s: [s.group.pk],
-    "spaces:enrollment-move": lambda s: [s.enrollment.pk],
+    "enrollment:enrollment-move": lambda s: [s.enrollment.pk],
     "spaces:space-new": lambda s: [s.factory.pk],
     "spaces:space-edit": lambda s: [s.space.pk],
     "spaces:safety-check-new": lambda s: [s.space.pk],

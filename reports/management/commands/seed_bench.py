@@ -16,10 +16,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from attendance.models import Attendance, GroupDay
 from enrollment.models import Child, Enrollment
 from factories.models import Factory
-from reports.models import GroupDay
-from spaces.models import Attendance, Group, Season
+from spaces.models import Group, Season
 
 BANDS = [(3, 6), (7, 9), (10, 14)]
 PROVINCES = ["sichuan", "henan", "anhui", "hunan", "guizhou", "jiangxi", "hubei", "guangxi"]

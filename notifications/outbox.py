@@ -1,0 +1,128 @@
+"""Emails the system sends: rendered in the recipient's language, logged once.
+
+Each message is first a row in the notification log, created in the same
+transaction as whatever causes it, under a unique idempotency key (kind,
+recipient, subject, date): running a job twice, retrying it, or two workers
+racing create it once. It is handed to Celery only after that transaction
+commits; if the broker is down or hung the row simply waits, and the sweeper
+(`send_pending_notifications`, every minute) hands it over once the broker is
+back. So a broker outage never breaks or slows down a user's action.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from ccrcsr.celery import app
+from factories.models import User
+
+from .models import Notification
+
+log = logging.getLogger(__name__)
+
+# The task that sends one message (notifications.tasks), looked up by name in
+# Celery's registry so this module does not import the tasks that import it.
+SEND_TASK = "notifications.tasks.send_notification"
+
+# kind: who can switch it off and what it is, shown on the preferences page.
+KINDS = {
+    "roll_call_missing": _("Today's roll call is not taken yet"),
+    "roll_call_escalated": _("A group's roll call is still missing an hour later"),
+    "applications_waiting": _("Applications waiting for review"),
+    "consents_missing": _("Enrolled children missing a consent"),
+    "ratio_broken": _("Too few teachers for the children present"),
+    "season_starts_soon": _("A season starts soon"),
+    "weekly_digest": _("Weekly digest of a running season"),
+    "season_summary": _("End-of-season summary"),
+    "waitlist_promoted": _("A child was promoted from the waitlist"),
+}
+
+
+def wants(user: User, kind: str) -> bool:
+    return bool(user.is_active and user.email) and kind not in (user.notifications_off or [])
+
+
+def notify(
+    *, kind: str, user: User, key: str, factory_id: int | None, context: dict, object_ref: str = ""
+) -> Notification | None:
+    """Log one message for `user` (once per `key`) and send it after commit.
+
+    Returns None when the user switched this kind off, has no email, or the
+    message was logged before.
+    """
+    if not wants(user, kind):
+        return None
+    with translation.override(user.language):
+        context = {**context, "user": user, "site_url": settings.SITE_URL}
+        subject = render_to_string(f"emails/{kind}_subject.txt", context).strip()
+        body = render_to_string(f"emails/{kind}_body.txt", context)
+        html = render_to_string(f"emails/{kind}_body.html", context)
+    try:
+        with transaction.atomic():
+            notification = Notification.objects.create(
+                factory_id=factory_id,
+                recipient=user,
+                email=user.email,
+                kind=kind,
+                object_ref=object_ref,
+                idempotency_key=f"{kind}:{user.pk}:{key}",
+                language=user.language,
+                subject=" ".join(subject.split())[:300],
+                body=body,
+                html_body=html,
+            )
+    except IntegrityError:
+        return None  # logged already: this is the second run, a retry, or a race
+    transaction.on_commit(lambda: enqueue(notification.pk))
+    return notification
+
+
+def enqueue(notification_id: int) -> bool:
+    """Hand a logged message to Celery; on any broker trouble leave it to the sweeper.
+
+    A fresh connection with short timeouts and no publish retries: a hung
+    Redis costs the caller about a second, never the minute kombu would wait.
+    """
+    url = settings.CELERY_BROKER_URL
+    options = {}
+    if url.startswith(("redis://", "rediss://")):
+        options = {
+            "connect_timeout": 1,
+            "transport_options": {"socket_timeout": 1, "socket_connect_timeout": 1},
+        }
+    try:
+        with app.connection_for_write(url, **options) as connection:
+            app.tasks[SEND_TASK].apply_async(
+                args=[notification_id],
+                connection=connection,
+                retry=False,
+                queue=settings.NOTIFICATIONS_QUEUE,
+            )
+        return True
+    except Exception as exc:  # noqa: BLE001 - any broker failure: the sweeper sends it later
+        log.warning("notification %s not queued (%s); the sweeper will", notification_id, exc)
+        return False
+
+
+def schedule() -> list[tuple[str, str]]:
+    """When each email goes out, in words, from the settings (shown to coordinators)."""
+    return [
+        (KINDS["roll_call_missing"], _("%(m)d minutes after opening, to the group's teachers")
+         % {"m": settings.ROLL_CALL_REMINDER_MINUTES}),
+        (KINDS["roll_call_escalated"], _("an hour later, to the coordinator")),
+        (KINDS["applications_waiting"], _("daily from %(h)d:00, after %(d)d days of waiting")
+         % {"h": settings.DAILY_REMINDER_HOUR, "d": settings.APPLICATIONS_WAITING_DAYS}),
+        (KINDS["consents_missing"], _("daily from %(h)d:00") % {"h": settings.DAILY_REMINDER_HOUR}),
+        (KINDS["ratio_broken"], _("as soon as it happens, once a day per group")),
+        (KINDS["season_starts_soon"], _("14 and 3 days before the start")),
+        (KINDS["weekly_digest"], _("weekly, on weekday %(d)d (1 = Monday)")
+         % {"d": settings.WEEKLY_DIGEST_WEEKDAY}),
+        (KINDS["season_summary"], _("the day after the season ends")),
+        (KINDS["waitlist_promoted"], _("when it happens, to HR")),
+    ]  # fmt: skip

@@ -1,0 +1,132 @@
+"""The notification log: each message is sent once, retried on SMTP errors,
+and ends visibly failed; a real Celery worker delivers it."""
+
+import datetime
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from django.core import mail
+from django.db import connection
+from django.utils import timezone
+
+from notifications.models import Notification
+from notifications.tasks import send_notification, send_pending_notifications
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def notification(site, key="roll-call:1:2026-07-01", **fields) -> Notification:
+    return Notification.objects.create(
+        factory=site.factory,
+        recipient=site.manager,
+        email="manager@example.com",
+        kind="test",
+        idempotency_key=key,
+        language="zh-hans",
+        subject="今日点名未完成",
+        body="请尽快完成点名。",
+        **fields,
+    )
+
+
+def test_running_the_task_twice_sends_once(site):
+    note = notification(site)
+    send_notification(note.pk)
+    send_notification(note.pk)
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].subject == "今日点名未完成"
+    note.refresh_from_db()
+    assert note.status == Notification.Status.SENT and note.attempts == 1
+
+
+def test_a_claim_is_exclusive_until_it_goes_stale(site):
+    note = notification(site)
+    assert note.claim()
+    assert not Notification.objects.get(pk=note.pk).claim()
+    Notification.objects.filter(pk=note.pk).update(
+        claimed_at=timezone.now() - datetime.timedelta(minutes=11)
+    )
+    assert Notification.objects.get(pk=note.pk).claim()
+
+
+def test_the_task_returns_quietly_when_the_row_is_gone(site):
+    send_notification(123456789)
+    assert mail.outbox == []
+
+
+def test_smtp_down_is_retried_then_marked_failed(site, settings):
+    # A real SMTP connection to a port where nothing listens: refused at once.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 1
+    note = notification(site)
+    send_notification.apply(args=[note.pk])
+    note.refresh_from_db()
+    assert note.status == Notification.Status.FAILED
+    assert note.attempts == send_notification.max_retries + 1
+    assert "Connection refused" in note.last_error or "Errno" in note.last_error
+
+
+def test_the_sweeper_requeues_old_pending_and_stale_sending(site, settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    from ccrcsr.celery import app
+
+    app.conf.task_always_eager = True
+    try:
+        old = notification(site, key="a")
+        fresh = notification(site, key="b")
+        stuck = notification(site, key="c", status=Notification.Status.SENDING)
+        an_hour_ago = timezone.now() - datetime.timedelta(hours=1)
+        Notification.objects.filter(pk__in=[old.pk, stuck.pk]).update(
+            created_at=an_hour_ago, claimed_at=an_hour_ago
+        )
+        assert send_pending_notifications() == 2
+    finally:
+        app.conf.task_always_eager = False
+    statuses = dict(Notification.objects.values_list("pk", "status"))
+    assert statuses == {old.pk: "sent", fresh.pk: "pending", stuck.pk: "sent"}
+
+
+def database_url() -> str:
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_delivers_a_notification(site, tmp_path):
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    outbox = tmp_path / "mail"
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env.update(DATABASE_URL=database_url(), EMAIL_FILE_PATH=str(outbox), EMAIL_URL="")
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "ccrcsr", "worker", "-Q", queue,
+         "--pool", "solo", "--loglevel", "warning", "--without-heartbeat",
+         "--without-mingle", "--without-gossip"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        note = notification(site)
+        send_notification.apply_async(args=[note.pk], queue=queue)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and worker.poll() is None:
+            note.refresh_from_db()
+            if note.status == Notification.Status.SENT:
+                break
+            time.sleep(0.3)
+        assert note.status == Notification.Status.SENT, worker.poll()
+        sent = "".join(p.read_text() for p in outbox.iterdir())
+        assert "manager@example.com" in sent
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
