@@ -176,9 +176,23 @@ def _move_todays_record(sender, *, enrollment: Enrollment, **kwargs) -> None:
 
 @receiver(child_anonymising)
 def _scrub_child(sender, *, child: Child, **kwargs) -> None:
-    """Who dropped off and picked up, and the free text of incidents naming the child."""
-    Attendance.objects.filter(enrollment__child=child).update(dropped_off_by="", picked_up_by="")
-    Incident.objects.filter(children=child).update(description=ANONYMISED, action_taken="")
+    """Who dropped off and picked up, the free text of incidents naming the child,
+    and what the audit trail recorded of both."""
+    records = Attendance.objects.filter(enrollment__child=child)
+    incidents = Incident.objects.filter(children=child)
+    AuditEntry.objects.scrub(
+        model=Attendance._meta.label_lower,
+        object_ids=list(records.values_list("pk", flat=True)),
+        mark=ANONYMISED,
+        keep=("status", "absence_reason", "check_in_at", "check_out_at"),
+    )
+    AuditEntry.objects.scrub(
+        model=Incident._meta.label_lower,
+        object_ids=list(incidents.values_list("pk", flat=True)),
+        mark=ANONYMISED,
+    )
+    records.update(dropped_off_by="", picked_up_by="")
+    incidents.update(description=ANONYMISED, action_taken="")
 
 
 @receiver(child_exporting)

@@ -279,7 +279,11 @@ def season_incidents(request, season_id: int):
         .select_related("group", "recorded_by")
         .prefetch_related("children")
     )
+    # Names and free texts (health, what happened) are for staff who may see the
+    # children; a manager reads kind, severity, date and counts only.
     show_names = Child.objects.visible_to(request.user).filter(factory=season.factory).exists()
+    if not show_names:
+        incidents = incidents.defer("description", "action_taken")
     return render(
         request,
         "attendance/season_incidents.html",

@@ -6,6 +6,7 @@ import datetime
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -13,6 +14,17 @@ from django.utils.translation import gettext_lazy as _
 
 from factories.models import PROVINCES, Factory, Role, ScopedQuerySet, Worker
 from spaces.models import Group, Season
+
+ERASED_REFUSAL = _(
+    "This child's data was erased at the family's request: it cannot be changed or "
+    "filled in again. Register the child anew if the family applies again."
+)
+
+
+def refuse_if_erased(child) -> None:
+    """A model's clean(): nothing may be written to or about an erased child."""
+    if child is not None and child.anonymised_at is not None:
+        raise ValidationError(ERASED_REFUSAL)
 
 
 class Sex(models.TextChoices):
@@ -94,6 +106,16 @@ class Child(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def is_erased(self) -> bool:
+        """Anonymised (on request or by the retention rule): read-only for ever."""
+        return self.anonymised_at is not None
+
+    def clean(self):
+        # The stored row decides: a form cannot un-erase by clearing the date.
+        if self.pk and Child.objects.filter(pk=self.pk, anonymised_at__isnull=False).exists():
+            raise ValidationError(ERASED_REFUSAL)
+
     def age_on(self, day: datetime.date) -> int:
         born = self.date_of_birth
         return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
@@ -133,6 +155,9 @@ class Guardianship(models.Model):
     def __str__(self) -> str:
         return f"{self.worker} ({self.get_relationship_display()})"
 
+    def clean(self):
+        refuse_if_erased(self.child if self.child_id else None)
+
 
 class AuthorisedPickup(models.Model):
     """Someone other than a guardian whom HR allows to collect the child."""
@@ -154,6 +179,9 @@ class AuthorisedPickup(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self):
+        refuse_if_erased(self.child if self.child_id else None)
+
 
 class EmergencyContact(models.Model):
     child = models.ForeignKey(
@@ -172,6 +200,9 @@ class EmergencyContact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.phone}"
+
+    def clean(self):
+        refuse_if_erased(self.child if self.child_id else None)
 
 
 def new_reference() -> str:
@@ -274,6 +305,9 @@ class Enrollment(models.Model):
     def __str__(self) -> str:
         return f"{self.child} · {self.season}"
 
+    def clean(self):
+        refuse_if_erased(self.child if self.child_id else None)
+
     def is_in_programme_on(self, day: datetime.date) -> bool:
         return self.arrival_date <= day <= self.departure_date
 
@@ -314,6 +348,9 @@ class Consent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.given_by}"
+
+    def clean(self):
+        refuse_if_erased(self.enrollment.child if self.enrollment_id else None)
 
     @property
     def short_label(self) -> str:

@@ -10,8 +10,10 @@ STACK-NOTES' measurements.
 from __future__ import annotations
 
 import datetime
+import json
 from dataclasses import dataclass
 
+from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -21,7 +23,7 @@ from ccrcsr.fields import years_before
 from factories.models import AuditEntry, Worker
 from spaces.models import Group, Season
 
-from .models import AuthorisedPickup, Child, Consent, Enrollment, Guardianship
+from .models import ERASED_REFUSAL, AuthorisedPickup, Child, Consent, Enrollment, Guardianship
 from .signals import child_anonymising, child_exporting, enrollment_moved, waitlist_promoted
 
 Status = Enrollment.Status
@@ -30,6 +32,8 @@ Status = Enrollment.Status
 def eligibility_problems(enrollment: Enrollment) -> list[str]:
     """Why this child cannot be enrolled in this season; empty when they can."""
     season, child = enrollment.season, enrollment.child
+    if child.is_erased:
+        return [str(ERASED_REFUSAL)]
     problems = []
     age = season.age_on_start(child.date_of_birth)
     if not season.min_age <= age <= season.max_age:
@@ -126,6 +130,8 @@ def enrollment_enroll(*, enrollment: Enrollment, group: Group | None = None, use
     with transaction.atomic():
         _lock(enrollment.season)
         enrollment.refresh_from_db()
+        if enrollment.child.is_erased:
+            return Decision(enrollment, "refused", str(ERASED_REFUSAL))
         if enrollment.status == Status.ENROLLED:
             return Decision(enrollment, enrollment.status, _("Already enrolled."))
         problems = eligibility_problems(enrollment)
@@ -139,6 +145,9 @@ def enrollment_set_status(*, enrollment: Enrollment, status: str, reason: str, u
     with transaction.atomic():
         _lock(enrollment.season)
         enrollment.refresh_from_db()
+        # An erased child's place can still be given up, never taken or queued for.
+        if enrollment.child.is_erased and status not in (Status.WITHDRAWN, Status.DECLINED):
+            return Decision(enrollment, "refused", str(ERASED_REFUSAL))
         before = enrollment.status
         enrollment.status = status
         enrollment.status_reason = reason
@@ -304,9 +313,30 @@ def child_anonymise(*, child: Child, user=None, reason: str) -> None:
     to keep the child's age at the start of each season (the age band), the
     enrollments and attendance rows. Removed: name, county, health notes,
     guardians' links, pickups, emergency contacts, who dropped off and picked
-    up, who gave consent, and the free text of incidents naming the child.
+    up, who gave consent, the free text of incidents naming the child, the
+    values the audit trail recorded about all of it, the emails that named the
+    child, and what any open session holds about the child (the public form's
+    "applied" list, an import preview). What stays of the erasure itself is
+    one audit entry: who, when, why.
     """
     with transaction.atomic():
+        child = Child.objects.select_for_update().get(pk=child.pk)
+        if child.is_erased:
+            return  # erased already (two clicks, or the daily job after HR)
+        former_name = child.name
+        references = list(child.enrollments.values_list("reference", flat=True))
+        audited = {
+            "enrollment.child": [child.pk],
+            "enrollment.enrollment": list(child.enrollments.values_list("pk", flat=True)),
+            "enrollment.consent": list(
+                Consent.objects.filter(enrollment__child=child).values_list("pk", flat=True)
+            ),
+            "enrollment.guardianship": list(child.guardianships.values_list("pk", flat=True)),
+            "enrollment.authorisedpickup": list(child.pickups.values_list("pk", flat=True)),
+            "enrollment.emergencycontact": list(
+                child.emergency_contacts.values_list("pk", flat=True)
+            ),
+        }
         first_season = (
             Season.objects.filter(enrollments__child=child).order_by("start_date").first()
         )
@@ -322,9 +352,11 @@ def child_anonymise(*, child: Child, user=None, reason: str) -> None:
         child.pickups.all().delete()
         child.emergency_contacts.all().delete()
         Consent.objects.filter(enrollment__child=child).update(given_by=ANONYMISED)
-        # Attendance (who dropped off and picked up) and incident texts are scrubbed
-        # by their own app.
-        child_anonymising.send(sender=Child, child=child)
+        for model, pks in audited.items():
+            AuditEntry.objects.scrub(model=model, object_ids=pks, mark=ANONYMISED)
+        _scrub_sessions(former_name, references)
+        # Attendance, incidents and emails are scrubbed by the apps that hold them.
+        child_anonymising.send(sender=Child, child=child, former_name=former_name)
         AuditEntry.objects.record(
             user=user,
             factory_id=child.factory_id,
@@ -332,6 +364,30 @@ def child_anonymise(*, child: Child, user=None, reason: str) -> None:
             action=AuditEntry.Action.UPDATE,
             changes={"anonymised": [None, reason]},
         )
+
+
+def _scrub_sessions(name: str, references: list[str]) -> None:
+    """Drop what open sessions hold about an erased child: the public form's list
+    of children applied for on that phone and the worker it remembers, and any
+    import preview naming the child. Sessions live in the database (db or
+    cached_db engine); a cache-only store forgets them within the idle limit."""
+    needles = [name, *references]
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        data = session.get_decoded()
+        stale = [
+            key
+            for key, value in data.items()
+            if key.startswith(("apply-", "import-"))
+            and any(n in json.dumps(value, ensure_ascii=False, default=str) for n in needles)
+        ]
+        if stale:
+            for key in stale:
+                del data[key]
+            # A worker remembered beside a dropped list belongs to the same family.
+            for key in [k for k in data if k.startswith("apply-worker-")]:
+                if key.replace("worker", "done") in stale:
+                    del data[key]
+            Session.objects.filter(pk=session.pk).update(session_data=Session.objects.encode(data))
 
 
 def children_due_for_anonymising(*, today: datetime.date, months: int):

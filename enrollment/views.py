@@ -25,7 +25,7 @@ from .forms import (
     ReviewActionForm,
     ReviewFilterForm,
 )
-from .models import Child, Consent, Enrollment
+from .models import ERASED_REFUSAL, Child, Consent, Enrollment
 
 # The public form: enough for a family applying for several children, far too
 # few to flood the office or to probe for other applicants.
@@ -213,6 +213,10 @@ def child_edit(request: HttpRequest, child_id: int, enrollment_id: int) -> HttpR
         Child.objects.for_roles(request.user, Role.HR, Role.COORDINATOR), pk=child_id
     )
     enrollment = get_object_or_404(child.enrollments.select_related("season"), pk=enrollment_id)
+    if child.is_erased:
+        # An old form re-posted after the erasure must not fill the child in again.
+        messages.error(request, ERASED_REFUSAL)
+        return redirect("enrollment:child-detail", child_id=child.pk)
     child_form = ChildForm(request.POST or None, instance=child, prefix="child")
     dates_form = EnrollmentDatesForm(request.POST or None, instance=enrollment, prefix="dates")
     if request.method == "POST" and child_form.is_valid() and dates_form.is_valid():

@@ -234,9 +234,28 @@ def user_roles(user) -> dict[int, set[str]]:
     return roles
 
 
+def _scrubbed(value, mark: str):
+    """A recorded value with every non-empty part replaced by `mark`."""
+    if isinstance(value, list):
+        return [_scrubbed(v, mark) for v in value]
+    return mark if value not in (None, "", []) else value
+
+
 class AuditEntryQuerySet(ScopedQuerySet):
     def for_member(self, user):
         return self.for_roles(user, Role.COORDINATOR)
+
+    def scrub(self, *, model: str, object_ids, mark: str, keep=("status", "kind")) -> int:
+        """Erase the values the trail holds about these rows (an erased child's),
+        keeping who changed which field and when; values of the `keep` fields
+        (not personal) stay. Returns how many entries were scrubbed."""
+        entries = list(self.filter(model=model, object_id__in=[str(pk) for pk in object_ids]))
+        for entry in entries:
+            entry.changes = {
+                field: pair if field in keep else _scrubbed(pair, mark)
+                for field, pair in entry.changes.items()
+            }
+        return self.bulk_update(entries, ["changes"])
 
     def record(self, *, user, factory_id: int, instance, action: str, changes: dict) -> AuditEntry:
         """Write one entry: who did `action` to `instance`, with {field: [old, new]}."""

@@ -2,11 +2,14 @@
 this app). Each receiver runs inside the sender's transaction, so the message
 is logged with the change and leaves only after it commits."""
 
+from django.db.models import Q
 from django.dispatch import receiver
 
-from enrollment.signals import waitlist_promoted
+from enrollment.services import ANONYMISED
+from enrollment.signals import child_anonymising, waitlist_promoted
 from factories.models import Role, staff_of
 
+from .models import Notification
 from .outbox import notify
 
 
@@ -17,3 +20,21 @@ def _tell_hr_of_promotion(sender, *, enrollment, **kwargs) -> None:
     for hr in staff_of(season.factory_id, Role.HR):
         notify(kind="waitlist_promoted", user=hr, key=str(enrollment.pk),
                factory_id=season.factory_id, context={"enrollment": enrollment})  # fmt: skip
+
+
+@receiver(child_anonymising)
+def _scrub_emails(sender, *, child, former_name: str, **kwargs) -> None:
+    """The log keeps each email sent (who, when, what kind) but no longer the
+    erased child's name in its subject and text."""
+    mentions = list(
+        Notification.objects.filter(factory_id=child.factory_id).filter(
+            Q(subject__contains=former_name)
+            | Q(body__contains=former_name)
+            | Q(html_body__contains=former_name)
+        )
+    )
+    for notification in mentions:
+        for field in ("subject", "body", "html_body"):
+            text = getattr(notification, field).replace(former_name, ANONYMISED)
+            setattr(notification, field, text)
+    Notification.objects.bulk_update(mentions, ["subject", "body", "html_body"])

@@ -11,7 +11,7 @@ import datetime
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from factories.models import AuditEntry, Membership, Role
+from factories.models import AuditEntry, Membership, Role, User
 
 from .models import (
     ActivitySlot,
@@ -259,14 +259,22 @@ def group_save(*, group: Group, user) -> Group:
 REQUIREMENT_FIELDS = ("training_completed_on", "background_check_on", "user_id")
 
 
-def teacher_save(*, teacher: Teacher, accepts: ConductPolicy | None, user) -> Teacher:
+def teacher_save(
+    *, teacher: Teacher, accepts: ConductPolicy | None, user, new_login: bool = False
+) -> Teacher:
     """Save a directory entry. A linked login becomes a teacher of the factory (so
     the roll call finds their groups); an accepted code of conduct is recorded
-    with its version and time. Requirement changes are audited."""
+    with its version and time. Requirement changes are audited.
+
+    `new_login` makes an account for the teacher, with no password: they set one
+    through an invitation link (`factories.views.invitation`)."""
     created = teacher.pk is None
     with transaction.atomic():
         before = _row(teacher, REQUIREMENT_FIELDS)
         teacher.save()
+        if new_login and not teacher.user_id:
+            teacher.user = _new_login(teacher)
+            teacher.save(update_fields=["user"])
         if teacher.user_id:
             Membership.objects.get_or_create(
                 user_id=teacher.user_id, factory_id=teacher.factory_id, role=Role.TEACHER
@@ -287,6 +295,19 @@ def teacher_save(*, teacher: Teacher, accepts: ConductPolicy | None, user) -> Te
                 changes=changes,
             )
     return teacher
+
+
+def _new_login(teacher: Teacher) -> User:
+    """An account named after the directory entry, unique, without a password yet."""
+    base = f"t{teacher.pk}-{teacher.factory.code}"[:140]
+    username, n = base, 1
+    while User.objects.filter(username=username).exists():
+        n += 1
+        username = f"{base}-{n}"
+    login = User(username=username, display_name=teacher.name, phone=teacher.phone)
+    login.set_unusable_password()
+    login.save()
+    return login
 
 
 def _json(value):

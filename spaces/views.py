@@ -1,5 +1,6 @@
 import datetime
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -11,6 +12,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from factories.invitations import invitation_path
 from factories.models import AuditEntry, Factory, Role, user_roles
 
 from . import services
@@ -477,10 +479,28 @@ def _teacher_form(request: HttpRequest, factory: Factory, teacher: Teacher) -> H
     policy = ConductPolicy.objects.current()
     form = TeacherForm(request.POST or None, factory=factory, policy=policy, instance=teacher)
     if request.method == "POST" and form.is_valid():
-        services.teacher_save(
-            teacher=form.save(commit=False), accepts=form.accepted_policy, user=request.user
+        had_login = form.instance.user_id is not None
+        teacher = services.teacher_save(
+            teacher=form.save(commit=False),
+            accepts=form.accepted_policy,
+            user=request.user,
+            new_login=form.wants_new_login,
         )
-        messages.success(request, _("%(name)s is saved.") % {"name": form.instance.name})
+        messages.success(request, _("%(name)s is saved.") % {"name": teacher.name})
+        if teacher.user_id and not had_login and not teacher.user.has_usable_password():
+            messages.info(
+                request,
+                _(
+                    "%(name)s signs in as %(username)s. Give them this link to set a "
+                    "password (it works once, for %(days)d days): %(link)s"
+                )
+                % {
+                    "name": teacher.name,
+                    "username": teacher.user.username,
+                    "days": settings.PASSWORD_RESET_TIMEOUT // 86400,
+                    "link": request.build_absolute_uri(invitation_path(teacher.user)),
+                },
+            )
         return redirect("spaces:teacher-list", factory_id=factory.pk)
     return render(
         request,

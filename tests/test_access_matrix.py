@@ -108,6 +108,7 @@ def kwargs_for(s, names: list[str]) -> dict:
         "child_id": s.enrollment.child.pk,
         "day": timezone.localdate(),
         "token": s.season.application_token,
+        "uidb64": "MQ",  # an invitation link that does not work: its page says so
         "fmt": "png",
         "export_format": "xlsx",
         "teacher_id": s.teacher.pk,

@@ -5,6 +5,7 @@ import math
 
 from django import forms
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from ccrcsr.fields import clean_phone
@@ -222,11 +223,27 @@ class SafetyCheckForm(forms.ModelForm):
 
 
 class TeacherForm(forms.ModelForm):
-    username = forms.CharField(
-        label=_("Login (username)"),
-        max_length=150,
+    # A login is picked among this factory's people, never typed: typing any
+    # username would take over another factory's account (or the admin's) and
+    # tell the typist which usernames exist. Someone new gets a login made here.
+    username = forms.ModelChoiceField(
+        label=_("Login"),
+        queryset=User.objects.none(),
+        to_field_name="username",
         required=False,
-        help_text=_("The account the teacher signs in with, to take the roll call."),
+        empty_label=_("No login yet"),
+        help_text=_(
+            "One of this factory's people; the teacher signs in with it to take the roll call."
+        ),
+        error_messages={
+            "invalid_choice": _("Choose one of this factory's people, or make a new login.")
+        },
+    )
+    new_login = forms.BooleanField(
+        label=_(
+            "Make a new login for this teacher (you get a link to give them, to set a password)"
+        ),
+        required=False,
     )
     accepts_policy = forms.BooleanField(label="", required=False)
 
@@ -242,8 +259,16 @@ class TeacherForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.factory = self.instance.factory = factory
         self.policy = policy
+        members = Q(memberships__factory=factory, is_active=True, is_superuser=False)
+        self.fields["username"].queryset = (
+            User.objects.filter(members | Q(pk=self.instance.user_id))
+            .distinct()
+            .order_by("username")
+        )
+        self.fields["username"].label_from_instance = lambda u: f"{u} ({u.username})"
         if self.instance.user_id:
             self.fields["username"].initial = self.instance.user.username
+            del self.fields["new_login"]
         self.already_accepted = (
             policy is not None
             and self.instance.pk is not None
@@ -267,25 +292,30 @@ class TeacherForm(forms.ModelForm):
         return not_in_future(self.cleaned_data["background_check_on"])
 
     def clean_username(self) -> User | None:
-        username = self.cleaned_data["username"].strip()
-        if not username:
-            return None
-        user = User.objects.filter(username=username).first()
-        if user is None:
-            raise forms.ValidationError(_("There is no login with this username."))
+        user = self.cleaned_data["username"]
         linked = Teacher.objects.filter(factory=self.factory, user=user).exclude(
             pk=self.instance.pk
         )
-        if linked.exists():
+        if user is not None and linked.exists():
             raise forms.ValidationError(
                 _("This login already belongs to %(name)s.") % {"name": linked.first().name}
             )
         return user
 
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("username") and cleaned.get("new_login"):
+            self.add_error("new_login", _("Either pick an existing login or make a new one."))
+        return cleaned
+
     @property
     def accepted_policy(self) -> ConductPolicy | None:
         """The version to record as accepted now, if the box was ticked."""
         return self.policy if self.cleaned_data.get("accepts_policy") else None
+
+    @property
+    def wants_new_login(self) -> bool:
+        return bool(self.cleaned_data.get("new_login"))
 
     def save(self, commit=True) -> Teacher:
         self.instance.user = self.cleaned_data["username"]

@@ -8,7 +8,7 @@ from django.urls import reverse
 from factories.models import AuditEntry, Membership, Role
 from spaces.models import Season, Teacher, TeacherAssignment, TeacherPolicyAcceptance
 
-from ..builders import GroupBuilder, SeasonBuilder, TeacherBuilder, UserBuilder, assign
+from ..builders import GroupBuilder, SeasonBuilder, TeacherBuilder, UserBuilder, assign, member
 from .conftest import days, vet
 
 
@@ -79,7 +79,9 @@ def test_the_directory_uses_a_fixed_number_of_queries(
 
 
 def test_a_coordinator_adds_a_teacher_with_a_login_and_a_signed_code(client_of, site, policy):
-    login = UserBuilder(username="liu_xiaoli")
+    # Someone who already works at this factory (a login is never typed in: see
+    # test_teacher_logins.py).
+    login = member(site.factory, Role.MANAGER, username="liu_xiaoli")
     data = teacher_data(username="liu_xiaoli", accepts_policy="on")
     response = client_of(site.coordinator).post(new_url(site.factory), data, follow=True)
     assert "刘晓丽 已保存。" in response.content.decode()
@@ -124,7 +126,7 @@ def test_requirement_changes_are_audited(client_of, site):
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"username": "nobody"}, "没有这个用户名的账号。"),
+        ({"username": "nobody"}, "请选择本厂的人员，或新建一个登录账号。"),
         ({"training_completed_on": days(1).isoformat()}, "这个日期还没到。"),
         ({"background_check_on": days(1).isoformat()}, "这个日期还没到。"),
         ({"phone": "12345"}, "请输入 11 位手机号，例如 13812345678。"),
