@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordChangeForm
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count
@@ -13,8 +15,9 @@ from django.views.decorators.http import require_POST
 
 from spaces.models import Group, Season
 
+from . import lockouts
 from .forms import AccountForm, LanguageForm, WorkerForm
-from .models import Factory, Notification, Role, Worker, user_roles
+from .models import Factory, Membership, Notification, Role, User, Worker, user_roles
 from .notifications import enqueue, schedule
 
 
@@ -74,6 +77,7 @@ def factory_detail(request: HttpRequest, factory_id: int) -> HttpResponse:
     seasons = Season.objects.visible_to(request.user).filter(factory=factory).with_counts()
     roles = user_roles(request.user).get(factory.pk, set())
     superuser = request.user.is_superuser
+    is_coordinator = superuser or Role.COORDINATOR in roles
     return render(
         request,
         "factories/factory_detail.html",
@@ -83,7 +87,8 @@ def factory_detail(request: HttpRequest, factory_id: int) -> HttpResponse:
             "spaces": factory.spaces.all(),
             "my_roles": sorted(roles),
             "can_manage_people": superuser or bool(roles & {Role.HR, Role.COORDINATOR}),
-            "is_coordinator": superuser or Role.COORDINATOR in roles,
+            "is_coordinator": is_coordinator,
+            "locked_staff": lockouts.locked_out_staff(factory) if is_coordinator else (),
         },
     )
 
@@ -183,3 +188,33 @@ def account(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Saved."))
         return redirect("factories:account")
     return render(request, "factories/account.html", {"form": form})
+
+
+@login_required
+@require_POST
+def staff_unlock(request: HttpRequest, factory_id: int, user_id: int) -> HttpResponse:
+    """A coordinator lifts the login lock of one of their factory's people."""
+    factory = get_object_or_404(
+        Factory.objects.for_roles(request.user, Role.COORDINATOR), pk=factory_id
+    )
+    person = get_object_or_404(
+        User.objects.filter(pk__in=Membership.objects.filter(factory=factory).values("user")),
+        pk=user_id,
+    )
+    if lockouts.unlock(user=person, factory=factory, by=request.user):
+        messages.success(request, _("%(name)s can log in again.") % {"name": person})
+    else:
+        messages.info(request, _("%(name)s was not locked.") % {"name": person})
+    return redirect("factories:factory-detail", factory_id=factory.pk)
+
+
+@login_required
+def password_change(request: HttpRequest) -> HttpResponse:
+    """Any signed-in user changes their own password; this session stays signed in."""
+    form = PasswordChangeForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        update_session_auth_hash(request, form.user)
+        messages.success(request, _("Your password is changed."))
+        return redirect("factories:account")
+    return render(request, "factories/password_change.html", {"form": form})
