@@ -76,11 +76,15 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "factories.middleware.UserLanguageMiddleware",
+    "ccrcsr.middleware.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "factories.middleware.SessionLimitsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Reads the body before the CSRF check does (process_view runs after every
+    # middleware's call), so its 400 page still gets all the headers above.
+    "ccrcsr.middleware.UnreadableRequestMiddleware",
     # Last, as django-axes asks: it turns a lockout into our page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -140,7 +144,8 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 # Lock an account at one address after 5 failures, for 30 minutes; an admin
-# lifts it early in the admin ("Access attempts") or with `manage.py axes_reset`.
+# lifts it early in the admin ("Access attempts") or with `manage.py axes_reset`, a
+# coordinator for their factories' people on the factory page (factories/lockouts.py).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -151,7 +156,8 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "factories:home"
 LOGOUT_REDIRECT_URL = "login"
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    # Django's, plus: never the username or a part of the email inside the password.
+    {"NAME": "factories.passwords.UserAttributeSimilarityValidator"},
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
         "OPTIONS": {"min_length": 12},

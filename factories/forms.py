@@ -1,14 +1,24 @@
 from django import forms
 from django.conf import settings
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, UsernameField
 from django.utils.translation import gettext_lazy as _
 
 from ccrcsr.fields import EMPLOYEE_NUMBER, clean_phone, clean_plain
 
 from .models import Worker
 
+# Our usernames are at most 150 characters (Django's field); a longer one must
+# be refused before authenticate(): django-axes stores it in a 255-character
+# column, and PostgreSQL answers a longer one with an error (a 500).
+USERNAME_MAX_LENGTH = 150
+
 
 class LoginForm(AuthenticationForm):
+    username = UsernameField(
+        max_length=USERNAME_MAX_LENGTH,
+        widget=forms.TextInput(attrs={"autofocus": True}),
+        error_messages={"max_length": _("A username has at most %(limit_value)d characters.")},
+    )
     error_messages = {
         "invalid_login": _(
             "That username and password do not match. Check them and try again; "

@@ -9,6 +9,7 @@ app_name = "factories"
 urlpatterns = [
     path("", views.home, name="home"),
     path("language/", views.set_language, name="set-language"),
+    path("account/password/", views.password_change, name="password-change"),
     # A new teacher's first password, from the link their coordinator gave them.
     path(
         "invitation/<uidb64>/<token>/",
@@ -25,4 +26,9 @@ urlpatterns = [
     ),
     path("factories/", views.factory_list, name="factory-list"),
     path("factories/<int:factory_id>/workers/", views.workers, name="workers"),
+    path(
+        "factories/<int:factory_id>/staff/<int:user_id>/unlock/",
+        views.staff_unlock,
+        name="staff-unlock",
+    ),
 ]

@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordChangeForm
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -10,9 +12,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import dashboard
+from . import dashboard, lockouts
 from .forms import LanguageForm, WorkerForm
-from .models import Factory, Role, Worker, user_roles
+from .models import Factory, Membership, Role, User, Worker, user_roles
 
 
 @login_required
@@ -85,3 +87,33 @@ def workers(request: HttpRequest, factory_id: int) -> HttpResponse:
     return render(
         request, "factories/workers.html", {"factory": factory, "page": page, "form": form}
     )
+
+
+@login_required
+@require_POST
+def staff_unlock(request: HttpRequest, factory_id: int, user_id: int) -> HttpResponse:
+    """A coordinator lifts the login lock of one of their factory's people."""
+    factory = get_object_or_404(
+        Factory.objects.for_roles(request.user, Role.COORDINATOR), pk=factory_id
+    )
+    person = get_object_or_404(
+        User.objects.filter(pk__in=Membership.objects.filter(factory=factory).values("user")),
+        pk=user_id,
+    )
+    if lockouts.unlock(user=person, factory=factory, by=request.user):
+        messages.success(request, _("%(name)s can log in again.") % {"name": person})
+    else:
+        messages.info(request, _("%(name)s was not locked.") % {"name": person})
+    return redirect("spaces:factory-detail", factory_id=factory.pk)
+
+
+@login_required
+def password_change(request: HttpRequest) -> HttpResponse:
+    """Any signed-in user changes their own password; this session stays signed in."""
+    form = PasswordChangeForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        update_session_auth_hash(request, form.user)
+        messages.success(request, _("Your password is changed."))
+        return redirect("notifications:account")
+    return render(request, "factories/password_change.html", {"form": form})

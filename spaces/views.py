@@ -12,6 +12,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from factories import lockouts
 from factories.invitations import invitation_path
 from factories.models import AuditEntry, Factory, Role, user_roles
 
@@ -49,6 +50,7 @@ def factory_detail(request: HttpRequest, factory_id: int) -> HttpResponse:
     seasons = Season.objects.visible_to(request.user).filter(factory=factory).with_counts()
     roles = user_roles(request.user).get(factory.pk, set())
     superuser = request.user.is_superuser
+    is_coordinator = superuser or Role.COORDINATOR in roles
     return render(
         request,
         "spaces/factory_detail.html",
@@ -58,7 +60,8 @@ def factory_detail(request: HttpRequest, factory_id: int) -> HttpResponse:
             "spaces": factory.spaces.all(),
             "my_roles": sorted(roles),
             "can_manage_people": superuser or bool(roles & {Role.HR, Role.COORDINATOR}),
-            "is_coordinator": superuser or Role.COORDINATOR in roles,
+            "is_coordinator": is_coordinator,
+            "locked_staff": lockouts.locked_out_staff(factory) if is_coordinator else (),
         },
     )
 

@@ -121,6 +121,7 @@ def kwargs_for(s, names: list[str]) -> dict:
         .first()
         or 0,
         "notification_id": s.notification.pk,
+        "user_id": s.hr.pk,
     }
     missing = set(names) - set(values)
     assert not missing, f"tests/test_access_matrix.py: give a value for {missing}"
