@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 import secrets
 
 from django.conf import settings
@@ -194,6 +195,34 @@ class EnrollmentQuerySet(ScopedQuerySet):
     def pending(self):
         return self.filter(status=Enrollment.Status.APPLIED)
 
+    def search(self, query: str):
+        """HR's search: child or parent name, reference code, employee number, or any
+        four or more digits of the parent's phone."""
+        query = query.strip()
+        if not query:
+            return self.none()
+        guardians = Q(worker__name__icontains=query) | Q(worker__employee_number__iexact=query)
+        digits = re.sub(r"\D", "", query)
+        if len(digits) >= 4 and len(digits) == len(re.sub(r"[\s-]", "", query)):
+            guardians |= Q(worker__phone__contains=digits)
+        return self.filter(
+            Q(child__name__icontains=query)
+            | Q(reference__iexact=query)
+            | Q(child__in=Guardianship.objects.filter(guardians).values("child_id"))
+        )
+
+    def for_review(self):
+        """The review list's rows: child, group, consents and the guardians (with the
+        roster's name for a flagged application) in four queries for any page size."""
+        return self.select_related("child", "group", "applicant_worker").prefetch_related(
+            "consents",
+            Prefetch(
+                "child__guardianships",
+                queryset=Guardianship.objects.select_related("worker"),
+                to_attr="guardian_rows",
+            ),
+        )
+
     def for_roll_call(self, group: Group, day: datetime.date):
         """The group's children in the programme on `day`, each with that day's record
         in `day_records` (a list of at most one): two queries for any group size."""
@@ -216,6 +245,12 @@ class EnrollmentQuerySet(ScopedQuerySet):
             )
             .order_by("child__name", "pk")
         )
+
+
+class RosterCheck(models.TextChoices):
+    OK = "", _("On the roster")
+    UNKNOWN_NUMBER = "unknown_number", _("Employee number not on the roster")
+    NAME_DIFFERS = "name_differs", _("Name differs from the roster")
 
 
 class Enrollment(models.Model):
@@ -256,6 +291,20 @@ class Enrollment(models.Model):
     arrival_date = models.DateField(_("arrival date"))
     departure_date = models.DateField(_("departure date"))
     status_reason = models.CharField(_("reason"), max_length=300, blank=True)
+    # Set when the public form's employee number is not on the factory's roster, or
+    # its name is not the roster's; the child cannot be enrolled until HR confirms.
+    roster_check = models.CharField(
+        _("roster check"), max_length=20, choices=RosterCheck.choices, blank=True
+    )
+    applicant_name = models.CharField(_("name given by the applicant"), max_length=100, blank=True)
+    applicant_worker = models.ForeignKey(
+        Worker,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("worker of the employee number given"),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -327,3 +376,24 @@ class Consent(models.Model):
     @property
     def short_label(self) -> str:
         return self.SHORT_LABELS[self.kind]
+
+
+class ColumnMapping(models.Model):
+    """How a factory's own roster names a column, as HR mapped it once by hand."""
+
+    factory = models.ForeignKey(
+        Factory, on_delete=models.CASCADE, related_name="+", verbose_name=_("factory")
+    )
+    header = models.CharField(_("column header"), max_length=100)
+    # An import field key, or "" for a column HR chose not to import.
+    field = models.CharField(_("field"), max_length=30, blank=True)
+
+    class Meta:
+        verbose_name = _("import column mapping")
+        verbose_name_plural = _("import column mappings")
+        constraints = [
+            models.UniqueConstraint(fields=["factory", "header"], name="column_mapping_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.header} → {self.field or '—'}"
