@@ -169,7 +169,10 @@ def applications(request: HttpRequest, season_id: int) -> HttpResponse:
     filters = ReviewFilterForm(request.GET or None, season=season)
     form = ReviewActionForm(request.POST or None, season=season, enrollments=enrollments)
     if request.method == "POST" and "goto" in request.POST:
-        request.session[selected_key] = _ticked_ids(request.POST.getlist("selected"))
+        ticked = _ticked_ids(request.POST.getlist("selected"))
+        request.session[selected_key] = list(
+            enrollments.filter(pk__in=ticked).values_list("pk", flat=True)
+        )
         query = request.GET.copy()
         query["page"] = request.POST["goto"]
         return redirect(f"{request.path}?{query.urlencode()}")
@@ -177,8 +180,9 @@ def applications(request: HttpRequest, season_id: int) -> HttpResponse:
         _apply_action(request, form)
         request.session.pop(selected_key, None)
         return redirect(request.get_full_path())
-    if request.method == "POST":
-        selected = set(_ticked_ids(request.POST.getlist("selected")))
+    if request.method == "POST":  # the action was refused: keep what was ticked
+        ticked = _ticked_ids(request.POST.getlist("selected"))
+        selected = set(enrollments.filter(pk__in=ticked).values_list("pk", flat=True))
     elif "page" in request.GET:
         selected = set(request.session.get(selected_key, []))
     else:  # a fresh visit starts with nothing ticked
