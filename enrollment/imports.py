@@ -444,13 +444,18 @@ def read_rows(upload) -> list[list]:
         rows.pop()
     if sum(1 for row in rows if row) < 2:
         raise ImportError_(_("The file has no rows under the header."))
+    # Title lines above the header do not count: the limit is checked on the data
+    # rows once the header is found (validate); this only stops a huge file early.
     n = sum(1 for row in rows if row) - 1
-    if n > MAX_ROWS:
-        raise ImportError_(
-            _("The file has %(n)d rows; import at most %(max)d at a time.")
-            % {"n": n, "max": MAX_ROWS}
-        )
+    if n > MAX_ROWS + HEADER_SEARCH:
+        raise _too_many(n)
     return rows
+
+
+def _too_many(n: int) -> ImportError_:
+    return ImportError_(
+        _("The file has %(n)d rows; import at most %(max)d at a time.") % {"n": n, "max": MAX_ROWS}
+    )
 
 
 def _text(value) -> str:
@@ -540,6 +545,9 @@ def validate(
     layout = layout or find_layout(rows, remembered_mapping(factory))
     if layout.missing:
         return Preview(layout, [], update_workers)
+    n = sum(1 for row in rows[layout.header_index + 1 :] if row)
+    if n > MAX_ROWS:
+        raise _too_many(n)
     existing = {
         w.employee_number: w
         for w in Worker.objects.filter(factory=factory).only(

@@ -44,6 +44,21 @@ class SchoolGrade(models.TextChoices):
     J3 = "j3", _("Junior middle 3")
 
 
+def search_q(query: str, child: str, *, child_name: str) -> Q:
+    """Rows whose child (at `child`) is named like `query`, or whose guardian is: by
+    name, employee number, or four or more digits of the phone. Guardians go through
+    a subquery so a child with two guardians is one row."""
+    query = query.strip()
+    if not query:
+        return Q(pk__in=[])
+    guardians = Q(worker__name__icontains=query) | Q(worker__employee_number__iexact=query)
+    digits = re.sub(r"\D", "", query)
+    if len(digits) >= 4 and len(digits) == len(re.sub(r"[\s-]", "", query)):
+        guardians |= Q(worker__phone__contains=digits)
+    by_guardian = Guardianship.objects.filter(guardians).values("child_id")
+    return Q(**{f"{child_name}__icontains": query}) | Q(**{f"{child}__in": by_guardian})
+
+
 class ChildQuerySet(ScopedQuerySet):
     def taught_by(self, user):
         """Children enrolled in the groups `user` teaches."""
@@ -56,6 +71,10 @@ class ChildQuerySet(ScopedQuerySet):
 
     def for_member(self, user):
         return self.for_roles(user, Role.HR, Role.COORDINATOR) | self.taught_by(user)
+
+    def search(self, query: str):
+        """Children by their name or their guardian's (see EnrollmentQuerySet.search)."""
+        return self.filter(search_q(query, "pk", child_name="name"))
 
 
 class Child(models.Model):
@@ -198,17 +217,8 @@ class EnrollmentQuerySet(ScopedQuerySet):
     def search(self, query: str):
         """HR's search: child or parent name, reference code, employee number, or any
         four or more digits of the parent's phone."""
-        query = query.strip()
-        if not query:
-            return self.none()
-        guardians = Q(worker__name__icontains=query) | Q(worker__employee_number__iexact=query)
-        digits = re.sub(r"\D", "", query)
-        if len(digits) >= 4 and len(digits) == len(re.sub(r"[\s-]", "", query)):
-            guardians |= Q(worker__phone__contains=digits)
         return self.filter(
-            Q(child__name__icontains=query)
-            | Q(reference__iexact=query)
-            | Q(child__in=Guardianship.objects.filter(guardians).values("child_id"))
+            search_q(query, "child", child_name="child__name") | Q(reference__iexact=query.strip())
         )
 
     def for_review(self):

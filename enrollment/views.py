@@ -31,7 +31,7 @@ from .forms import (
     RosterCheckForm,
     SearchForm,
 )
-from .models import Child, Consent, Enrollment, RosterCheck
+from .models import Child, Consent, Enrollment, Guardianship, RosterCheck
 
 # The public form: enough for a family applying for several children, far too
 # few to flood the office or to probe for other applicants.
@@ -263,7 +263,7 @@ def search(request: HttpRequest) -> HttpResponse:
     ):
         raise Http404
     form = SearchForm(request.GET or None)
-    results, query = [], ""
+    results, registered, query = [], [], ""
     if form.is_valid() and form.cleaned_data["q"].strip():
         query = form.cleaned_data["q"].strip()
         results = list(
@@ -273,10 +273,30 @@ def search(request: HttpRequest) -> HttpResponse:
             .select_related("season__factory")
             .order_by("-season__start_date", "child__name", "pk")[:SEARCH_LIMIT]
         )
+        # Children imported from a roster who have not applied to any season yet.
+        registered = list(
+            Child.objects.for_roles(request.user, Role.HR, Role.COORDINATOR)
+            .search(query)
+            .filter(enrollments__isnull=True)
+            .prefetch_related(
+                Prefetch(
+                    "guardianships",
+                    queryset=Guardianship.objects.select_related("worker"),
+                    to_attr="guardian_rows",
+                )
+            )
+            .order_by("name", "pk")[:SEARCH_LIMIT]
+        )
     return render(
         request,
         "enrollment/search.html",
-        {"form": form, "results": results, "query": query, "limit": SEARCH_LIMIT},
+        {
+            "form": form,
+            "results": results,
+            "registered": registered,
+            "query": query,
+            "limit": SEARCH_LIMIT,
+        },
     )
 
 

@@ -251,3 +251,12 @@ def test_bad_mapping_input_is_not_a_server_error(client_of, site):
         response = hr.post(url(site.factory), {"remap": "1", **data})
         assert response.status_code == 200
     assert not Child.objects.exists()
+
+
+def test_title_rows_do_not_count_against_the_row_limit(client_of, site):
+    rows = [hr_row(n, 工号=f"N{n}", 子女姓名="") for n in range(5000)]
+    html = upload(client_of(site.hr), site.factory, roster_csv(rows)).content.decode()
+    assert "文件没有问题" in html and "5000" in html
+    rows.append(hr_row(5001, 工号="N5001", 子女姓名=""))
+    html = upload(client_of(site.hr), site.factory, roster_csv(rows)).content.decode()
+    assert "一次最多导入 5000 行" in html

@@ -39,6 +39,15 @@ def test_hr_finds_an_application_by_each_way_hr_knows_it(client_of, site):
         assert names(search(hr, q)) == {"王小明"}, q
 
 
+def test_children_registered_without_an_application_are_found_too(client_of, site, other_site):
+    worker = WorkerBuilder(factory=site.factory, name="李四", phone="13900004321")
+    ChildBuilder(factory=site.factory, name="李小红", guardian=worker)
+    stranger = WorkerBuilder(factory=other_site.factory, phone="13700004321")
+    ChildBuilder(factory=other_site.factory, name="别厂的孩子", guardian=stranger)
+    html = search(client_of(site.hr), "4321")
+    assert "李小红" in html and "别厂的孩子" not in html
+
+
 def test_fewer_than_four_digits_do_not_search_phones(client_of, site):
     applicant(site.season, phone="13812345678")
     assert names(search(client_of(site.hr), "678")) == set()
