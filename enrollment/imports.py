@@ -185,7 +185,7 @@ def normalise(header) -> str:
     """A header as compared: "手机号（必填）*" and "手机号" are the same column."""
     text = str(header or "").strip().lower()
     text = re.sub(r"[（(][^）)]*[）)]", "", text)
-    return re.sub(r"[\s*＊:：_.\-]", "", text)
+    return re.sub(r"[\s*＊:：_.\-]", "", text)[:100]  # ColumnMapping.header's length
 
 
 def _alias_table() -> dict[str, str]:
