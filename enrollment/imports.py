@@ -304,7 +304,7 @@ def find_layout(rows: list[list], remembered: dict[str, str] | None = None) -> L
 
 
 def layout_at(rows: list[list], header_index: int, remembered: dict[str, str]) -> Layout:
-    headers = [_text(cell) for cell in rows[header_index]]
+    headers = [_text(cell) for cell in rows[header_index]] if header_index < len(rows) else []
     return Layout(header_index, headers, _match(headers, remembered))
 
 
@@ -502,6 +502,11 @@ class Preview:
     @property
     def problems(self) -> list[Row]:
         return [row for row in self.rows if row.problems]
+
+    @property
+    def ready(self) -> bool:
+        """Every column found and every row valid: confirming saves it."""
+        return bool(self.rows) and not self.layout.missing and not self.problems
 
     def count(self, attribute: str, value: str) -> int:
         return sum(1 for row in self.rows if getattr(row, attribute) == value)

@@ -445,31 +445,27 @@ def import_template(request: HttpRequest, factory_id: int) -> HttpResponse:
 @login_required
 def import_people(request: HttpRequest, factory_id: int) -> HttpResponse:
     """Upload, preview every row (and map the columns if need be), then confirm:
-    nothing is saved before that."""
+    nothing is saved before that. The file waits in the session in between."""
     factory = _factory_for_hr(request.user, factory_id)
-    session_key = f"import-{factory.pk}"
     form = ImportForm(request.POST or None, request.FILES or None, factory=factory)
-    pending = request.session.get(session_key) if request.method == "POST" else None
     preview = None
     if request.method == "POST" and ("confirm" in request.POST or "remap" in request.POST):
-        if pending is None:
+        pending = request.session.get(_import_key(factory))
+        if not pending or "header_index" not in pending:  # none, or an older page's
             messages.error(request, _("Nothing to import: upload the file again."))
             return redirect("enrollment:import", factory_id=factory.pk)
         form = ImportForm(factory=factory)
         season = Season.objects.filter(factory=factory, pk=pending["season"]).first()
-        layout = _pending_layout(request, factory, pending)
-        preview = imports.validate(
-            pending["rows"],
-            factory=factory,
-            season=season,
-            layout=layout,
-            update_workers=pending["update_workers"],
-        )
-        if "confirm" in request.POST and not preview.problems and not layout.missing:
+        try:
+            preview = _preview_pending(request, factory, season, pending)
+        except imports.ImportError_ as exc:
+            messages.error(request, str(exc))
+            return redirect("enrollment:import", factory_id=factory.pk)
+        if "confirm" in request.POST and preview.ready:
             created, updated, children = imports.save(
                 preview, factory=factory, season=season, user=request.user
             )
-            del request.session[session_key]
+            del request.session[_import_key(factory)]
             messages.success(
                 request,
                 _("Imported %(w)d new workers and %(c)d children; %(u)d workers updated.")
@@ -477,28 +473,7 @@ def import_people(request: HttpRequest, factory_id: int) -> HttpResponse:
             )
             return redirect("factories:factory-detail", factory_id=factory.pk)
     elif request.method == "POST" and form.is_valid():
-        season = form.cleaned_data["season"]
-        try:
-            rows = imports.read_rows(form.cleaned_data["file"])
-            preview = imports.validate(
-                rows,
-                factory=factory,
-                season=season,
-                update_workers=form.cleaned_data["update_workers"],
-            )
-        except imports.ImportError_ as exc:
-            form.add_error("file", str(exc))
-        else:
-            request.session[session_key] = {
-                "rows": imports.serialise(rows),
-                "season": season.pk if season else None,
-                "update_workers": form.cleaned_data["update_workers"],
-                "header_index": preview.layout.header_index,
-                "mapping": {str(i): key for i, key in preview.layout.mapping().items()},
-            }
-    mapping_form = None
-    if preview is not None:
-        mapping_form = ColumnMappingForm(layout=preview.layout)
+        preview = _preview_upload(request, factory, form)
     return render(
         request,
         "enrollment/import.html",
@@ -506,7 +481,7 @@ def import_people(request: HttpRequest, factory_id: int) -> HttpResponse:
             "factory": factory,
             "form": form,
             "preview": preview,
-            "mapping_form": mapping_form,
+            "mapping_form": ColumnMappingForm(layout=preview.layout) if preview else None,
             "rows_shown": preview.rows[:PREVIEW_ROWS] if preview else [],
         },
     )
@@ -515,27 +490,54 @@ def import_people(request: HttpRequest, factory_id: int) -> HttpResponse:
 PREVIEW_ROWS = 500
 
 
-def _pending_layout(request: HttpRequest, factory: Factory, pending: dict) -> imports.Layout:
-    """The layout kept in the session, or the one HR just mapped (remembered for the
-    factory's next file). A new header row is read afresh."""
+def _import_key(factory: Factory) -> str:
+    return f"import-{factory.pk}"
+
+
+def _preview_upload(request: HttpRequest, factory: Factory, form: ImportForm):
+    """Read and check an uploaded file; keep it in the session for the next step."""
+    season, update = form.cleaned_data["season"], form.cleaned_data["update_workers"]
+    try:
+        rows = imports.read_rows(form.cleaned_data["file"])
+        preview = imports.validate(rows, factory=factory, season=season, update_workers=update)
+    except imports.ImportError_ as exc:
+        form.add_error("file", str(exc))
+        return None
+    request.session[_import_key(factory)] = {
+        "rows": imports.serialise(rows),
+        "season": season.pk if season else None,
+        "update_workers": update,
+        "header_index": preview.layout.header_index,
+        "mapping": {str(i): key for i, key in preview.layout.mapping().items()},
+    }
+    return preview
+
+
+def _preview_pending(request: HttpRequest, factory: Factory, season, pending: dict):
+    """Check the file kept in the session again, with the columns HR just mapped if
+    they did (remembered for the factory's next file; a new header row is read afresh)."""
     rows = pending["rows"]
     mapping = {int(i): key for i, key in pending["mapping"].items()}
     layout = imports.layout_from_mapping(rows, pending["header_index"], mapping)
-    if "remap" not in request.POST:
-        return layout
     mapping_form = ColumnMappingForm(request.POST, layout=layout)
-    if not mapping_form.is_valid():
-        return layout
-    header_index = mapping_form.cleaned_data["header_row"] - 1
-    if header_index != layout.header_index and header_index < len(rows):
-        layout = imports.layout_at(rows, header_index, imports.remembered_mapping(factory))
-    else:
-        layout = imports.layout_from_mapping(rows, header_index, mapping_form.mapping())
-        imports.remember_mapping(factory, layout)
+    if "remap" in request.POST and mapping_form.is_valid():
+        header_index = mapping_form.cleaned_data["header_row"] - 1
+        if header_index != layout.header_index:
+            layout = imports.layout_at(rows, header_index, imports.remembered_mapping(factory))
+        else:
+            layout = imports.layout_from_mapping(rows, header_index, mapping_form.mapping())
+            imports.remember_mapping(factory, layout)
+    preview = imports.validate(
+        rows,
+        factory=factory,
+        season=season,
+        layout=layout,
+        update_workers=pending["update_workers"],
+    )
     pending["header_index"] = layout.header_index
     pending["mapping"] = {str(i): key for i, key in layout.mapping().items()}
     request.session.modified = True
-    return layout
+    return preview
 
 
 def _child_for_hr(user, child_id: int) -> Child:

@@ -260,3 +260,15 @@ def test_title_rows_do_not_count_against_the_row_limit(client_of, site):
     rows.append(hr_row(5001, 工号="N5001", 子女姓名=""))
     html = upload(client_of(site.hr), site.factory, roster_csv(rows)).content.decode()
     assert "一次最多导入 5000 行" in html
+
+
+def test_a_header_row_with_nothing_under_it_is_a_message(client_of, site):
+    hr = client_of(site.hr)
+    upload(hr, site.factory, roster([hr_row(), HR_HEADER]))  # the header again, at the end
+    response = hr.post(url(site.factory), {"remap": "1", "header_row": "5"}, follow=True)
+    assert "没有数据行" in response.content.decode()
+    # A row that names no column as the header: HR is asked for the columns.
+    upload(hr, site.factory, roster([hr_row()]))
+    response = hr.post(url(site.factory), {"remap": "1", "header_row": "4"})
+    assert "表头缺少这些列：工号" in response.content.decode()
+    assert not Child.objects.exists()
