@@ -188,3 +188,14 @@ def test_worker_and_child_pages_have_tap_to_call_links(client_of, site):
     assert 'href="tel:13812345678"' in workers
     assert 'href="tel:13812345678"' in hr.get(review_url(site.season)).content.decode()
     assert Worker.objects.count() == 1
+
+
+def test_search_does_not_query_per_result(client_of, site, django_assert_max_num_queries):
+    for i in range(20):
+        applicant(site.season, child=f"王{i}", phone=f"1391234{i:04d}")
+    client = client_of(site.hr)
+    # session, user, membership check, enrollments, consents, guardians with workers,
+    # registered children, nav + 3: the session is saved in a savepoint (idle timeout)
+    with django_assert_max_num_queries(11):
+        html = search(client, "1391234")
+    assert len(names(html)) == 20
