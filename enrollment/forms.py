@@ -12,9 +12,10 @@ from ccrcsr.fields import (
     clean_plain,
     years_before,
 )
-from factories.models import PROVINCES
+from factories.models import PROVINCES, Worker
 from spaces.models import Group, Season
 
+from . import imports
 from .models import Child, Consent, Enrollment, LivesWith, Relationship, Sex
 from .services import ApplicationData
 
@@ -158,7 +159,17 @@ class ApplicationForm(forms.Form):
 WORKER_FIELDS = ("employee_number", "worker_name", "relationship", "phone")
 
 
+class SearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Search"),
+        max_length=100,
+        required=False,
+        help_text=_("Child or parent name, reference, employee number, or 4+ digits of a phone"),
+    )
+
+
 class ReviewFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), max_length=100, required=False)
     status = forms.ChoiceField(
         label=_("Status"), choices=[("", _("All"))] + Enrollment.Status.choices, required=False
     )
@@ -182,6 +193,8 @@ class ReviewFilterForm(forms.Form):
         if not self.is_valid():
             return enrollments
         data = self.cleaned_data
+        if data["q"].strip():
+            enrollments = enrollments.search(data["q"])
         if data["status"]:
             enrollments = enrollments.filter(status=data["status"])
         if data["band"]:
@@ -287,9 +300,44 @@ class ImportForm(forms.Form):
         empty_label=_("No season: only register them"),
     )
 
+    update_workers = forms.BooleanField(
+        label=_("Update phone, department and shift of workers already registered"),
+        help_text=_(
+            "Rows of children already registered are left as they are; new rows are added."
+        ),
+        required=False,
+    )
+
     def __init__(self, *args, factory, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["season"].queryset = Season.objects.filter(factory=factory).current()
+
+
+class ColumnMappingForm(forms.Form):
+    """Which column of HR's file holds which field, and which row is the header."""
+
+    header_row = forms.IntegerField(label=_("Row of the header"), min_value=1, max_value=10)
+
+    def __init__(self, *args, layout, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial.setdefault("header_row", layout.header_row_number)
+        used = layout.mapping()
+        choices = [("", _("Not imported"))] + list(imports.FIELD_LABELS.items())
+        for index, header in enumerate(layout.headers):
+            if header:
+                self.fields[f"col_{index}"] = forms.ChoiceField(
+                    label=header, choices=choices, required=False, initial=used.get(index, "")
+                )
+
+    def mapping(self) -> dict[int, str]:
+        return {
+            int(name.removeprefix("col_")): value
+            for name, value in self.cleaned_data.items()
+            if name.startswith("col_") and value
+        }
+
+    def column_fields(self):
+        return [self[name] for name in self.fields if name.startswith("col_")]
 
 
 class EraseForm(forms.Form):
@@ -311,3 +359,43 @@ class MoveForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["group"].queryset = enrollment.season.groups.exclude(pk=enrollment.group_id)
         self.fields["group"].label_from_instance = lambda g: f"{g.name} ({g.min_age}–{g.max_age})"
+
+
+class RosterCheckForm(forms.Form):
+    """HR settles an application whose worker is not on the roster."""
+
+    CONFIRM, CORRECT = "confirm", "correct"
+    decision = forms.ChoiceField(
+        label=_("After checking with the applicant"),
+        choices=[
+            (CONFIRM, _("Confirm: the applicant is the worker of the number given")),
+            (CORRECT, _("Correct: the child's parent is another worker on the roster")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    employee_number = forms.CharField(
+        label=_("Employee number of the right worker"), max_length=40, required=False
+    )
+
+    def __init__(self, *args, factory, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.factory = factory
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned["worker"] = None
+        if cleaned.get("decision") == self.CORRECT:
+            number = cleaned.get("employee_number", "").strip().upper()
+            worker = (
+                Worker.objects.filter(
+                    factory=self.factory, on_roster=True, employee_number=number
+                ).first()
+                if EMPLOYEE_NUMBER.match(number)
+                else None
+            )
+            if worker is None:
+                self.add_error(
+                    "employee_number", _("No worker with this employee number is on the roster.")
+                )
+            cleaned["worker"] = worker
+        return cleaned

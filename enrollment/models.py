@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime
+import re
 import secrets
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -55,6 +56,21 @@ class SchoolGrade(models.TextChoices):
     J3 = "j3", _("Junior middle 3")
 
 
+def search_q(query: str, child: str, *, child_name: str) -> Q:
+    """Rows whose child (at `child`) is named like `query`, or whose guardian is: by
+    name, employee number, or four or more digits of the phone. Guardians go through
+    a subquery so a child with two guardians is one row."""
+    query = query.strip()
+    if not query:
+        return Q(pk__in=[])
+    guardians = Q(worker__name__icontains=query) | Q(worker__employee_number__iexact=query)
+    digits = re.sub(r"\D", "", query)
+    if len(digits) >= 4 and len(digits) == len(re.sub(r"[\s-]", "", query)):
+        guardians |= Q(worker__phone__contains=digits)
+    by_guardian = Guardianship.objects.filter(guardians).values("child_id")
+    return Q(**{f"{child_name}__icontains": query}) | Q(**{f"{child}__in": by_guardian})
+
+
 class ChildQuerySet(ScopedQuerySet):
     def taught_by(self, user):
         """Children enrolled in the groups `user` teaches."""
@@ -67,6 +83,10 @@ class ChildQuerySet(ScopedQuerySet):
 
     def for_member(self, user):
         return self.for_roles(user, Role.HR, Role.COORDINATOR) | self.taught_by(user)
+
+    def search(self, query: str):
+        """Children by their name or their guardian's (see EnrollmentQuerySet.search)."""
+        return self.filter(search_q(query, "pk", child_name="name"))
 
 
 class Child(models.Model):
@@ -225,6 +245,25 @@ class EnrollmentQuerySet(ScopedQuerySet):
     def pending(self):
         return self.filter(status=Enrollment.Status.APPLIED)
 
+    def search(self, query: str):
+        """HR's search: child or parent name, reference code, employee number, or any
+        four or more digits of the parent's phone."""
+        return self.filter(
+            search_q(query, "child", child_name="child__name") | Q(reference__iexact=query.strip())
+        )
+
+    def for_review(self):
+        """The review list's rows: child, group, consents and the guardians (with the
+        roster's name for a flagged application) in four queries for any page size."""
+        return self.select_related("child", "group", "applicant_worker").prefetch_related(
+            "consents",
+            Prefetch(
+                "child__guardianships",
+                queryset=Guardianship.objects.select_related("worker"),
+                to_attr="guardian_rows",
+            ),
+        )
+
     def for_roll_call(self, group: Group, day: datetime.date):
         """The group's children in the programme on `day`, in roll-call order.
         The attendance app adds each child's record of the day (`with_day_record`)."""
@@ -238,6 +277,12 @@ class EnrollmentQuerySet(ScopedQuerySet):
             .select_related("child")
             .order_by("child__name", "pk")
         )
+
+
+class RosterCheck(models.TextChoices):
+    OK = "", _("On the roster")
+    UNKNOWN_NUMBER = "unknown_number", _("Employee number not on the roster")
+    NAME_DIFFERS = "name_differs", _("Name differs from the roster")
 
 
 class Enrollment(models.Model):
@@ -278,6 +323,20 @@ class Enrollment(models.Model):
     arrival_date = models.DateField(_("arrival date"))
     departure_date = models.DateField(_("departure date"))
     status_reason = models.CharField(_("reason"), max_length=300, blank=True)
+    # Set when the public form's employee number is not on the factory's roster, or
+    # its name is not the roster's; the child cannot be enrolled until HR confirms.
+    roster_check = models.CharField(
+        _("roster check"), max_length=20, choices=RosterCheck.choices, blank=True
+    )
+    applicant_name = models.CharField(_("name given by the applicant"), max_length=100, blank=True)
+    applicant_worker = models.ForeignKey(
+        Worker,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("worker of the employee number given"),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -355,3 +414,24 @@ class Consent(models.Model):
     @property
     def short_label(self) -> str:
         return self.SHORT_LABELS[self.kind]
+
+
+class ColumnMapping(models.Model):
+    """How a factory's own roster names a column, as HR mapped it once by hand."""
+
+    factory = models.ForeignKey(
+        Factory, on_delete=models.CASCADE, related_name="+", verbose_name=_("factory")
+    )
+    header = models.CharField(_("column header"), max_length=100)
+    # An import field key, or "" for a column HR chose not to import.
+    field = models.CharField(_("field"), max_length=30, blank=True)
+
+    class Meta:
+        verbose_name = _("import column mapping")
+        verbose_name_plural = _("import column mappings")
+        constraints = [
+            models.UniqueConstraint(fields=["factory", "header"], name="column_mapping_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.header} → {self.field or '—'}"

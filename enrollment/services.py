@@ -23,7 +23,15 @@ from ccrcsr.fields import years_before
 from factories.models import AuditEntry, Worker
 from spaces.models import Group, Season
 
-from .models import ERASED_REFUSAL, AuthorisedPickup, Child, Consent, Enrollment, Guardianship
+from .models import (
+    ERASED_REFUSAL,
+    AuthorisedPickup,
+    Child,
+    Consent,
+    Enrollment,
+    Guardianship,
+    RosterCheck,
+)
 from .signals import child_anonymising, child_exporting, enrollment_moved, waitlist_promoted
 
 Status = Enrollment.Status
@@ -56,6 +64,10 @@ def eligibility_problems(enrollment: Enrollment) -> list[str]:
     ).exclude(pk=enrollment.pk)
     if overlapping.exists():
         problems.append(_("Already enrolled in another season at the same time."))
+    if enrollment.roster_check:
+        problems.append(
+            _("Not on the roster: confirm or correct the worker before enrolling the child.")
+        )
     return problems
 
 
@@ -105,7 +117,13 @@ def _place(enrollment: Enrollment, *, group: Group | None, user, now) -> Decisio
     placed = _group_with_room(season, age, group) if season.groups.exists() else None
     if taken < season.capacity and (placed is not None or not season.groups.exists()):
         enrollment.status, enrollment.group = Status.ENROLLED, placed
-        message = _("%(child)s is enrolled.") % {"child": enrollment.child.name}
+        if placed is None:
+            message = _("%(child)s is enrolled.") % {"child": enrollment.child.name}
+        else:
+            message = _("%(child)s is enrolled. Group: %(group)s.") % {
+                "child": enrollment.child.name,
+                "group": placed.name,
+            }
     else:
         enrollment.status, enrollment.group = Status.WAITLISTED, None
         if taken >= season.capacity:
@@ -224,13 +242,24 @@ def application_submit(*, season: Season, data: ApplicationData, user=None) -> E
     """Record an application: the worker (found or registered), the child (found by
     guardian, name and birth date, or created), pickups, consents, the enrollment."""
     now = timezone.now()
+    public = user is None
     with transaction.atomic():
-        worker, worker_created = Worker.objects.get_or_create(
-            factory=season.factory,
-            employee_number=data.employee_number,
-            defaults={"name": data.worker_name, "phone": data.phone},
-        )
-        if data.phone and worker.phone != data.phone:
+        worker = Worker.objects.filter(
+            factory=season.factory, employee_number=data.employee_number
+        ).first()
+        check = roster_check(season.factory_id, worker, data.worker_name) if public else ""
+        worker_created = worker is None
+        if worker_created:
+            # HR entering an application vouches for the worker; the public form does not.
+            worker = Worker.objects.create(
+                factory=season.factory,
+                employee_number=data.employee_number,
+                name=data.worker_name,
+                phone=data.phone,
+                on_roster=not public,
+            )
+        elif data.phone and worker.phone != data.phone and check != RosterCheck.NAME_DIFFERS:
+            # Someone else typing this number must not change the roster's phone.
             worker.phone = data.phone
             worker.save(update_fields=["phone"])
         if worker_created:
@@ -270,17 +299,20 @@ def application_submit(*, season: Season, data: ApplicationData, user=None) -> E
                 "departure_date": data.departure_date,
                 "created_by": user if user is not None and user.is_authenticated else None,
                 "applied_at": now,
+                "roster_check": check,
+                "applicant_name": data.worker_name,
+                "applicant_worker": worker,
             },
         )
         for kind in data.consents:
             consent, made = Consent.objects.get_or_create(
                 enrollment=enrollment,
                 kind=kind,
-                defaults={"given_by": worker.name, "given_at": now},
+                defaults={"given_by": data.worker_name, "given_at": now},
             )
             if made:
                 _record_created(
-                    user, season.factory_id, consent, {"kind": kind, "given_by": worker.name}
+                    user, season.factory_id, consent, {"kind": kind, "given_by": data.worker_name}
                 )
         if created:
             AuditEntry.objects.record(
@@ -291,6 +323,53 @@ def application_submit(*, season: Season, data: ApplicationData, user=None) -> E
                 changes={"status": [None, enrollment.status], "child": [None, child.pk]},
             )
     return enrollment
+
+
+def _same_name(a: str, b: str) -> bool:
+    return "".join(a.split()).casefold() == "".join(b.split()).casefold()
+
+
+def roster_check(factory_id: int, worker: Worker | None, name: str) -> str:
+    """How a public application's employee number and name compare with the roster.
+
+    A factory that has no roster yet (HR never imported or entered a worker) has
+    nothing to compare with: every application passes until it has one.
+    """
+    if worker is not None and worker.on_roster:
+        return "" if _same_name(worker.name, name) else RosterCheck.NAME_DIFFERS
+    if not Worker.objects.filter(factory_id=factory_id, on_roster=True).exists():
+        return ""
+    return RosterCheck.UNKNOWN_NUMBER
+
+
+def enrollment_confirm_roster(*, enrollment: Enrollment, worker: Worker | None, user) -> None:
+    """HR settles a "not on the roster" application: either the applicant is the
+    worker of the number given (`worker` None: confirmed, and put on the roster), or
+    the child belongs to `worker`, a roster worker HR found, and is moved to them."""
+    with transaction.atomic():
+        given = enrollment.applicant_worker
+        changes = {"roster_check": [enrollment.roster_check, ""]}
+        if worker is None and given is not None and not given.on_roster:
+            given.on_roster = True
+            given.save(update_fields=["on_roster"])
+        elif worker is not None and given is not None and worker != given:
+            child = enrollment.child
+            wrong = Guardianship.objects.filter(child=child, worker=given)
+            if Guardianship.objects.filter(child=child, worker=worker).exists():
+                wrong.delete()
+            else:
+                wrong.update(worker=worker)
+            enrollment.applicant_worker = worker
+            changes["worker"] = [given.pk, worker.pk]
+        enrollment.roster_check = ""
+        enrollment.save(update_fields=["roster_check", "applicant_worker"])
+        AuditEntry.objects.record(
+            user=user,
+            factory_id=enrollment.season.factory_id,
+            instance=enrollment,
+            action=AuditEntry.Action.UPDATE,
+            changes=changes,
+        )
 
 
 def _record_created(user, factory_id: int, instance, fields: dict) -> AuditEntry:
@@ -367,9 +446,9 @@ def child_anonymise(*, child: Child, user=None, reason: str) -> None:
 
 
 def _scrub_sessions(name: str, references: list[str]) -> None:
-    """Drop what open sessions hold about an erased child: the public form's list
-    of children applied for on that phone and the worker it remembers, and any
-    import preview naming the child. Sessions live in the database (db or
+    """Drop what open sessions hold about an erased child: the family the public
+    form remembers on that phone (its children and parent), and any import
+    preview naming the child. Sessions live in the database (db or
     cached_db engine); a cache-only store forgets them within the idle limit."""
     needles = [name, *references]
     for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
@@ -383,10 +462,6 @@ def _scrub_sessions(name: str, references: list[str]) -> None:
         if stale:
             for key in stale:
                 del data[key]
-            # A worker remembered beside a dropped list belongs to the same family.
-            for key in [k for k in data if k.startswith("apply-worker-")]:
-                if key.replace("worker", "done") in stale:
-                    del data[key]
             Session.objects.filter(pk=session.pk).update(session_data=Session.objects.encode(data))
 
 

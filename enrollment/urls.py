@@ -17,6 +17,12 @@ urlpatterns = [
         views.application_new,
         name="application-new",
     ),
+    path(
+        "seasons/<int:season_id>/applications/<int:enrollment_id>/roster/",
+        views.roster_check,
+        name="roster-check",
+    ),
+    path("search/", views.search, name="search"),
     path("factories/<int:factory_id>/import/", views.import_people, name="import"),
     path(
         "factories/<int:factory_id>/import/template.xlsx",

@@ -1,16 +1,20 @@
 import io
+import secrets
+import time
 
 import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from ccrcsr.throttle import throttled
-from factories.models import AuditEntry, Factory, Role
+from factories.models import AuditEntry, Factory, Role, Worker
 from spaces.models import Group, Season
 
 from . import imports, services
@@ -18,14 +22,17 @@ from .forms import (
     WORKER_FIELDS,
     ApplicationForm,
     ChildForm,
+    ColumnMappingForm,
     EnrollmentDatesForm,
     EraseForm,
     ImportForm,
     MoveForm,
     ReviewActionForm,
     ReviewFilterForm,
+    RosterCheckForm,
+    SearchForm,
 )
-from .models import ERASED_REFUSAL, Child, Consent, Enrollment
+from .models import ERASED_REFUSAL, Child, Consent, Enrollment, Guardianship, RosterCheck
 
 # The public form: enough for a family applying for several children, far too
 # few to flood the office or to probe for other applicants.
@@ -36,36 +43,81 @@ def _open_season(token: str) -> Season:
     return get_object_or_404(Season.objects.select_related("factory"), application_token=token)
 
 
+# A family applying for several children on one phone keeps its details for this
+# long, and only through the "apply for another child" link (see _family).
+FAMILY_MINUTES = 15
+
+
 @never_cache
 def apply(request: HttpRequest, token: str) -> HttpResponse:
-    """The public application form a worker opens from the poster's QR code."""
+    """The public application form a worker opens from the poster's QR code.
+
+    Phones are shared: nothing of one family is shown to whoever opens the form
+    next. Only the thanks page's "apply for another child" link (a one-time key)
+    fills in the parent's details again, and "this is not me" forgets them.
+    """
     season = _open_season(token)
     if not season.accepts_applications:
         return render(request, "enrollment/apply_closed.html", {"season": season}, status=410)
+    if request.method == "POST" and "not_me" in request.POST:
+        request.session.pop(_family_key(season), None)
+        return redirect("enrollment:apply", token=token)
     if request.method == "POST" and throttled(
         request, "apply", limit=APPLY_LIMIT, seconds=APPLY_WINDOW
     ):
         return render(request, "enrollment/apply_throttled.html", {"season": season}, status=429)
-    remembered = request.session.get(f"apply-worker-{season.pk}", {})
-    form = ApplicationForm(request.POST or None, season=season, initial=remembered)
+    key = request.GET.get("another") if request.method == "GET" else request.POST.get("family")
+    family = _family(request, season, key)
+    if family and request.method == "GET":
+        family["key"] = secrets.token_urlsafe(16)  # the link works once
+        request.session.modified = True
+    form = ApplicationForm(
+        request.POST or None, season=season, initial=family["worker"] if family else None
+    )
     if request.method == "POST" and form.is_valid():
         enrollment = services.application_submit(season=season, data=form.application())
-        request.session[f"apply-worker-{season.pk}"] = {
-            name: form.cleaned_data[name] for name in WORKER_FIELDS
-        }
-        done = request.session.get(f"apply-done-{season.pk}", [])
-        done.append([enrollment.child.name, enrollment.reference])
-        request.session[f"apply-done-{season.pk}"] = done
+        family = family or {"done": []}
+        family.update(
+            worker={name: form.cleaned_data[name] for name in WORKER_FIELDS},
+            key=secrets.token_urlsafe(16),
+            at=time.time(),
+            shown=False,
+        )
+        family["done"].append([enrollment.child.name, enrollment.reference])
+        request.session[_family_key(season)] = family
         return redirect("enrollment:apply-thanks", token=token)
-    return render(request, "enrollment/apply.html", {"season": season, "form": form})
+    return render(
+        request, "enrollment/apply.html", {"season": season, "form": form, "family": family}
+    )
+
+
+def _family_key(season: Season) -> str:
+    return f"apply-family-{season.pk}"
+
+
+def _family(request: HttpRequest, season: Season, key: str | None) -> dict | None:
+    """This phone's last family, if `key` is its current one-time key and it is recent."""
+    family = request.session.get(_family_key(season))
+    if not family or not key or not secrets.compare_digest(str(key), family["key"]):
+        return None
+    if time.time() - family["at"] > FAMILY_MINUTES * 60:
+        request.session.pop(_family_key(season), None)
+        return None
+    return family
 
 
 @never_cache
 def apply_thanks(request: HttpRequest, token: str) -> HttpResponse:
-    """Shows only what this phone submitted: the references come from its session."""
+    """The references of what this family just submitted, shown once: opening the
+    page again (the next person on a shared phone) shows none of them."""
     season = _open_season(token)
-    done = request.session.get(f"apply-done-{season.pk}", [])
-    return render(request, "enrollment/apply_thanks.html", {"season": season, "done": done})
+    family = request.session.get(_family_key(season))
+    if family and not family["shown"] and time.time() - family["at"] < FAMILY_MINUTES * 60:
+        family["shown"] = True
+        request.session.modified = True
+    else:
+        family = None
+    return render(request, "enrollment/apply_thanks.html", {"season": season, "family": family})
 
 
 def _season_for_hr(user, season_id: int) -> Season:
@@ -98,28 +150,158 @@ def qr_code(request: HttpRequest, season_id: int, fmt: str) -> HttpResponse:
     return response
 
 
+REVIEW_PAGE_SIZE = 25
+
+
 @login_required
 def applications(request: HttpRequest, season_id: int) -> HttpResponse:
-    """HR's review list: filters, and one action on the ticked children."""
+    """HR's review list: search, filters, pages, and one action on the ticked children.
+
+    Ticks survive paging: the page buttons post the ticked rows, which are kept in
+    the session (`review-selected-<season>`) until an action is applied.
+    """
     season = _season_for_hr(request.user, season_id)
     enrollments = (
         Enrollment.objects.visible_to(request.user)
         .filter(season=season)
-        .select_related("child", "group")
-        .prefetch_related("consents")
         .order_by("status", "applied_at", "pk")
     )
+    selected_key = f"review-selected-{season.pk}"
     filters = ReviewFilterForm(request.GET or None, season=season)
-    shown = filters.filter(enrollments)
     form = ReviewActionForm(request.POST or None, season=season, enrollments=enrollments)
+    if request.method == "POST" and "goto" in request.POST:
+        ticked = _ticked_ids(request.POST.getlist("selected"))
+        request.session[selected_key] = list(
+            enrollments.filter(pk__in=ticked).values_list("pk", flat=True)
+        )
+        query = request.GET.copy()
+        query["page"] = request.POST["goto"]
+        return redirect(f"{request.path}?{query.urlencode()}")
     if request.method == "POST" and form.is_valid():
         _apply_action(request, form)
+        request.session.pop(selected_key, None)
         return redirect(request.get_full_path())
+    if request.method == "POST":  # the action was refused: keep what was ticked
+        ticked = _ticked_ids(request.POST.getlist("selected"))
+        selected = set(enrollments.filter(pk__in=ticked).values_list("pk", flat=True))
+    elif "page" in request.GET:
+        selected = set(request.session.get(selected_key, []))
+    else:  # a fresh visit starts with nothing ticked
+        request.session.pop(selected_key, None)
+        selected = set()
+    page = Paginator(filters.filter(enrollments.for_review()), REVIEW_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    on_page = {e.pk for e in page}
     return render(
         request,
         "enrollment/applications.html",
-        {"season": season, "filters": filters, "rows": shown, "form": form},
+        {
+            "season": season,
+            "filters": filters,
+            "page": page,
+            "form": form,
+            "selected": selected,
+            "selected_elsewhere": sorted(selected - on_page),
+            "roster_namesakes": _roster_namesakes(season, page),
+        },
     )
+
+
+def _ticked_ids(values: list[str]) -> list[int]:
+    """Ticked ids as posted; the action form checks them against the user's rows."""
+    return [int(v) for v in values if v.isdigit() and int(v) < 2**63]
+
+
+def _roster_namesakes(season: Season, page) -> dict[str, list[str]]:
+    """For applications whose number is not on the roster: the roster's workers of
+    the same name (employee numbers), so HR sees the likely typo. One query."""
+    names = {e.applicant_name for e in page if e.roster_check == RosterCheck.UNKNOWN_NUMBER}
+    found: dict[str, list[str]] = {}
+    if names:
+        for name, number in Worker.objects.filter(
+            factory=season.factory, on_roster=True, name__in=names
+        ).values_list("name", "employee_number"):
+            found.setdefault(name, []).append(number)
+    return found
+
+
+@login_required
+def roster_check(request: HttpRequest, season_id: int, enrollment_id: int) -> HttpResponse:
+    """HR confirms or corrects the worker of an application not on the roster."""
+    season = _season_for_hr(request.user, season_id)
+    enrollment = get_object_or_404(
+        season.enrollments.select_related("child", "applicant_worker"), pk=enrollment_id
+    )
+    back = reverse("enrollment:applications", args=[season.pk])
+    if not enrollment.roster_check:
+        messages.info(request, _("This application's worker is on the roster."))
+        return redirect(back)
+    form = RosterCheckForm(request.POST or None, factory=season.factory)
+    if request.method == "POST" and form.is_valid():
+        services.enrollment_confirm_roster(
+            enrollment=enrollment, worker=form.cleaned_data["worker"], user=request.user
+        )
+        messages.success(
+            request,
+            _("%(child)s's worker is settled; the child can now be enrolled.")
+            % {"child": enrollment.child.name},
+        )
+        return redirect(back)
+    return render(
+        request,
+        "enrollment/roster_check.html",
+        {"season": season, "enrollment": enrollment, "form": form},
+    )
+
+
+@login_required
+def search(request: HttpRequest) -> HttpResponse:
+    """The search box at the top of every HR page: applications of the user's factories."""
+    if not (
+        request.user.is_superuser
+        or request.user.memberships.filter(role__in=[Role.HR, Role.COORDINATOR]).exists()
+    ):
+        raise Http404
+    form = SearchForm(request.GET or None)
+    results, registered, query = [], [], ""
+    if form.is_valid() and form.cleaned_data["q"].strip():
+        query = form.cleaned_data["q"].strip()
+        results = list(
+            Enrollment.objects.for_roles(request.user, Role.HR, Role.COORDINATOR)
+            .search(query)
+            .for_review()
+            .select_related("season__factory")
+            .order_by("-season__start_date", "child__name", "pk")[:SEARCH_LIMIT]
+        )
+        # Children imported from a roster who have not applied to any season yet.
+        registered = list(
+            Child.objects.for_roles(request.user, Role.HR, Role.COORDINATOR)
+            .search(query)
+            .filter(enrollments__isnull=True)
+            .prefetch_related(
+                Prefetch(
+                    "guardianships",
+                    queryset=Guardianship.objects.select_related("worker"),
+                    to_attr="guardian_rows",
+                )
+            )
+            .order_by("name", "pk")[:SEARCH_LIMIT]
+        )
+    return render(
+        request,
+        "enrollment/search.html",
+        {
+            "form": form,
+            "results": results,
+            "registered": registered,
+            "query": query,
+            "limit": SEARCH_LIMIT,
+        },
+    )
+
+
+SEARCH_LIMIT = 100
 
 
 def _apply_action(request: HttpRequest, form: ReviewActionForm) -> None:
@@ -261,46 +443,100 @@ def import_template(request: HttpRequest, factory_id: int) -> HttpResponse:
 
 @login_required
 def import_people(request: HttpRequest, factory_id: int) -> HttpResponse:
-    """Upload, preview every problem, then confirm: nothing is saved before that."""
+    """Upload, preview every row (and map the columns if need be), then confirm:
+    nothing is saved before that. The file waits in the session in between."""
     factory = _factory_for_hr(request.user, factory_id)
-    session_key = f"import-{factory.pk}"
     form = ImportForm(request.POST or None, request.FILES or None, factory=factory)
     preview = None
-    if request.method == "POST" and "confirm" in request.POST:
-        pending = request.session.get(session_key)
-        if pending is None:
+    if request.method == "POST" and ("confirm" in request.POST or "remap" in request.POST):
+        pending = request.session.get(_import_key(factory))
+        if not pending or "header_index" not in pending:  # none, or an older page's
             messages.error(request, _("Nothing to import: upload the file again."))
             return redirect("enrollment:import", factory_id=factory.pk)
+        form = ImportForm(factory=factory)
         season = Season.objects.filter(factory=factory, pk=pending["season"]).first()
-        preview = imports.validate(pending["rows"], factory=factory, season=season)
-        if not preview.problems:
-            n_workers, n_children = imports.save(
+        try:
+            preview = _preview_pending(request, factory, season, pending)
+        except imports.ImportError_ as exc:
+            messages.error(request, str(exc))
+            return redirect("enrollment:import", factory_id=factory.pk)
+        if "confirm" in request.POST and preview.ready:
+            created, updated, children = imports.save(
                 preview, factory=factory, season=season, user=request.user
             )
-            del request.session[session_key]
+            del request.session[_import_key(factory)]
             messages.success(
                 request,
-                _("Imported %(w)d new workers and %(c)d children.")
-                % {"w": n_workers, "c": n_children},
+                _("Imported %(w)d new workers and %(c)d children; %(u)d workers updated.")
+                % {"w": created, "c": children, "u": updated},
             )
             return redirect("spaces:factory-detail", factory_id=factory.pk)
     elif request.method == "POST" and form.is_valid():
-        season = form.cleaned_data["season"]
-        try:
-            rows = imports.read_rows(form.cleaned_data["file"])
-            preview = imports.validate(rows, factory=factory, season=season)
-        except imports.ImportError_ as exc:
-            form.add_error("file", str(exc))
-        else:
-            request.session[session_key] = {
-                "rows": imports.serialise(rows),
-                "season": season.pk if season else None,
-            }
+        preview = _preview_upload(request, factory, form)
     return render(
         request,
         "enrollment/import.html",
-        {"factory": factory, "form": form, "preview": preview},
+        {
+            "factory": factory,
+            "form": form,
+            "preview": preview,
+            "mapping_form": ColumnMappingForm(layout=preview.layout) if preview else None,
+            "rows_shown": preview.rows[:PREVIEW_ROWS] if preview else [],
+        },
     )
+
+
+PREVIEW_ROWS = 500
+
+
+def _import_key(factory: Factory) -> str:
+    return f"import-{factory.pk}"
+
+
+def _preview_upload(request: HttpRequest, factory: Factory, form: ImportForm):
+    """Read and check an uploaded file; keep it in the session for the next step."""
+    season, update = form.cleaned_data["season"], form.cleaned_data["update_workers"]
+    try:
+        rows = imports.read_rows(form.cleaned_data["file"])
+        preview = imports.validate(rows, factory=factory, season=season, update_workers=update)
+    except imports.ImportError_ as exc:
+        form.add_error("file", str(exc))
+        return None
+    request.session[_import_key(factory)] = {
+        "rows": imports.serialise(rows),
+        "season": season.pk if season else None,
+        "update_workers": update,
+        "header_index": preview.layout.header_index,
+        "mapping": {str(i): key for i, key in preview.layout.mapping().items()},
+    }
+    return preview
+
+
+def _preview_pending(request: HttpRequest, factory: Factory, season, pending: dict):
+    """Check the file kept in the session again, with the columns HR just mapped if
+    they did (remembered for the factory's next file; a new header row is read afresh)."""
+    rows = pending["rows"]
+    mapping = {int(i): key for i, key in pending["mapping"].items()}
+    layout = imports.layout_from_mapping(rows, pending["header_index"], mapping)
+    mapping_form = ColumnMappingForm(request.POST, layout=layout)
+    if "remap" in request.POST and mapping_form.is_valid():
+        header_index = mapping_form.cleaned_data["header_row"] - 1
+        if header_index != layout.header_index:
+            layout = imports.layout_at(rows, header_index, imports.remembered_mapping(factory))
+        else:
+            layout = imports.layout_from_mapping(rows, header_index, mapping_form.mapping())
+            imports.remember_mapping(factory, layout)
+    preview = imports.validate(
+        rows,
+        factory=factory,
+        season=season,
+        layout=layout,
+        update_workers=pending["update_workers"],
+    )
+    pending["header_index"] = layout.header_index
+    pending["mapping"] = {str(i): key for i, key in layout.mapping().items()}
+    request.session.modified = True
+    return preview
 
 
 def _child_for_hr(user, child_id: int) -> Child:

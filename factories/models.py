@@ -201,6 +201,9 @@ class Worker(models.Model):
     home_province = models.CharField(
         _("home province"), max_length=20, choices=PROVINCES, blank=True
     )
+    # False for a worker the public form registered under a number HR never
+    # entered: HR confirms them (or the next roster import does).
+    on_roster = models.BooleanField(_("on the roster"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = WorkerQuerySet.as_manager()

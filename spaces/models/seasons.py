@@ -157,11 +157,22 @@ class Season(models.Model):
 
     @property
     def accepts_applications(self) -> bool:
-        return self.status in (self.Status.OPEN, self.Status.RUNNING) and (
-            self.enrollment_deadline is None
-            or timezone.localdate() <= self.enrollment_deadline
-            or self.status == self.Status.RUNNING
-        )
+        """The public form takes applications; HR may still enter late ones."""
+        return not self.applications_closed_because
+
+    @property
+    def applications_closed_because(self) -> str:
+        """Why the public form is closed, in words for the worker; "" while it is open.
+        The deadline holds for a running season too."""
+        if self.status == self.Status.PLANNING:
+            return _("Applications have not opened yet.")
+        if self.status not in (self.Status.OPEN, self.Status.RUNNING):
+            return _("This season is over.")
+        if self.enrollment_deadline and timezone.localdate() > self.enrollment_deadline:
+            return _("The enrollment deadline was %(day)s.") % {
+                "day": self.enrollment_deadline.isoformat()
+            }
+        return ""
 
     def age_on_start(self, born: datetime.date) -> int:
         start = self.start_date

@@ -1,6 +1,8 @@
 """The public application form a worker fills in on a phone."""
 
 import datetime
+import re
+from html import unescape as html_unescape
 
 import pytest
 from django.core.cache import cache
@@ -71,13 +73,14 @@ def test_the_form_is_chinese_first_and_consents_start_unticked(client, site):
     assert "checked" not in html
 
 
-def test_a_second_child_reuses_the_workers_details(client, site):
-    client.post(url(site.season), valid(site.season))
-    form = client.get(url(site.season)).content.decode()
+def test_a_second_child_reuses_the_workers_details_through_the_link(client, site):
+    thanks = client.post(url(site.season), valid(site.season), follow=True).content.decode()
+    another = re.search(r'href="([^"]*\?another=[^"]*)"', thanks).group(1)
+    form = client.get(html_unescape(another)).content.decode()
     assert 'value="王秀英"' in form
-    client.post(url(site.season), valid(site.season, child_name="王小红", sex="F"))
-    thanks = client.get(reverse("enrollment:apply-thanks", args=[site.season.application_token]))
-    html = thanks.content.decode()
+    family = re.search(r'name="family" value="([^"]+)"', form).group(1)
+    data = valid(site.season, child_name="王小红", sex="F", family=family)
+    html = client.post(url(site.season), data, follow=True).content.decode()
     assert "王小明" in html and "王小红" in html
     assert Worker.objects.count() == 1 and Child.objects.count() == 2
 

@@ -93,10 +93,10 @@ def test_every_problem_is_listed_per_row_and_nothing_is_saved(client_of, site):
     response = upload(client_of(site.hr), site.factory, xlsx(rows), season=site.season.pk)
     html = response.content.decode()
     for message in (
-        "不是 2018-05-03 这样的日期",
-        "未知的工号",
-        "将来",
-        "重复出现",
+        "第 2 行（王小明）：出生日期：“2018-02-30”不是日期",
+        "第 3 行（王小明）：家长姓名：缺少：工号 B999 还没有登记",
+        "第 4 行（李四）：出生日期：是将来的日期",
+        "第 6 行（周八）：孩子姓名：与第 5 行是同一个孩子",
         "不是允许的值",
         "不是 11 位手机号",
     ):
@@ -113,12 +113,13 @@ def test_an_age_outside_the_season_is_a_problem(client_of, site):
     assert "开班时" in response.content.decode()
 
 
-def test_a_child_already_registered_is_a_duplicate(client_of, site):
+def test_a_child_already_registered_is_left_as_it_is(client_of, site):
     hr = client_of(site.hr)
     upload(hr, site.factory, xlsx([row()]))
     confirm(hr, site.factory)
     html = upload(hr, site.factory, xlsx([row()])).content.decode()
-    assert "已经登记过" in html
+    assert "孩子已经登记过，保持不变" in html
+    confirm(hr, site.factory)
     assert Child.objects.count() == 1
 
 

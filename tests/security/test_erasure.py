@@ -116,8 +116,10 @@ def test_the_public_forms_session_forgets_an_erased_child(client_of, site):
     season = site.season
     phone = Client()  # the shared phone the family applied on
     session = phone.session
-    session[f"apply-done-{season.pk}"] = [[enrollment.child.name, enrollment.reference]]
-    session[f"apply-worker-{season.pk}"] = {"worker_name": "王大力", "employee_number": "A1"}
+    session[f"apply-family-{season.pk}"] = {
+        "done": [[enrollment.child.name, enrollment.reference]],
+        "worker": {"worker_name": "王大力", "employee_number": "A1"},
+    }
     session["unrelated"] = "kept"
     session.save()
 

@@ -1,0 +1,73 @@
+"""HR's desk on a 360-px phone in Chinese (issue 13): a real roster in, a child found."""
+
+import io
+import re
+
+import openpyxl
+import pytest
+from playwright.sync_api import Page, expect
+
+from enrollment.models import Child
+
+from .test_browser import log_in
+
+pytestmark = pytest.mark.browser
+
+
+def hr_roster() -> bytes:
+    """A roster as an HR office keeps it: a merged title row, its own header names,
+    and a column (宿舍号) the app does not import."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    header = ["工号", "姓名", "手机号", "子女姓名", "性别", "出生年月", "籍贯", "平时和谁生活",
+              "宿舍号"]  # fmt: skip
+    sheet.append(["2026年暑期儿童之家报名表"])
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(header))
+    sheet.append(header)
+    sheet.append(["A100", "王秀英", "13812345678", "王小明", "男", "2018年5月3日", "四川南充",
+                  "爷爷奶奶", "3-201"])  # fmt: skip
+    sheet.append(["A200", "李四", "13900004321", "李小红", "女", "2017/9/1", "河南", "爷爷奶奶",
+                  "5-102"])  # fmt: skip
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def test_hr_imports_a_real_roster_and_finds_a_child_by_the_phone(page: Page, site):
+    log_in(page, site.hr)
+    page.goto(f"/factories/{site.factory.pk}/")
+    page.get_by_role("link", name="从 Excel 导入").click()
+    page.get_by_label("Excel（.xlsx）或 CSV 文件").set_input_files(
+        files=[{"name": "花名册.xlsx", "mimeType": "application/octet-stream",
+                "buffer": hr_roster()}]
+    )  # fmt: skip
+    page.get_by_role("button", name="检查文件").click()
+
+    expect(page.get_by_test_id("header-row")).to_contain_text("第 2 行被当作表头")
+    expect(page.get_by_test_id("not-imported")).to_contain_text("宿舍号")
+    expect(page.get_by_test_id("preview")).to_contain_text("王小明")
+    expect(page.get_by_test_id("preview")).to_contain_text("新增孩子")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.get_by_role("button", name="确认并全部保存").click()
+    expect(page.get_by_text("已导入 2 名新员工和 2 个孩子")).to_be_visible()
+    assert Child.objects.count() == 2
+
+    # The search at the top of the page, behind the phone's menu button.
+    page.get_by_role("button", name="菜单").click()
+    search = page.get_by_role("searchbox", name="搜索申请")
+    search.fill("4321")
+    search.press("Enter")
+    expect(page).to_have_url(re.compile(r"/search/\?q=4321"))
+    expect(page.get_by_test_id("registered")).to_contain_text("李小红")
+    expect(page.get_by_test_id("registered")).not_to_contain_text("王小明")
+    expect(page.get_by_role("link", name="13900004321")).to_have_attribute(
+        "href", "tel:13900004321"
+    )
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+
+def test_the_poster_fits_a_phone(page: Page, site):
+    log_in(page, site.hr)
+    page.goto(f"/seasons/{site.season.pk}/poster/")
+    expect(page.locator(".poster-qr svg")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
