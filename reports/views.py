@@ -142,23 +142,17 @@ def season_report_export(request: HttpRequest, season_id: int, export_format: st
     return response
 
 
-SORTS = {
-    "factory": lambda r: r["factory"].name_zh,
-    "enrolled": lambda r: r["enrolled"],
-    "today": lambda r: r["today_present"],
-    "rate": lambda r: r["rate"] or 0,
-    "incidents": lambda r: r["incidents"],
-}
-
-
 @login_required
 def programme_dashboard(request: HttpRequest) -> HttpResponse:
     factories = Factory.objects.for_roles(request.user, Role.COORDINATOR, Role.MANAGER)
-    data = report.dashboard(factories)
     sort = request.GET.get("sort", "factory")
-    key = SORTS.get(sort.lstrip("-"), SORTS["factory"])
-    data["rows"].sort(key=key, reverse=sort.startswith("-"))
-    for row in data["rows"]:  # formatted once here: a thousand rows render fast
+    sort = sort if sort.lstrip("-") in report.SORTS else "factory"
+    try:
+        page = int(request.GET.get("page", 1))
+    except ValueError:
+        page = 1
+    data = report.dashboard(factories, sort=sort, page=page)
+    for row in data["rows"]:  # formatted once here: quicker than a filter per cell
         row["rate_pct"] = f"{row['rate']:.0%}" if row["rate"] is not None else "—"
     labels = {"taken_label": _("Taken"), "not_yet_label": _("Not yet")}
     return render(request, "reports/dashboard.html", {**data, **labels, "sort": sort})
