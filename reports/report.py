@@ -10,10 +10,13 @@ from __future__ import annotations
 import zoneinfo
 from collections import Counter, defaultdict
 
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
     F,
+    Func,
+    IntegerField,
     Max,
     OuterRef,
     Q,
@@ -23,8 +26,13 @@ from django.db.models import (
     When,
     prefetch_related_objects,
 )
-from django.db import connection
-from django.db.models.functions import Coalesce, Collate, ExtractHour, ExtractMinute, ExtractYear, NullIf
+from django.db.models.functions import (
+    Coalesce,
+    Collate,
+    ExtractHour,
+    ExtractMinute,
+    NullIf,
+)
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -47,8 +55,30 @@ def rate(attended: int, expected: int, excused: int) -> float | None:
     return attended / denominator if denominator > 0 else None
 
 
-def _minute_of_day(field: str, tz) -> object:
-    return ExtractHour(field, tzinfo=tz) * 60 + ExtractMinute(field, tzinfo=tz)
+class MinuteOfDay(Func):
+    """Minutes after local midnight (seconds dropped) of a datetime, in a zone."""
+
+    output_field = IntegerField()
+
+    def __init__(self, field: str, tz: zoneinfo.ZoneInfo):
+        super().__init__(F(field))
+        self.field_name, self.tz = field, tz
+
+    def as_sql(self, compiler, connection, **extra):
+        field, tz = self.field_name, self.tz
+        portable = ExtractHour(field, tzinfo=tz) * 60 + ExtractMinute(field, tzinfo=tz)
+        return compiler.compile(portable.resolve_expression(compiler.query))
+
+    def as_postgresql(self, compiler, connection, **extra):
+        # One time-zone conversion per row and float arithmetic: three times
+        # faster than EXTRACT(HOUR ...) and EXTRACT(MINUTE ...), which return numeric.
+        column, params = compiler.compile(self.source_expressions[0])
+        sql = f"FLOOR(DATE_PART('epoch', ({column} AT TIME ZONE %s)::time) / 60)"
+        return sql, (*params, self.tz.key)
+
+
+def _minute_of_day(field: str, tz) -> MinuteOfDay:
+    return MinuteOfDay(field, tz)
 
 
 def _clock(total_minutes: int | None, n: int) -> str | None:
@@ -66,7 +96,8 @@ def _labels(field: str) -> dict[str, str]:
     return {str(k): str(v) for k, v in Child._meta.get_field(field).flatchoices}
 
 
-def week_label(year: int, week: int) -> str:
+def week_label(week: int) -> str:
+    """An ISO week as people say it: "第 46 周" (the season gives the year)."""
     return _("Week %(week)s") % {"week": week}
 
 
@@ -81,7 +112,10 @@ def season_report(season: Season, *, date_from=None, date_to=None, group=None) -
         attendance = attendance.filter(group=group)
 
     statuses = dict(
-        season.enrollments.values_list("status").annotate(n=Count("pk")).values_list("status", "n")
+        season.enrollments.order_by()
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
     )
     # Four plain values per child, labelled once per choice: get_FOO_display()
     # re-hashes every lazy label on each call (two thirds of the page's time).
@@ -93,7 +127,8 @@ def season_report(season: Season, *, date_from=None, date_to=None, group=None) -
         )
     )
     sex_labels, province_labels = _labels("sex"), _labels("home_province")
-    bands = sorted({(g.min_age, g.max_age) for g in season.groups.all()}) or DEFAULT_BANDS
+    groups = list(season.groups.prefetch_related(None))  # for the age bands and the ratio
+    bands = sorted({(g.min_age, g.max_age) for g in groups}) or DEFAULT_BANDS
     ages, sexes, provinces = Counter(), Counter(), Counter()
     for born, sex, province, _lives_with in children:
         age = season.age_on_start(born)
@@ -127,7 +162,6 @@ def season_report(season: Season, *, date_from=None, date_to=None, group=None) -
         ).values_list("group_id", "date")
     )
     # Each group's limit is the ratio rule for its ages.
-    groups = list(season.groups.prefetch_related(None))
     prefetch_related_objects([season], "ratio_rules")  # one query, not one per group
     limits = {g.pk: season.ratio_limit(g.min_age, g.max_age) for g in groups}
     broken_days = {
@@ -167,8 +201,9 @@ def season_report(season: Season, *, date_from=None, date_to=None, group=None) -
     )
     if group is not None:
         incidents = incidents.filter(group=group)
-    by_kind = Counter(incidents.values_list("kind", flat=True))
-    by_severity = Counter(incidents.values_list("severity", flat=True))
+    kinds_and_severities = list(incidents.values_list("kind", "severity"))
+    by_kind = Counter(kind for kind, _severity in kinds_and_severities)
+    by_severity = Counter(severity for _kind, severity in kinds_and_severities)
     kinds, severities = dict(Incident.Kind.choices), dict(Incident.Severity.choices)
     reasons = dict(Attendance.AbsenceReason.choices)
     enrolled = statuses.get("enrolled", 0) + statuses.get("completed", 0)
@@ -194,7 +229,7 @@ def season_report(season: Season, *, date_from=None, date_to=None, group=None) -
         "by_group": [{**g, "rate": rate(g["attended"], g["expected"], g["excused"])}
                      for g in by_group],  # fmt: skip
         "by_week": [
-            {"week": week_label(y, w), **v, "rate": rate(v["attended"], v["expected"], v["excused"])}
+            {"week": week_label(w), **v, "rate": rate(v["attended"], v["expected"], v["excused"])}
             for (y, w), v in sorted(weeks.items())
         ],
         "absence_reasons": [(str(reasons.get(k, k)), n) for k, n in absences.most_common()],
@@ -261,19 +296,23 @@ def _sort_key(sort: str, today) -> tuple[str, dict]:
     if field not in SORTS:
         field, sort = "factory", "factory"
     days = GroupDay.objects.all()
-    annotations = {
-        "factory": {"name_for_sort": _codepoint_order("factory__name_zh")},
-        "enrolled": {"enrolled": _per_season(
-            Enrollment.objects.filter(status__in=["enrolled", "completed"]), "season", Count("pk"))},
-        "today": {"today_present": _per_season(
-            days.filter(date=today), "season", Sum("attended"))},
-        "rate": {"rate_for_sort": Coalesce(
-            _per_season(days, "season", Sum("attended")) * 1.0
-            / NullIf(_per_season(days, "season", Sum("expected"))
-                     - _per_season(days, "season", Sum("excused")), 0),
-            0.0)},
-        "incidents": {"incidents": _per_season(Incident.objects.all(), "group__season", Count("pk"))},
-    }[field]  # fmt: skip
+    if field == "factory":
+        annotations = {"name_for_sort": _codepoint_order("factory__name_zh")}
+    elif field == "enrolled":
+        enrolled = Enrollment.objects.filter(status__in=["enrolled", "completed"])
+        annotations = {"enrolled": _per_season(enrolled, "season", Count("pk"))}
+    elif field == "today":
+        today_rows = days.filter(date=today)
+        annotations = {"today_present": _per_season(today_rows, "season", Sum("attended"))}
+    elif field == "rate":
+        # As the rows show it: no rate sorts as 0.
+        came = _per_season(days, "season", Sum("attended"))
+        due = _per_season(days, "season", Sum("expected"))
+        excused = _per_season(days, "season", Sum("excused"))
+        annotations = {"rate_for_sort": Coalesce(came * 1.0 / NullIf(due - excused, 0), 0.0)}
+    else:
+        incidents = _per_season(Incident.objects.all(), "group__season", Count("pk"))
+        annotations = {"incidents": incidents}
     order = [f"-{key}" if sort.startswith("-") else key for key in SORTS[field]]
     return order + ["factory_id"], annotations
 
@@ -292,9 +331,9 @@ def dashboard(factories, *, sort: str = "factory", page: int = 1) -> dict:
     page = min(max(page, 1), pages)
     offset = (page - 1) * PAGE_SIZE
     seasons = list(
-        current.select_related("factory").annotate(**annotations).order_by(*order)[
-            offset : offset + PAGE_SIZE
-        ]
+        current.select_related("factory")
+        .annotate(**annotations)
+        .order_by(*order)[offset : offset + PAGE_SIZE]
     )
     rows = _rows(seasons, sums)
     return {
