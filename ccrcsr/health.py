@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import logging
+import math
 
 import kombu
 from django.conf import settings
@@ -35,7 +36,9 @@ def database_reachable() -> None:
     """Open a fresh connection (never the request's) and run SELECT 1."""
     params = _database_settings()
     if params["ENGINE"].endswith("postgresql"):
-        params["OPTIONS"] = {**params.get("OPTIONS", {}), "connect_timeout": _timeout()}
+        # libpq takes whole seconds.
+        timeout = max(1, math.ceil(_timeout()))
+        params["OPTIONS"] = {**params.get("OPTIONS", {}), "connect_timeout": timeout}
     wrapper = load_backend(params["ENGINE"]).DatabaseWrapper(params, "readyz")
     try:
         with wrapper.cursor() as cursor:
