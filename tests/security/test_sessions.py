@@ -55,3 +55,14 @@ def test_a_user_active_every_few_seconds_is_still_signed_in(client_of, site):
     for _ in range(3):
         assert client.get(reverse("factories:home")).status_code == 200
     assert client.session.get_expiry_age() == 30 * 60
+
+
+def test_sessions_live_in_the_shared_cache_when_there_is_one():
+    from ..test_settings import manage
+
+    show = "from django.conf import settings; print(settings.SESSION_ENGINE)"
+    shared = manage("shell", "-c", show, CACHE_URL="redis://127.0.0.1:6379/3")
+    assert shared.stdout.strip() == "django.contrib.sessions.backends.cached_db"
+    # A cache of each process's own would serve a logged-out session elsewhere.
+    alone = manage("shell", "-c", show, CACHE_URL="")
+    assert alone.stdout.strip() == "django.contrib.sessions.backends.db"
