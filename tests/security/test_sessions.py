@@ -62,7 +62,7 @@ def test_sessions_live_in_the_shared_cache_when_there_is_one():
 
     show = "from django.conf import settings; print(settings.SESSION_ENGINE)"
     shared = manage("shell", "-c", show, CACHE_URL="redis://127.0.0.1:6379/3")
-    assert shared.stdout.strip() == "django.contrib.sessions.backends.cached_db"
+    assert shared.stdout.split()[-1] == "django.contrib.sessions.backends.cached_db"
     # A cache of each process's own would serve a logged-out session elsewhere.
     alone = manage("shell", "-c", show, CACHE_URL="")
-    assert alone.stdout.strip() == "django.contrib.sessions.backends.db"
+    assert alone.stdout.split()[-1] == "django.contrib.sessions.backends.db"
