@@ -140,10 +140,11 @@ CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 # Sessions are read from that shared cache (the database keeps a copy, so a
 # cache restart logs nobody out). A per-process memory cache would serve a
 # logged-out session to the other processes: then sessions stay in the database.
+_per_process_cache = CACHES["default"]["BACKEND"].endswith(("LocMemCache", "DummyCache"))
 SESSION_ENGINE = (
-    "django.contrib.sessions.backends.cached_db"
-    if env.str("CACHE_URL", default="")
-    else "django.contrib.sessions.backends.db"
+    "django.contrib.sessions.backends.db"
+    if _per_process_cache
+    else "django.contrib.sessions.backends.cached_db"
 )
 
 AUTH_USER_MODEL = "factories.User"

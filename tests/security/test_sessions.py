@@ -64,5 +64,5 @@ def test_sessions_live_in_the_shared_cache_when_there_is_one():
     shared = manage("shell", "-c", show, CACHE_URL="redis://127.0.0.1:6379/3")
     assert shared.stdout.split()[-1] == "django.contrib.sessions.backends.cached_db"
     # A cache of each process's own would serve a logged-out session elsewhere.
-    alone = manage("shell", "-c", show, CACHE_URL="")
+    alone = manage("shell", "-c", show, CACHE_URL="locmemcache://")
     assert alone.stdout.split()[-1] == "django.contrib.sessions.backends.db"
