@@ -289,7 +289,7 @@ def _codepoint_order(field: str):
     return Collate(F(field), "C") if connection.vendor == "postgresql" else F(field)
 
 
-def _sort_key(sort: str, today) -> tuple[str, dict]:
+def _sort_key(sort: str, today) -> tuple[list[str], dict]:
     """The ORDER BY for a sort name, and the one annotation it needs (only that
     figure is computed for every season; the rest only for the page shown)."""
     field = sort.lstrip("-")
@@ -323,15 +323,18 @@ def dashboard(factories, *, sort: str = "factory", page: int = 1) -> dict:
     of queries is fixed; the work per page does not grow with the factories
     beyond the sort key and the totals, which the database sums."""
     today = timezone.localdate()
-    current = current_seasons(factories)
+    # The current seasons are picked once (a correlated subquery per season);
+    # the page's query then reads them by id.
+    capacities = dict(current_seasons(factories).order_by().values_list("pk", "capacity"))
     order, annotations = _sort_key(sort, today)
     sums = _season_sums(factories, today)
-    totals = _totals(current, sums)
+    totals = _totals(capacities, sums)
     pages = max(1, -(-totals["seasons"] // PAGE_SIZE))
     page = min(max(page, 1), pages)
     offset = (page - 1) * PAGE_SIZE
     seasons = list(
-        current.select_related("factory")
+        Season.objects.filter(pk__in=list(capacities))
+        .select_related("factory")
         .annotate(**annotations)
         .order_by(*order)[offset : offset + PAGE_SIZE]
     )
@@ -361,7 +364,7 @@ def _rows(seasons: list[Season], sums: dict[int, dict]) -> list[dict]:
     rows = []
     for season in seasons:
         s = sums.get(season.pk, {})
-        taken = s.get("today_expected") is not None
+        counted_today = s.get("today_expected") is not None
         rows.append({
             "season": season,
             "factory": season.factory,
@@ -369,7 +372,7 @@ def _rows(seasons: list[Season], sums: dict[int, dict]) -> list[dict]:
             "capacity": season.capacity,
             "today_present": s.get("today_present") or 0,
             "today_expected": s.get("today_expected") or 0,
-            "roll_call_taken": taken and s["today_recorded"] >= s["today_expected"],
+            "roll_call_taken": counted_today and s["today_recorded"] >= s["today_expected"],
             "rate": rate(s.get("attended") or 0, s.get("expected") or 0, s.get("excused") or 0),
             "incidents": incidents.get(season.pk, 0),
         })  # fmt: skip
@@ -403,9 +406,8 @@ def _season_sums(factories, today) -> dict[int, dict]:
     }
 
 
-def _totals(current: QuerySet[Season], sums: dict[int, dict]) -> dict:
-    """The totals row over every current season (not only the page shown)."""
-    seasons = dict(current.order_by().values_list("pk", "capacity"))
+def _totals(seasons: dict[int, int], sums: dict[int, dict]) -> dict:
+    """The totals row over every current season (id: capacity), not only the page."""
     mine = [sums[pk] for pk in seasons if pk in sums]
     today = [row for row in mine if row["today_expected"] is not None]
 
