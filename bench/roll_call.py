@@ -15,6 +15,9 @@ import sys
 import time
 from pathlib import Path
 
+# bench/http.py would hide the standard library's `http` while this folder is
+# first on sys.path, as it is for a script run from here: take it off.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ccrcsr.settings")
 

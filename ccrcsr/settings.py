@@ -68,8 +68,15 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: /healthz/ and /readyz/ answer before sessions, logins, CSRF and the
+    # HTTPS redirect (a load balancer probes by IP over plain HTTP).
+    "ccrcsr.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Compresses HTML and JSON; Django pads each response with random bytes so
+    # the compressed length does not leak secrets (BREACH). Static files are
+    # served compressed by WhiteNoise before this runs.
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -136,6 +143,15 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # The cache counts public-form submissions per client. Several web processes
 # must share it: set CACHE_URL=redis://... in production.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# Sessions are read from that shared cache (the database keeps a copy, so a
+# cache restart logs nobody out). A per-process memory cache would serve a
+# logged-out session to the other processes: then sessions stay in the database.
+_per_process_cache = CACHES["default"]["BACKEND"].endswith(("LocMemCache", "DummyCache"))
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.db"
+    if _per_process_cache
+    else "django.contrib.sessions.backends.cached_db"
+)
 
 AUTH_USER_MODEL = "factories.User"
 AUTHENTICATION_BACKENDS = [
@@ -299,7 +315,14 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 SESSION_IDLE_SECONDS = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
 SESSION_MAX_SECONDS = env.int("SESSION_MAX_SECONDS", default=12 * 60 * 60)
 SESSION_COOKIE_AGE = SESSION_IDLE_SECONDS
-SESSION_SAVE_EVERY_REQUEST = True  # each request pushes the idle limit back
+# Not on every request: SessionLimitsMiddleware saves the session (pushing the
+# idle limit back) only when the last-seen time has moved by a minute.
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_TOUCH_SECONDS = 60
+# A load balancer may probe /healthz/ over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz/$", r"^readyz/$"]
+# Seconds /readyz/ waits for the database and the broker.
+READYZ_TIMEOUT = env.float("READYZ_TIMEOUT", default=2.0)
 SECURE_REFERRER_POLICY = "same-origin"
 # No inline script or style anywhere: our JS and CSS are static files. The
 # Django admin is left out (staff only, and it carries inline scripts).

@@ -13,7 +13,7 @@ FACTORY_PATHS = {
     "enrollment.emergencycontact": "child.factory_id",
     "enrollment.enrollment": "season.factory_id",
     "enrollment.consent": "enrollment.season.factory_id",
-    "spaces.attendance": "group.season.factory_id",
+    "attendance.attendance": "group.season.factory_id",
 }
 
 

@@ -1,8 +1,13 @@
 from .models import Membership, Role
 
+NAV_MEMBERSHIPS = 3
+
 
 def memberships(request) -> dict:
-    """The signed-in user's factories and roles, for the navigation bar (lazy: one query)."""
+    """The signed-in user's factories and roles, for the navigation bar (lazy: one query).
+
+    At most NAV_MEMBERSHIPS + 1 are read: a coordinator of a thousand factories
+    gets three badges and an ellipsis, not a thousand badges on every page."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
@@ -10,13 +15,22 @@ def memberships(request) -> dict:
 
     def mine() -> list[Membership]:
         if not fetched:
-            fetched.append(list(Membership.objects.filter(user=user).select_related("factory")))
+            rows = Membership.objects.filter(user=user).select_related("factory")
+            fetched.append(list(rows[: NAV_MEMBERSHIPS + 1]))
         return fetched[0]
+
+    def searcher() -> bool:
+        staff = (Role.HR, Role.COORDINATOR)
+        if any(m.role in staff for m in mine()):
+            return True
+        # Only the first few memberships were read: ask about the rest.
+        return len(mine()) > NAV_MEMBERSHIPS and (
+            Membership.objects.filter(user=user, role__in=staff).exists()
+        )
 
     return {
         "my_memberships": mine,
-        # HR's search box: for those who may see applications (same query as above).
-        "can_search": lambda: (
-            user.is_superuser or any(m.role in (Role.HR, Role.COORDINATOR) for m in mine())
-        ),
+        "nav_memberships_shown": NAV_MEMBERSHIPS,
+        # HR's search box: for those who may see applications.
+        "can_search": lambda: user.is_superuser or searcher(),
     }

@@ -27,8 +27,14 @@ class UserLanguageMiddleware:
 
 
 class SessionLimitsMiddleware:
-    """End a session 12 hours after login, however active (the idle limit is the
-    cookie's age, renewed on each request)."""
+    """End a session after 30 minutes idle and 12 hours after login, however active.
+
+    The idle limit is the session's expiry (SESSION_COOKIE_AGE), pushed back
+    whenever the session is saved. Saving on every request would cost a write
+    per page, so the last-seen time is written only when it has moved by
+    SESSION_TOUCH_SECONDS: a session may end up to that much before 30 idle
+    minutes, never after.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -37,9 +43,16 @@ class SessionLimitsMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             now = int(time.time())
-            started = request.session.setdefault("signed_in_at", now)
-            if now - started > settings.SESSION_MAX_SECONDS:
+            session = request.session
+            started = session.setdefault("signed_in_at", now)
+            last_seen = session.get("last_seen", now)
+            if (
+                now - started > settings.SESSION_MAX_SECONDS
+                or now - last_seen > settings.SESSION_IDLE_SECONDS
+            ):
                 logout(request)
                 messages.info(request, _("Your session has ended. Please log in again."))
                 return redirect_to_login(request.get_full_path())
+            if "last_seen" not in session or now - last_seen >= settings.SESSION_TOUCH_SECONDS:
+                session["last_seen"] = now  # marks the session modified: saved, expiry pushed
         return self.get_response(request)

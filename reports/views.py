@@ -1,13 +1,19 @@
 import csv
+import datetime
 import io
+import re
+from urllib.parse import quote
 
 import openpyxl
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from openpyxl.cell import WriteOnlyCell
 
 from factories.models import Factory, Role
 from spaces.models import Group, Season
@@ -93,8 +99,7 @@ def _tables(data: dict) -> list[tuple[str, list[str], list[list]]]:
         (_("Home provinces"), [_("Province"), _("Children")],
          [list(r) for r in data["by_province"]]),
         (_("Daily attendance"), [_("Date"), _("Expected"), _("Present"), _("Excused")],
-         [[r["date"].isoformat(), r["expected"], r["attended"], r["excused"]]
-          for r in data["daily"]]),
+         [[r["date"], r["expected"], r["attended"], r["excused"]] for r in data["daily"]]),
         (_("By group"), [_("Group"), _("Expected"), _("Present"), _("Attendance rate (%)")],
          [[r["group__name"], r["expected"], r["attended"], pct(r["rate"])]
           for r in data["by_group"]]),
@@ -113,52 +118,78 @@ def season_report_export(request: HttpRequest, season_id: int, export_format: st
     season, data, _form = _report_for(request, season_id)
     tables = _tables(data)
     if export_format == "xlsx":
-        workbook = openpyxl.Workbook()
-        workbook.remove(workbook.active)
-        for title, header, rows in tables:
-            sheet = workbook.create_sheet(str(title)[:31])
-            sheet.append([str(h) for h in header])
-            for row in rows:
-                sheet.append(row)
-        buffer = io.BytesIO()
-        workbook.save(buffer)
-        response = HttpResponse(
-            buffer.getvalue(),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
+        response = HttpResponse(_workbook(tables), content_type=XLSX)
     elif export_format == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         for title, header, rows in tables:
             writer.writerow([str(title)])
             writer.writerow([str(h) for h in header])
-            writer.writerows(rows)
+            writer.writerows(rows)  # a date is written as 2026-07-08
             writer.writerow([])
         # With a BOM, Excel in China opens the UTF-8 file with the Chinese intact.
         response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv")
     else:
         raise Http404
-    response["Content-Disposition"] = f'attachment; filename="season-{season.pk}.{export_format}"'
+    response["Content-Disposition"] = _attachment(season, export_format)
     return response
 
 
-SORTS = {
-    "factory": lambda r: r["factory"].name_zh,
-    "enrolled": lambda r: r["enrolled"],
-    "today": lambda r: r["today_present"],
-    "rate": lambda r: r["rate"] or 0,
-    "incidents": lambda r: r["incidents"],
-}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _workbook(tables) -> bytes:
+    """One sheet per table; dates as Excel dates. Write-only mode streams the rows
+    out instead of building a cell object graph: twice as fast."""
+    workbook = openpyxl.Workbook(write_only=True)
+    for title, header, rows in tables:
+        sheet = workbook.create_sheet(str(title)[:31])
+        sheet.append([str(h) for h in header])
+        for row in rows:
+            sheet.append([_cell(sheet, value) for value in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _cell(sheet, value):
+    if isinstance(value, datetime.date):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = "yyyy-mm-dd"
+        return cell
+    return value
+
+
+UNSAFE_IN_FILENAMES = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+|\s+')
+
+
+def _attachment(season: Season, extension: str) -> str:
+    """`attachment` named after the factory, season and today's date, in UTF-8
+    (filename*, RFC 6266) with a plain ASCII name for old clients."""
+    today = timezone.localdate().isoformat()
+    name = "-".join(
+        UNSAFE_IN_FILENAMES.sub("_", part).strip("._") or "_"
+        for part in (season.factory.name_zh, season.name, today)
+    )
+    code = slugify(season.factory.code) or season.factory_id
+    fallback = f"season-report-{code}-{season.pk}-{today}"
+    return (
+        f'attachment; filename="{fallback}.{extension}"; '
+        f"filename*=UTF-8''{quote(f'{name}.{extension}', safe='')}"
+    )
 
 
 @login_required
 def programme_dashboard(request: HttpRequest) -> HttpResponse:
     factories = Factory.objects.for_roles(request.user, Role.COORDINATOR, Role.MANAGER)
-    data = report.dashboard(factories)
     sort = request.GET.get("sort", "factory")
-    key = SORTS.get(sort.lstrip("-"), SORTS["factory"])
-    data["rows"].sort(key=key, reverse=sort.startswith("-"))
-    for row in data["rows"]:  # formatted once here: a thousand rows render fast
+    sort = sort if sort.lstrip("-") in report.SORTS else "factory"
+    try:
+        page = int(request.GET.get("page", 1))
+    except ValueError:
+        page = 1
+    data = report.dashboard(factories, sort=sort, page=page)
+    for row in data["rows"]:  # formatted once here: quicker than a filter per cell
         row["rate_pct"] = f"{row['rate']:.0%}" if row["rate"] is not None else "—"
     labels = {"taken_label": _("Taken"), "not_yet_label": _("Not yet")}
     return render(request, "reports/dashboard.html", {**data, **labels, "sort": sort})

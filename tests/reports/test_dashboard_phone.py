@@ -1,0 +1,28 @@
+"""The programme dashboard on a 360-px phone, in Chinese."""
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from ..builders import enroll
+from ..test_browser import log_in
+
+pytestmark = pytest.mark.browser
+
+# Lines of text in each header cell: its height less padding, over its line height.
+HEADER_LINES = """() => [...document.querySelectorAll("thead th")].map(th => {
+  const style = getComputedStyle(th);
+  const text = th.getBoundingClientRect().height
+    - parseFloat(style.paddingTop) - parseFloat(style.paddingBottom);
+  return Math.round(text / parseFloat(style.lineHeight));
+})"""
+
+
+def test_the_dashboard_headers_stay_on_one_line_on_a_phone(page: Page, site):
+    for _ in range(3):
+        enroll(site.group)
+    log_in(page, site.coordinator)
+    page.goto("/reports/")
+    expect(page.get_by_test_id("totals")).to_contain_text("1 家中 0 家已点名")
+    lines = page.evaluate(HEADER_LINES)
+    assert len(lines) >= 7
+    assert set(lines) == {1}, lines
