@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("factories.urls")),
     path("", include("spaces.urls")),
     path("", include("enrollment.urls")),
+    path("", include("impact.urls")),
     path("", include("reports.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -36,6 +36,7 @@ from .models import (
     TeacherPolicyAcceptance,
 )
 from .readiness import season_readiness
+from .signals import season_status_changed
 
 AUDITED_FIELDS = ("status", "absence_reason", "check_in_at", "check_out_at", "picked_up_by")
 
@@ -220,6 +221,7 @@ def season_set_status(*, season: Season, status: str, user) -> str | None:
             action=AuditEntry.Action.UPDATE,
             changes={"status": [before, status]},
         )
+        season_status_changed.send(sender=Season, season=season, old=before, new=status, user=user)
     return None
 
 

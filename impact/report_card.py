@@ -1,0 +1,214 @@
+"""The report card: a season's reach, safety and indicators on one page.
+
+One builder (`season_card`) feeds the screen, the printable A4 page, the
+Excel file and the email, so they cannot disagree. Every survey figure is
+suppressed (see `indicators.publish`) whoever reads the card: it is made to
+leave the app. Reach and incidents are shown as they are: they are totals
+and events that managers already read in the app, not breakdowns of people.
+"""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+
+import openpyxl
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from enrollment.models import Enrollment
+from factories.models import Worker
+
+# Season figures and incidents move to the attendance app (issue 11): repoint here.
+from spaces.figures import season_figures
+from spaces.models import Incident, Season
+
+from .indicators import (
+    GROUP_LABELS,
+    GROUPS,
+    OTHERS,
+    PARTICIPANTS,
+    ROUNDS,
+    Roster,
+    compute,
+    publish,
+    season_answers,
+)
+from .models import Round
+from .suppression import hidden_text, min_cell, suppress_table, with_margins
+
+LANGUAGES = ("zh-hans", "en")
+
+
+def both(text) -> tuple[str, str]:
+    """A translatable text in Chinese and in English, for side-by-side pages."""
+    out = []
+    for language in LANGUAGES:
+        with translation.override(language):
+            out.append(str(text))
+    return out[0], out[1]
+
+
+def _families(season: Season) -> int:
+    return (
+        Worker.objects.filter(
+            guardianships__child__enrollments__season=season,
+            guardianships__child__enrollments__status__in=[
+                Enrollment.Status.ENROLLED, Enrollment.Status.COMPLETED,
+            ],
+        ).distinct().count()
+    )  # fmt: skip
+
+
+def labels() -> dict:
+    """What every card template needs besides the figures."""
+    return {
+        "group_labels": [(g, GROUP_LABELS[g]) for g in GROUPS],
+        "cell_groups": [PARTICIPANTS, OTHERS],
+        "rounds": list(ROUNDS),
+        "round_labels": {r: Round(r).label for r in ROUNDS},
+        "min_cell": min_cell(),
+        "hidden": hidden_text(),
+    }
+
+
+def season_card(season: Season) -> dict:
+    figures = season_figures(season, until=season.end_date)
+    rate = figures["attendance_rate"]
+    answers, roster = season_answers(season)
+    results = publish(compute(answers, roster))
+    kinds = dict(Incident.Kind.choices)
+    incidents = Counter(
+        Incident.objects.filter(group__season=season).values_list("kind", flat=True)
+    )
+    return {
+        "season": season,
+        "reach": [
+            (_("Children"), figures["children_served"]),
+            (_("Families"), _families(season)),
+            (_("Days open"), figures["days_open"]),
+            (_("Attendance rate"), f"{rate:.0%}" if rate is not None else "—"),
+        ],
+        "incidents": [(kinds.get(k, k), n) for k, n in sorted(incidents.items())],
+        "incidents_total": sum(incidents.values()),
+        **results,
+        **labels(),
+    }
+
+
+def programme_card(factories, year: int) -> dict:
+    """Every season of these factories that started in `year`, pooled: the
+    indicators over all their answers, and the answers per factory as a table
+    with its totals, suppressed cell by cell (secondary suppression)."""
+    seasons = list(
+        Season.objects.filter(factory__in=factories, start_date__year=year)
+        .select_related("factory")
+        .order_by("factory__name_zh", "start_date")
+    )
+    pooled, roster = [], Roster()
+    table = []
+    for season in seasons:
+        answers, season_roster = season_answers(season)
+        pooled += answers
+        roster.participants += season_roster.participants
+        roster.others += season_roster.others
+        for r in ROUNDS:
+            mine = [a for a in answers if a.round == r]
+            table.append(
+                (season, r, [sum(1 for a in mine if a.participant),
+                             sum(1 for a in mine if not a.participant)])
+            )  # fmt: skip
+    results = publish(compute(pooled, roster))
+    return {
+        "year": year, "seasons": seasons, "by_season": _answer_table(table),
+        "reach": [(_("Seasons"), len(seasons)), (_("Parents on the lists"), roster.all)],
+        "incidents": [], **results, **labels(),
+    }  # fmt: skip
+
+
+def _answer_table(table) -> dict:
+    """Answers per season and round, participants and not, with all totals."""
+    counts = [cells for _season, _round, cells in table]
+    if not counts:
+        return {"rows": [], "totals": []}
+    hidden = suppress_table(counts)
+    grid = with_margins(counts)
+    shown = [
+        [hidden_text() if hidden[i][j] else grid[i][j] for j in range(len(grid[0]))]
+        for i in range(len(grid))
+    ]
+    rows = [
+        {"season": season, "round": Round(r).label, "cells": shown[i]}
+        for i, (season, r, _cells) in enumerate(table)
+    ]
+    return {"rows": rows, "totals": shown[-1]}
+
+
+def card_rows(card: dict) -> list[list]:
+    """The card as rows of a sheet: the same figures as the page, bilingual."""
+    rows = [["区域 / Section", "项目", "Item", "基线 / Baseline", "终期 / Final",
+             "变化 / Change", "配对变化 / Paired change"]]  # fmt: skip
+    for label, value in card["reach"]:
+        rows.append(["覆盖 / Reach", *both(label), value, "", "", ""])
+    for label, n in card["incidents"]:
+        rows.append(["安全 / Safety", *both(label), n, "", "", ""])
+    for g in GROUPS:
+        zh, en = both(GROUP_LABELS[g])
+        rows.append(["回应率 / Response rate", zh, en,
+                     *[_cell(card["rates"][r][g]) for r in ROUNDS], "", ""])  # fmt: skip
+    for row in card["rows"]:
+        for g in GROUPS:
+            label_zh, label_en = both(row["indicator"].label)
+            group_zh, group_en = both(GROUP_LABELS[g])
+            rows.append([
+                "指标 / Indicator", f"{label_zh}（{group_zh}）", f"{label_en} ({group_en})",
+                *[_cell(row["cells"][g][r]) for r in ROUNDS],
+                _cell(row["change"][g]), _cell(row["paired"][g]),
+            ])  # fmt: skip
+    return rows
+
+
+def _cell(figure):
+    """A figure in a sheet: its published number, "<5" when hidden, "" when empty."""
+    if figure.hidden:
+        return hidden_text()
+    return "" if figure.shown is None else figure.shown
+
+
+def answers_behind(card: dict) -> list[list]:
+    rows = [["项目 / Item", "Item", *[f"{r} n" for r in ROUNDS], "pairs n"]]
+    for row in card["rows"]:
+        for g in GROUPS:
+            label_zh, label_en = both(row["indicator"].label)
+            group_zh, group_en = both(GROUP_LABELS[g])
+            rows.append([
+                f"{label_zh}（{group_zh}）", f"{label_en} ({group_en})",
+                *[row["cells"][g][r].n_text for r in ROUNDS], row["paired"][g].n_text,
+            ])  # fmt: skip
+    return rows
+
+
+def card_workbook(card: dict) -> bytes:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Report card"
+    for row in card_rows(card):
+        sheet.append(row)
+    behind = workbook.create_sheet("Answers behind")
+    for row in answers_behind(card):
+        behind.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def years_of(factories) -> list[int]:
+    return sorted(
+        {
+            d.year
+            for d in Season.objects.filter(factory__in=factories).values_list(
+                "start_date", flat=True
+            )
+        },
+        reverse=True,
+    )

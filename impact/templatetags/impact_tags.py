@@ -1,0 +1,42 @@
+from django import template
+from django.utils import translation
+
+from factories.models import Role
+from spaces.models import Season
+
+from ..models import Survey
+
+register = template.Library()
+
+
+@register.simple_tag
+def zh(text) -> str:
+    """A translatable text in Chinese, whatever the page's language (side-by-side cards)."""
+    with translation.override("zh-hans"):
+        return str(text)
+
+
+@register.simple_tag
+def en(text) -> str:
+    with translation.override("en"):
+        return str(text)
+
+
+@register.inclusion_tag("impact/_survey_offer.html")
+def survey_offer(season: Season) -> dict:
+    """The survey offered at the end of the application form, when a round is open."""
+    return {"season": season, "open": Survey.for_season(season).open_round() is not None}
+
+
+@register.inclusion_tag("impact/_season_links.html", takes_context=True)
+def impact_season_links(context, season: Season) -> dict:
+    """The report card and survey on the season page, for the factory's staff."""
+    user = context["request"].user
+    staff = Season.objects.for_roles(user, Role.HR, Role.COORDINATOR, Role.MANAGER)
+    return {"season": season, "show": staff.filter(pk=season.pk).exists()}
+
+
+@register.filter
+def get(mapping: dict, key: str):
+    """`mapping|get:key`, for the cards' tables keyed by group and round."""
+    return mapping.get(key) if mapping else None
