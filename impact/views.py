@@ -96,6 +96,7 @@ def season_survey(request: HttpRequest, season_id: int) -> HttpResponse:
         "open_round": survey.open_round(), "rates": rates, "has_answers": bool(counts),
         "questions": survey.questions(), "can_add": is_coordinator,
         "retired": season.survey_questions.filter(retired_at__isnull=False),
+        "min_cell": min_cell(),
     })  # fmt: skip
 
 

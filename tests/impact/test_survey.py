@@ -104,7 +104,7 @@ def test_the_survey_says_when_no_round_is_open(client, site):
     # The site's season is in its third week: after the baseline, before the final.
     response = client.get(url(site.season))
     assert "没有开放" in response.content.decode() or "not open" in response.content.decode()
-    assert "<form" not in response.content.decode()
+    assert "employee_number" not in response.content.decode()
     assert client.get(reverse("impact:survey", args=["no-such-code"])).status_code == 404
 
 
