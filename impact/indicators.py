@@ -226,43 +226,60 @@ class Figure:
 
 
 def publish(results: dict) -> dict:
-    """The figures as they may leave the app: each round's answer counts are a
-    line (participants + non-participants = all) suppressed with its total;
-    a hidden count hides its figure, and a change needs both of its rounds."""
-    rates = {}
-    for r in ROUNDS:
-        counts = results["rates"][r]
-        hide = _hidden_groups([counts[PARTICIPANTS][0], counts[OTHERS][0], counts[ALL][0]])
-        rates[r] = {
-            g: Figure(100 * n / of if of else None, n, hide[g], "%")
-            for g, (n, of) in counts.items()
-        }
+    """The figures as they may leave the app.
+
+    Each round's answer counts are a line (participants + non-participants =
+    all) suppressed with its total. The indicators of a round rest on nearly
+    the same people (an indicator leaves out only those it does not apply
+    to), so one indicator's counts would reveal another's hidden ones: a
+    group hidden in any line of a round is hidden in every line of it. A
+    change needs both of its rounds; paired changes are one more such family.
+    """
+    rows_in = results["rows"]
+    hidden = {
+        r: _union([_counts(results["rates"][r])]
+                  + [[row["cells"][g][r][1] for g in GROUPS] for row in rows_in])
+        for r in ROUNDS
+    }  # fmt: skip
+    hidden_pairs = _union([[row["paired"][g][1] for g in GROUPS] for row in rows_in])
+    rates = {
+        r: {g: Figure(100 * n / of if of else None, n, hidden[r][g], "%")
+            for g, (n, of) in results["rates"][r].items()}
+        for r in ROUNDS
+    }  # fmt: skip
     rows = []
-    for row in results["rows"]:
-        indicator = row["indicator"]
-        unit = indicator.unit
-        cells = {}
-        for r in ROUNDS:
-            ns = [row["cells"][g][r][1] for g in GROUPS]
-            hide = _hidden_groups(ns)
-            for g in GROUPS:
-                value, n = row["cells"][g][r]
-                cells.setdefault(g, {})[r] = Figure(value, n, hide[g], unit)
+    for row in rows_in:
+        unit = row["indicator"].unit
+        cells = {
+            g: {r: Figure(*row["cells"][g][r], hidden[r][g], unit) for r in ROUNDS} for g in GROUPS
+        }
         change = {}
         for g in GROUPS:
             before, after = cells[g][Round.BASELINE], cells[g][Round.FINAL]
-            hidden = before.hidden or after.hidden
             value = (
                 after.value - before.value
                 if None not in (after.value, before.value) else None
             )  # fmt: skip
-            change[g] = Figure(value, min(before.n, after.n), hidden, unit, signed=True)
-        hide = _hidden_groups([row["paired"][g][1] for g in GROUPS])
+            change[g] = Figure(value, min(before.n, after.n), before.hidden or after.hidden,
+                               unit, signed=True)  # fmt: skip
         paired = {
-            g: Figure(*row["paired"][g], hidden=hide[g], unit=unit, signed=True) for g in GROUPS
+            g: Figure(*row["paired"][g], hidden=hidden_pairs[g], unit=unit, signed=True)
+            for g in GROUPS
         }
-        rows.append({"indicator": indicator, "cells": cells, "change": change, "paired": paired})
+        rows.append({"indicator": row["indicator"], "cells": cells, "change": change,
+                     "paired": paired})  # fmt: skip
     return {"rates": rates, "rows": rows, "roster": results["roster"]}
+
+
+def _counts(rates: dict) -> list[int]:
+    return [rates[g][0] for g in GROUPS]
+
+
+def _union(lines: list[list[int]]) -> dict[str, bool]:
+    """Groups hidden in any of these lines. Each line hides none or at least two
+    of its three entries, so their union does too."""
+    marks = [_hidden_groups(ns) for ns in lines]
+    return {g: any(m[g] for m in marks) for g in GROUPS}
 
 
 def _hidden_groups(ns: list[int]) -> dict[str, bool]:

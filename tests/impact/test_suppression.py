@@ -128,3 +128,23 @@ def test_coordinators_and_hr_see_the_counts_of_their_children(client_of, small_b
     for user in (site.coordinator, site.hr):
         page = client_of(user).get(reverse("reports:season", args=[site.season.pk]))
         assert sorted(n for _name, n in page.context["r"]["by_province"]) == [1, 6]
+
+
+def test_one_indicators_counts_do_not_reveal_a_group_hidden_in_another(site):
+    """Five participants and two other parents answer the final: the others are
+    too few, so the participants are hidden too (7 - 5 would give them away) in
+    every indicator, even the space's, which only participants answer."""
+    from impact.indicators import compute, publish, season_answers
+
+    from .conftest import answer, parent
+
+    for taking_part in [True] * 5 + [False] * 2:
+        worker = parent(site.season, participant=taking_part)
+        used = {"satisfied_space": "satisfied", "space_safe": "yes"} if taking_part else {}
+        answer(site.season, "final", worker, **used)
+    published = publish(compute(*season_answers(site.season)))
+    assert published["rates"]["final"]["participants"].hidden
+    for row in published["rows"]:
+        cell = row["cells"]["participants"]["final"]
+        assert cell.hidden and cell.text == "<5", row["indicator"].key
+        assert row["cells"]["all"]["final"].n in (0, 5, 7)

@@ -40,6 +40,7 @@ from enrollment.models import (
     Sex,
 )
 from factories.models import Factory, Membership, Role, Shift, User, Worker
+from impact import demo as impact_demo
 from reports.models import rebuild_season
 from spaces.models import (
     Attendance,
@@ -1346,6 +1347,8 @@ class Command(BaseCommand):
                 status=Season.Status.RUNNING,
             ):
                 rebuild_season(season, until=today)
+            for season in impact_demo.build(factory_codes=[s.code for s in FACTORIES], today=today):
+                rebuild_season(season, until=season.end_date)
         n_attendance = Attendance.objects.filter(
             group__season__factory__code__in=[spec.code for spec in FACTORIES]
         ).count()
