@@ -33,6 +33,7 @@ from .indicators import (
     compute,
     publish,
     season_answers,
+    seasons_answers,
 )
 from .models import Round
 from .suppression import hidden_text, min_cell, suppress_table, with_margins
@@ -107,8 +108,9 @@ def programme_card(factories, year: int) -> dict:
     )
     pooled, roster = [], Roster()
     table = []
+    answers_of = seasons_answers(seasons)
     for season in seasons:
-        answers, season_roster = season_answers(season)
+        answers, season_roster = answers_of[season.pk]
         pooled += answers
         roster.participants += season_roster.participants
         roster.others += season_roster.others
@@ -212,3 +214,14 @@ def years_of(factories) -> list[int]:
         },
         reverse=True,
     )
+
+
+def last_closed_year(factories) -> int | None:
+    """The year a programme card opens on: the last one with a closed season."""
+    last = (
+        Season.objects.filter(factory__in=factories, status=Season.Status.CLOSED)
+        .order_by("-start_date")
+        .values_list("start_date", flat=True)
+        .first()
+    )
+    return last.year if last else None

@@ -206,11 +206,11 @@ def programme(request: HttpRequest) -> HttpResponse:
     years = report_card.years_of(factories)
     if not request.user.is_superuser and not factories.exists():
         raise Http404
+    default = report_card.last_closed_year(factories) or timezone.localdate().year
     try:
-        year = int(request.GET.get("year") or (years[0] if years else timezone.now().year))
+        year = min(max(int(request.GET.get("year") or default), 2000), 2100)
     except ValueError:
-        year = years[0] if years else timezone.now().year
-    year = min(max(year, 2000), 2100)
+        year = default
     return render(request, "impact/programme.html", {
         "card": report_card.programme_card(factories, year), "years": years, "year": year,
     })  # fmt: skip

@@ -40,3 +40,12 @@ def impact_season_links(context, season: Season) -> dict:
 def get(mapping: dict, key: str):
     """`mapping|get:key`, for the cards' tables keyed by group and round."""
     return mapping.get(key) if mapping else None
+
+
+@register.inclusion_tag("impact/_programme_link.html", takes_context=True)
+def impact_programme_link(context) -> dict:
+    """The programme report card, for the coordinators it is made for."""
+    from factories.models import Factory
+
+    user = context["request"].user
+    return {"show": Factory.objects.for_roles(user, Role.COORDINATOR).exists()}
