@@ -294,6 +294,39 @@ def publish(results: dict) -> dict:
     return {"rates": rates, "rows": rows, "roster": results["roster"]}
 
 
+def pool(per_season: list[tuple[list[Answer], Roster]]) -> dict:
+    """Several seasons' figures together, from what each season's own card
+    publishes: a season whose figure for a group and round is hidden there is
+    left out of the programme's figure for that group and round. Otherwise the
+    programme figure minus the other seasons' published ones would give the
+    hidden one away (a difference between tables)."""
+    published = [publish(compute(answers, roster)) for answers, roster in per_season]
+    total = Roster(
+        sum(r.participants for _a, r in per_season), sum(r.others for _a, r in per_season)
+    )
+    rates = {r: {} for r in ROUNDS}
+    rows = [{"indicator": i, "cells": {g: {} for g in GROUPS}, "paired": {}} for i in INDICATORS]
+    left_out = set()
+    for g in GROUPS:
+        for r in ROUNDS:
+            kept = [i for i, pub in enumerate(published) if not pub["rates"][r][g].hidden]
+            left_out |= set(range(len(per_season))) - set(kept)
+            part = compute(
+                [a for i in kept for a in per_season[i][0] if a.round == r],
+                Roster(sum(per_season[i][1].participants for i in kept),
+                       sum(per_season[i][1].others for i in kept)),
+            )  # fmt: skip
+            rates[r][g] = part["rates"][r][g]
+            for row, computed in zip(rows, part["rows"], strict=True):
+                row["cells"][g][r] = computed["cells"][g][r]
+        kept = [i for i, pub in enumerate(published) if not pub["rows"][0]["paired"][g].hidden]
+        part = compute([a for i in kept for a in per_season[i][0]], Roster())
+        for row, computed in zip(rows, part["rows"], strict=True):
+            row["paired"][g] = computed["paired"][g]
+    return {"rates": rates, "rows": rows, "roster": total, "left_out": len(left_out),
+            "published": published}  # fmt: skip
+
+
 def _counts(rates: dict) -> list[int]:
     return [rates[g][0] for g in GROUPS]
 

@@ -29,14 +29,14 @@ from .indicators import (
     OTHERS,
     PARTICIPANTS,
     ROUNDS,
-    Roster,
     compute,
+    pool,
     publish,
     season_answers,
     seasons_answers,
 )
 from .models import Round
-from .suppression import hidden_text, min_cell, suppress_table, with_margins
+from .suppression import hidden_text, min_cell
 
 LANGUAGES = ("zh-hans", "en")
 
@@ -98,52 +98,28 @@ def season_card(season: Season) -> dict:
 
 
 def programme_card(factories, year: int) -> dict:
-    """Every season of these factories that started in `year`, pooled: the
-    indicators over all their answers, and the answers per factory as a table
-    with its totals, suppressed cell by cell (secondary suppression)."""
+    """Every season of these factories that started in `year`: the indicators
+    pooled (see `indicators.pool`), and each season's answers as its own card
+    publishes them."""
     seasons = list(
         Season.objects.filter(factory__in=factories, start_date__year=year)
         .select_related("factory")
         .order_by("factory__name_zh", "start_date")
     )
-    pooled, roster = [], Roster()
-    table = []
     answers_of = seasons_answers(seasons)
-    for season in seasons:
-        answers, season_roster = answers_of[season.pk]
-        pooled += answers
-        roster.participants += season_roster.participants
-        roster.others += season_roster.others
-        for r in ROUNDS:
-            mine = [a for a in answers if a.round == r]
-            table.append(
-                (season, r, [sum(1 for a in mine if a.participant),
-                             sum(1 for a in mine if not a.participant)])
-            )  # fmt: skip
-    results = publish(compute(pooled, roster))
+    pooled = pool([answers_of[s.pk] for s in seasons])
+    by_season = [
+        {"season": season, "round": Round(r).label,
+         "cells": [published["rates"][r][g].n_text for g in GROUPS]}
+        for season, published in zip(seasons, pooled["published"], strict=True)
+        for r in ROUNDS
+    ]  # fmt: skip
+    results = publish(pooled)
     return {
-        "year": year, "seasons": seasons, "by_season": _answer_table(table),
-        "reach": [(_("Seasons"), len(seasons)), (_("Parents on the lists"), roster.all)],
+        "year": year, "seasons": seasons, "by_season": by_season, "left_out": pooled["left_out"],
+        "reach": [(_("Seasons"), len(seasons)), (_("Parents on the lists"), pooled["roster"].all)],
         "incidents": [], **results, **labels(),
     }  # fmt: skip
-
-
-def _answer_table(table) -> dict:
-    """Answers per season and round, participants and not, with all totals."""
-    counts = [cells for _season, _round, cells in table]
-    if not counts:
-        return {"rows": [], "totals": []}
-    hidden = suppress_table(counts)
-    grid = with_margins(counts)
-    shown = [
-        [hidden_text() if hidden[i][j] else grid[i][j] for j in range(len(grid[0]))]
-        for i in range(len(grid))
-    ]
-    rows = [
-        {"season": season, "round": Round(r).label, "cells": shown[i]}
-        for i, (season, r, _cells) in enumerate(table)
-    ]
-    return {"rows": rows, "totals": shown[-1]}
 
 
 def card_rows(card: dict) -> list[list]:

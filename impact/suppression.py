@@ -14,6 +14,12 @@ solve; a hidden cell can be worked out exactly when its edge is a bridge
 cheapest path of other cells that closes a cycle through it. Only non-zero
 cells are hidden as complements: a hidden zero could be pinned by the
 reader's knowledge that counts are never negative.
+
+Today's pages publish lists with their totals (survey groups, the season
+report's breakdowns); `suppress_table` is the rule for a cross-table with
+margins, property-tested for the day one is published. Figures that link
+several publications (the programme card against each season's card) are
+handled where they are built: see `indicators.pool`.
 """
 
 from __future__ import annotations
