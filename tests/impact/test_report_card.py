@@ -151,6 +151,8 @@ def test_a_small_factory_sees_every_survey_figure_suppressed(client_of, site):
 def test_the_report_card_is_on_the_season_page_and_scoped(client_of, site, stranger):
     page = client_of(site.manager).get(reverse("spaces:season-detail", args=[site.season.pk]))
     assert reverse("impact:report-card", args=[site.season.pk]) in page.content.decode()
+    page = client_of(site.teacher_user).get(reverse("spaces:season-detail", args=[site.season.pk]))
+    assert reverse("impact:report-card", args=[site.season.pk]) not in page.content.decode()
     for name in ("impact:report-card", "impact:report-card-print", "impact:report-card-export"):
         assert client_of(stranger).get(reverse(name, args=[site.season.pk])).status_code == 404
     assert (
