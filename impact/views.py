@@ -22,8 +22,8 @@ from .indicators import compute, publish, season_answers
 from .models import Question, Response, Round, Survey
 from .suppression import min_cell
 
-# Like the application form: enough for a worker who corrects an answer,
-# far too few to try employee numbers one after another.
+# Refused forms per address: enough for a worker who mistypes, far too few
+# to try employee numbers one after another.
 SURVEY_LIMIT, SURVEY_WINDOW = 10, 600
 CARD_ROLES = (Role.HR, Role.COORDINATOR, Role.MANAGER)
 
@@ -41,12 +41,16 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
     if round_ is None:
         # 200, not 410: the same link opens again next round.
         return render(request, "impact/survey_closed.html", {"season": season})
-    if request.method == "POST" and throttled(
-        request, "survey", limit=SURVEY_LIMIT, seconds=SURVEY_WINDOW
+    form = SurveyForm(request.POST or None, survey=survey, questions=survey.questions())
+    if (
+        request.method == "POST"
+        and not form.is_valid()
+        and throttled(request, "survey-refused", limit=SURVEY_LIMIT, seconds=SURVEY_WINDOW)
     ):
+        # Only refused forms count: a factory's workers may share one address
+        # (its Wi-Fi), while someone trying numbers is refused every time.
         return render(request, "impact/survey_closed.html",
                       {"season": season, "throttled": True}, status=429)  # fmt: skip
-    form = SurveyForm(request.POST or None, survey=survey, questions=survey.questions())
     if request.method == "POST" and form.is_valid():
         _response, replaced = services.response_save(
             survey=survey, round=round_, employee_number=form.cleaned_data["employee_number"],

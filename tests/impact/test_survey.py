@@ -157,3 +157,23 @@ def test_a_workers_answers_are_erased_with_the_worker(site):
     answer(site.season, "baseline", keep)
     worker.delete()
     assert Response.objects.count() == 1
+
+
+def test_trying_employee_numbers_is_stopped_but_a_shared_wi_fi_is_not(client, site):
+    in_baseline(site.season)
+    for _ in range(12):  # twelve workers behind the factory's one address
+        assert client.post(url(site.season), form_data(parent(site.season, participant=True)))
+    assert Response.objects.count() == 12
+    codes = [
+        client.post(url(site.season), {**TYPICAL, "employee_number": f"GUESS-{n}"}).status_code
+        for n in range(12)
+    ]
+    assert codes[:10] == [200] * 10 and codes[-1] == 429
+
+
+def test_the_survey_works_even_if_the_shipped_questionnaire_rows_are_gone(client, site):
+    from impact.models import Instrument
+
+    Instrument.objects.all().delete()
+    in_baseline(site.season)
+    assert "暑假期间" in client.get(url(site.season)).content.decode()
