@@ -16,8 +16,7 @@ import openpyxl
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from enrollment.models import Enrollment
-from factories.models import Worker
+from enrollment.models import Enrollment, Guardianship
 
 # Season figures and incidents move to the attendance app (issue 11): repoint here.
 from spaces.figures import season_figures
@@ -51,14 +50,22 @@ def both(text) -> tuple[str, str]:
 
 
 def _families(season: Season) -> int:
-    return (
-        Worker.objects.filter(
-            guardianships__child__enrollments__season=season,
-            guardianships__child__enrollments__status__in=[
-                Enrollment.Status.ENROLLED, Enrollment.Status.COMPLETED,
-            ],
-        ).distinct().count()
-    )  # fmt: skip
+    """Households of the enrolled children: children who share a guardian, and
+    guardians who share a child, are one family (two parents count once)."""
+    pairs = Guardianship.objects.filter(
+        child__enrollments__season=season,
+        child__enrollments__status__in=[Enrollment.Status.ENROLLED, Enrollment.Status.COMPLETED],
+    ).values_list("child_id", "worker_id")
+    family: dict = {}
+
+    def root(node):
+        while family.setdefault(node, node) != node:
+            node = family[node]
+        return node
+
+    for child_id, worker_id in pairs:
+        family[root(("c", child_id))] = root(("w", worker_id))
+    return len({root(node) for node in family})
 
 
 def labels() -> dict:

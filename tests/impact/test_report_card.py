@@ -195,3 +195,19 @@ def test_the_programme_card_pools_a_coordinators_factories_by_year(client_of, an
     page = client_of(other_site.coordinator).get(reverse("impact:programme"), {"year": year})
     assert site.season.pk not in {s.pk for s in page.context["card"]["seasons"]}
     assert client_of(site.manager).get(reverse("impact:programme")).status_code == 404
+
+
+def test_two_parents_of_one_child_and_siblings_are_one_family(site):
+    from enrollment.models import Guardianship
+
+    from ..builders import ChildBuilder, EnrollmentBuilder, WorkerBuilder
+
+    mother, father, other = (WorkerBuilder(factory=site.factory) for _ in range(3))
+    first = ChildBuilder(factory=site.factory, guardian=mother)
+    Guardianship.objects.create(child=first, worker=father, relationship="father")
+    sibling = ChildBuilder(factory=site.factory, guardian=father)
+    for child in (first, sibling, ChildBuilder(factory=site.factory, guardian=other)):
+        EnrollmentBuilder(season=site.season, child=child)
+    reach = dict((str(label), n) for label, n in season_card(site.season)["reach"])
+    assert (reach["孩子"] if "孩子" in reach else reach["Children"]) in (0, 3)
+    assert reach.get("家庭", reach.get("Families")) == 2
