@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "spaces",
     "enrollment",
     "attendance",
+    "impact",
     "reports",
     "notifications",
 ]
@@ -206,6 +207,10 @@ Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)  # WhiteNoise warns when it
 
 # Months after a season closes before its children's data is anonymised.
 RETENTION_MONTHS = env.int("RETENTION_MONTHS", default=12)
+
+# Smallest number of people a published figure may rest on (surveys, report
+# cards, the report's breakdowns shown to managers); smaller cells show "<5".
+MIN_CELL = env.int("MIN_CELL", default=5)
 
 # How many days back a teacher may still correct a roll call (coordinators: any day).
 ROLL_CALL_TEACHER_DAYS_BACK = env.int("ROLL_CALL_TEACHER_DAYS_BACK", default=3)

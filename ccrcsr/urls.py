@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("spaces.urls")),
     path("", include("enrollment.urls")),
     path("", include("attendance.urls")),
+    path("", include("impact.urls")),
     path("", include("reports.urls")),
     path("", include("notifications.urls")),
     path("admin/", admin.site.urls),

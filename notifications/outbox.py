@@ -41,6 +41,7 @@ KINDS = {
     "weekly_digest": _("Weekly digest of a running season"),
     "season_summary": _("End-of-season summary"),
     "waitlist_promoted": _("A child was promoted from the waitlist"),
+    "report_card": _("The season's report card, when it closes"),
 }
 
 
@@ -125,4 +126,5 @@ def schedule() -> list[tuple[str, str]]:
          % {"d": settings.WEEKLY_DIGEST_WEEKDAY}),
         (KINDS["season_summary"], _("the day after the season ends")),
         (KINDS["waitlist_promoted"], _("when it happens, to HR")),
+        (KINDS["report_card"], _("when a season closes, to its managers and coordinators")),
     ]  # fmt: skip

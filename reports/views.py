@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from openpyxl.cell import WriteOnlyCell
 
 from factories.models import Factory, Role
+from impact.suppression import suppress_season_report
 from spaces.models import Group, Season
 
 from . import report
@@ -52,7 +53,15 @@ def _report_for(request: HttpRequest, season_id: int) -> tuple[Season, dict, Rep
         date_to=filters.get("date_to"),
         group=filters.get("group"),
     )
+    if not _sees_children(request.user, season):
+        data = suppress_season_report(data)
     return season, data, form
+
+
+def _sees_children(user, season: Season) -> bool:
+    """HR and coordinators see the children, so their counts too; a manager gets
+    the breakdowns of children with small cells suppressed."""
+    return Season.objects.for_roles(user, Role.HR, Role.COORDINATOR).filter(pk=season.pk).exists()
 
 
 @login_required

@@ -24,6 +24,7 @@ from .models import (
     TeacherPolicyAcceptance,
 )
 from .readiness import season_readiness
+from .signals import season_status_changed
 
 # --- season set-up ---------------------------------------------------------------
 
@@ -67,6 +68,7 @@ def season_set_status(*, season: Season, status: str, user) -> str | None:
             action=AuditEntry.Action.UPDATE,
             changes={"status": [before, status]},
         )
+        season_status_changed.send(sender=Season, season=season, old=before, new=status, user=user)
     return None
 
 

@@ -122,10 +122,25 @@ def kwargs_for(s, names: list[str]) -> dict:
         or 0,
         "notification_id": s.notification.pk,
         "user_id": s.hr.pk,
+        **impact_ids(s),
     }
     missing = set(names) - set(values)
     assert not missing, f"tests/test_access_matrix.py: give a value for {missing}"
     return {name: values[name] for name in names}
+
+
+def impact_ids(s) -> dict:
+    """A season question and one worker's survey answer of the site."""
+    from impact.models import Question, Response, Survey
+
+    survey = Survey.for_season(s.season)
+    question, _new = Question.objects.get_or_create(
+        season=s.season, key="matrix", defaults={"kind": "choice", "text_zh": "问", "text_en": "Q"}
+    )
+    response, _new = Response.objects.get_or_create(
+        survey=survey, round="baseline", pseudonym="matrix", defaults={"language": "zh-hans"}
+    )
+    return {"question_id": question.pk, "response_id": response.pk}
 
 
 def user_for(role, site):
