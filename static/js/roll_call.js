@@ -18,6 +18,7 @@
   const pickups = JSON.parse(document.getElementById("roll-pickups").textContent || "{}");
   const scope = { user: msg.user, group: msg.group, day: msg.day };
   let sending = false;
+  let again = false;
   let lastTap = null; // {row, name, value}: where focus goes back after a swap
 
   // --- IndexedDB: one store of taps, in the order they were made -------------
@@ -160,7 +161,10 @@
 
   // --- sending the queue, in order --------------------------------------------
   async function sendQueue() {
-    if (sending) return;
+    if (sending) {
+      again = true; // asked while sending: one more round when this one ends
+      return;
+    }
     sending = true;
     try {
       const taps = (await myTaps()).sort((a, b) => a.seq - b.seq);
@@ -182,6 +186,10 @@
     } finally {
       sending = false;
       await showQueue();
+      if (again) {
+        again = false;
+        sendQueue();
+      }
     }
   }
 
@@ -452,6 +460,9 @@
 
   // The service worker keeps this page and its files for today.
   if ("serviceWorker" in navigator && msg.sw) {
+    navigator.serviceWorker.addEventListener("message", (event) => {
+      if (event.data && event.data.type === "kept") roll.dataset.kept = "1";
+    });
     navigator.serviceWorker.register(msg.sw, { scope: "/" }).then(() => navigator.serviceWorker.ready).then((reg) => {
       const urls = [location.pathname, "/"];
       document.querySelectorAll("script[src], link[rel=stylesheet]").forEach((el) => urls.push(el.getAttribute("src") || el.getAttribute("href")));

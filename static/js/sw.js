@@ -28,7 +28,10 @@ self.addEventListener("activate", (event) => event.waitUntil(self.clients.claim(
 // A page asks to keep what it needs offline (itself, its scripts and styles).
 self.addEventListener("message", (event) => {
   const data = event.data || {};
-  if (data.type === "keep") event.waitUntil(keep(data.urls || []));
+  if (data.type === "keep") {
+    // Tell the page when it is safe to go offline.
+    event.waitUntil(keep(data.urls || []).then(() => event.source && event.source.postMessage({ type: "kept" })));
+  }
   if (data.type === "forget") event.waitUntil(caches.delete(CACHE));
 });
 
