@@ -126,7 +126,7 @@
     }
     state.textContent = text + " ";
     const badge = document.createElement("span");
-    badge.className = "badge text-bg-warning pending-note";
+    badge.className = "pending-note";
     badge.textContent = note === "failed" ? msg.msgWaiting : msg.msgOffline;
     state.appendChild(badge);
     const out = row.querySelector(".checkout-link");
