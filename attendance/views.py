@@ -3,6 +3,7 @@ paper sign-in sheet. Every view fetches its group through the one scope
 (`Group.objects.visible_to`), so another factory's group answers 404."""
 
 import datetime
+import json
 import uuid
 
 from django.contrib import messages
@@ -128,7 +129,8 @@ def roll_call(request: HttpRequest, group_id: int, day: datetime.date | None = N
             **_roll_call_state(group, day),
             "rows": rows,
             # Kept on the phone with the page: check-out offline still needs the list.
-            "pickups": {str(pk): people.get(e.child_id, []) for e in enrollments if (pk := e.pk)},
+            # A data attribute, not a <script> block: the page has no inline script.
+            "pickups": json.dumps({str(e.pk): people.get(e.child_id, []) for e in enrollments}),
             "absence_reasons": Attendance.AbsenceReason.choices,
             "refusal": refusal,
             "is_today": day == today,

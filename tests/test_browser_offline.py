@@ -141,6 +141,14 @@ def test_a_tap_whose_answer_is_lost_is_sent_again_and_applied_once(page: Page, s
     assert record.status == "late"
     assert AuditEntry.objects.filter(model="attendance.attendance").count() == 1
 
+    # Logging out leaves nothing of the roll call on the phone.
+    assert page.evaluate("async () => (await caches.keys()).length") > 0
+    page.get_by_role("button", name="菜单").click()
+    page.get_by_role("button", name="退出").click()
+    expect(page).to_have_url(re.compile(r"/login/"))
+    assert page.evaluate("async () => (await caches.keys()).length") == 0
+    assert page.evaluate("async () => (await indexedDB.databases()).length") == 0
+
 
 def test_a_colleagues_change_while_offline_is_a_conflict_the_teacher_resolves(
     page: Page, context: BrowserContext, browser, live_server, site

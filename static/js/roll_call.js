@@ -15,7 +15,7 @@
   const msg = roll.dataset;
   const live = document.getElementById("roll-live");
   const queueBox = document.getElementById("roll-queue");
-  const pickups = JSON.parse(document.getElementById("roll-pickups").textContent || "{}");
+  const pickups = JSON.parse(msg.pickups || "{}");
   const scope = { user: msg.user, group: msg.group, day: msg.day };
   let sending = false;
   let again = false;
@@ -244,29 +244,28 @@
     const row = form.closest && form.closest(".roll-row");
     if (!row) return;
     if (event.detail.verb === "get") {
-      if (!navigator.onLine) {
+      // Offline, or the check-in itself still waiting: the list kept with the page.
+      if (!navigator.onLine || row.classList.contains("is-waiting")) {
         event.preventDefault();
         openCheckOut(row);
       }
       return;
     }
     const params = event.detail.parameters;
+    const get = (k) => (params.get ? params.get(k) : params[k]);
+    const set = (k, v) => (params.set ? params.set(k, v) : (params[k] = v));
     const fields = {};
     ["status", "absence_reason", "picked_up_by", "resolution"].forEach((k) => {
-      const v = params.get ? params.get(k) : params[k];
-      if (v !== null && v !== undefined) fields[k] = v;
+      if (get(k) !== null && get(k) !== undefined) fields[k] = get(k);
     });
     const kind = fields.picked_up_by !== undefined ? "check_out" : "mark";
     const tap = makeTap(row, event.detail.path, fields, kind);
-    ["op_id", "seen", "tapped_at"].forEach((k) => {
-      const has = params.has ? params.has(k) : params[k] !== undefined;
-      if (!has) {
-        if (params.set) params.set(k, String(tap[k]));
-        else params[k] = String(tap[k]);
-      } else if (k === "tapped_at" || k === "seen") {
-        tap[k] = k === "tapped_at" ? Number(params.get ? params.get(k) : params[k]) : params.get ? params.get(k) : params[k];
-      }
-    });
+    // A conflict's choice carries the version and the time of the original tap.
+    if (get("seen")) tap.seen = get("seen");
+    else set("seen", tap.seen);
+    if (get("tapped_at")) tap.tapped_at = Number(get("tapped_at"));
+    else set("tapped_at", String(tap.tapped_at));
+    set("op_id", tap.op_id);
     form._rollTap = tap;
     const submitter = event.detail.triggeringEvent && event.detail.triggeringEvent.submitter;
     lastTap = { row: row.id, name: submitter && submitter.name, value: submitter && submitter.value };
@@ -395,6 +394,9 @@
       }
       box.remove();
       enqueue(makeTap(row, link.getAttribute("href"), { picked_up_by: who }, "check_out"), "offline");
+      // The form is gone: focus stays on this child's row.
+      const next = row.querySelector(".roll-actions button[aria-pressed=true], .roll-actions button");
+      if (next) next.focus({ preventScroll: true });
     });
     row.appendChild(box);
     select.focus({ preventScroll: true });

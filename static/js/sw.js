@@ -4,8 +4,7 @@
 // them itself (roll_call.js), because the Background Sync API is missing in
 // Android WebViews (WeChat), Firefox and iPhones.
 //
-// Kept: our static files (cache first: their names change with their content
-// in production) and, network first, the home page and roll-call pages. Each
+// Kept: our static files (from the cache, refreshed behind) and, network first, the home page and roll-call pages. Each
 // kept page carries the day it was kept; from the next day it is not served
 // and is deleted (children's data does not outlive the day on the phone).
 // Logging out clears everything (Clear-Site-Data on the logout answer, and
@@ -66,13 +65,18 @@ self.addEventListener("fetch", (event) => {
   }
 });
 
+// Served from the cache at once, refreshed behind (a file changed under the
+// same name, as in development, is picked up on the next visit).
 async function staticFile(request) {
   const cache = await caches.open(CACHE);
   const kept = await cache.match(request, { ignoreVary: true });
-  if (kept) return kept;
-  const response = await fetch(request);
-  if (response.ok) cache.put(request, response.clone());
-  return response;
+  const fresh = fetch(request)
+    .then((response) => {
+      if (response.ok) cache.put(request, response.clone());
+      return response;
+    })
+    .catch(() => kept);
+  return kept || fresh;
 }
 
 async function page(request) {
