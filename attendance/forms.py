@@ -3,18 +3,60 @@
 import datetime
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ccrcsr.fields import TickedRowsField
-from enrollment.models import Child
 
 from .models import Attendance, Incident
 
 NOT_AUTHORISED = "other"
 
 
-class MarkForm(forms.Form):
+class TapFields(forms.Form):
+    """What a phone adds to every tap (roll_call.js), online or queued offline:
+    its id for the tap (applied once), the version of the record the teacher
+    saw (a change made since is a conflict) and when the tap was made. A plain
+    form post without them is a tap made now, as before."""
+
+    op_id = forms.UUIDField(required=False)
+    seen = forms.RegexField(regex=r"^\d{1,20}$", required=False)
+    tapped_at = forms.IntegerField(required=False, min_value=0, max_value=10**14)
+    resolution = forms.ChoiceField(
+        choices=[("", ""), ("mine", "mine"), ("theirs", "theirs")], required=False
+    )
+
+    # A phone's clock may run a little fast; more than this is the future.
+    CLOCK_SKEW = datetime.timedelta(minutes=5)
+
+    def clean_tapped_at(self) -> datetime.datetime | None:
+        ms = self.cleaned_data["tapped_at"]
+        if ms is None:
+            return None
+        tapped_at = datetime.datetime.fromtimestamp(ms / 1000, tz=datetime.UTC)
+        now = timezone.now()
+        if tapped_at > now + self.CLOCK_SKEW:
+            raise forms.ValidationError(
+                _("This tap claims a time in the future: check the phone's clock.")
+            )
+        window = datetime.timedelta(days=settings.ROLL_CALL_TEACHER_DAYS_BACK + 1)
+        if tapped_at < now - window:
+            raise forms.ValidationError(
+                _("This tap is older than the days a roll call can be corrected.")
+            )
+        return tapped_at
+
+    def clean_seen(self) -> str | None:
+        return self.cleaned_data["seen"] or None
+
+    @property
+    def tap(self) -> dict:
+        """The tap's fields for the services, once the form is valid."""
+        return {field: self.cleaned_data[field] for field in TapFields.base_fields}
+
+
+class MarkForm(TapFields):
     """One tap on the roll call: a status, and for an absence its reason."""
 
     status = forms.ChoiceField(
@@ -37,15 +79,15 @@ class MarkForm(forms.Form):
         )
 
 
-class CheckOutForm(forms.Form):
+class CheckOutForm(TapFields):
     """Who picks the child up: only a guardian or an authorised pickup person."""
 
     picked_up_by = forms.ChoiceField(label=_("Picked up by"))
 
-    def __init__(self, *args, child: Child, **kwargs):
+    def __init__(self, *args, people: list[dict], **kwargs):
         super().__init__(*args, **kwargs)
-        people = [g.worker.name for g in child.guardianships.select_related("worker")]
-        people += [p.name for p in child.pickups.all()]
+        self.people = people
+        people = [person["name"] for person in people]
         self.authorised = people
         self.fields["picked_up_by"].choices = (
             [("", _("Choose who is picking up…"))]

@@ -10,17 +10,29 @@ transaction, and `manage.py check_daily_counts` compares the two.
 from __future__ import annotations
 
 import datetime
+import uuid
 
 from django.conf import settings
-from django.db import models
-from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
+from django.db import connection, models
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    FilteredRelation,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from enrollment.models import Child, Enrollment
-from factories.models import Factory, Role, ScopedQuerySet
-from spaces.models import DailyRecordQuerySet, Group, Season, Teacher
+from enrollment.models import AuthorisedPickup, Child, Enrollment, Guardianship, Relationship
+from factories.models import Factory, Membership, Role, ScopedQuerySet
+from spaces.models import ClosedDay, DailyRecordQuerySet, Group, Season, Teacher
 
 
 class Attendance(models.Model):
@@ -100,6 +112,55 @@ class Attendance(models.Model):
     @property
     def attended(self) -> bool:
         return self.status in (self.Status.PRESENT, self.Status.LATE)
+
+    @property
+    def version(self) -> str:
+        """What a phone saw of this record: its last change, in microseconds.
+        A queued tap carries it back, so a change made meanwhile is a conflict."""
+        return str((self.updated_at - EPOCH) // datetime.timedelta(microseconds=1))
+
+
+EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+NO_RECORD = "0"  # the version a phone saw when the child had no record yet
+
+
+class RollCallOp(models.Model):
+    """A tap the server has applied, by the id the phone gave it: a tap sent
+    twice (the answer was lost on the way back, the queue was sent again) is
+    applied once. Holds no personal data."""
+
+    op_id = models.UUIDField(primary_key=True, default=uuid.uuid4)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="+")
+    date = models.DateField()
+    applied_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("roll-call tap")
+        verbose_name_plural = _("roll-call taps")
+
+    def __str__(self) -> str:
+        return str(self.op_id)
+
+    @classmethod
+    def claim(cls, *, op_id: uuid.UUID, user, enrollment_id: int, day: datetime.date) -> bool:
+        """Remember `op_id`; False if it was already applied. One statement and
+        no savepoint (an IntegrityError would need one): ON CONFLICT DO NOTHING
+        exists in SQLite and PostgreSQL alike."""
+        table = connection.ops.quote_name(cls._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (op_id, user_id, enrollment_id, date, applied_at) "
+                "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (op_id) DO NOTHING",
+                [
+                    cls._meta.pk.get_db_prep_value(op_id, connection),
+                    user.pk,
+                    enrollment_id,
+                    connection.ops.adapt_datefield_value(day),
+                    connection.ops.adapt_datetimefield_value(timezone.now()),
+                ],
+            )
+            return cursor.rowcount == 1
 
 
 class Incident(models.Model):
@@ -218,6 +279,8 @@ class GroupDay(models.Model):
     late = models.PositiveIntegerField(_("late"), default=0)
     absent = models.PositiveIntegerField(_("absent"), default=0)
     excused = models.PositiveIntegerField(_("excused"), default=0)
+    # Checked in and not yet picked up: the roll call's "children here now".
+    here = models.PositiveIntegerField(_("here now"), default=0)
 
     objects = GroupDayQuerySet.as_manager()
 
@@ -244,6 +307,7 @@ class GroupDay(models.Model):
             late=Count("pk", filter=Q(status="late")),
             absent=Count("pk", filter=Q(status="absent")),
             excused=Count("pk", filter=Q(status="excused")),
+            here=Count("pk", filter=Q(check_in_at__isnull=False, check_out_at__isnull=True)),
         )
         row, _created = cls.objects.update_or_create(
             group=group,
@@ -256,6 +320,56 @@ class GroupDay(models.Model):
             },
         )
         return row
+
+    @classmethod
+    def recount(cls, group: Group, day: datetime.date) -> GroupDay:
+        """`refresh` in one statement, for the tap: the counts are computed and
+        written by one INSERT ... SELECT ... ON CONFLICT DO UPDATE ... RETURNING
+        (SQLite 3.35+ and PostgreSQL). The caller holds the group's lock, so
+        two taps never count at the same time."""
+        expected = (
+            Enrollment.objects.for_roll_call(group, day)
+            .order_by()
+            .values("group")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        expected_sql, expected_params = expected.query.sql_with_params()
+        t = connection.ops.quote_name
+        counts = ", ".join(
+            f"COALESCE(SUM(CASE WHEN {condition} THEN 1 ELSE 0 END), 0)"
+            for condition in (
+                "a.status IN ('present', 'late')",
+                "a.status = 'late'",
+                "a.status = 'absent'",
+                "a.status = 'excused'",
+                "a.check_in_at IS NOT NULL AND a.check_out_at IS NULL",
+            )
+        )
+        fields = ("expected", "recorded", "attended", "late", "absent", "excused", "here")
+        sql = (
+            f"INSERT INTO {t(cls._meta.db_table)} (factory_id, season_id, group_id, {t('date')}, "
+            f"{', '.join(fields)}) "
+            f"SELECT %s, %s, %s, %s, COALESCE(({expected_sql}), 0), COUNT(a.id), {counts} "
+            f"FROM {t(Attendance._meta.db_table)} a WHERE a.group_id = %s AND a.{t('date')} = %s "
+            f"ON CONFLICT (group_id, {t('date')}) DO UPDATE SET "
+            + ", ".join(f"{f} = excluded.{f}" for f in fields)
+            + f" RETURNING id, {', '.join(fields)}"
+        )
+        date = connection.ops.adapt_datefield_value(day)
+        params = [group.season.factory_id, group.season_id, group.pk, date]
+        params += [*expected_params, group.pk, date]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            pk, *values = cursor.fetchone()
+        return cls(
+            pk=pk,
+            factory_id=group.season.factory_id,
+            season_id=group.season_id,
+            group=group,
+            date=day,
+            **dict(zip(fields, values, strict=True)),
+        )
 
 
 def rebuild_season(season: Season, *, until: datetime.date) -> int:
@@ -305,6 +419,39 @@ def mismatches(season: Season) -> list[str]:
 # --- the roll call of one group on one day --------------------------------------
 
 
+RECORD_FIELDS = (
+    "id",
+    "group_id",
+    "status",
+    "absence_reason",
+    "check_in_at",
+    "check_out_at",
+    "dropped_off_by",
+    "picked_up_by",
+    "recorded_by_id",
+    "updated_at",
+)
+
+
+def roster_with_records(enrollments, day: datetime.date) -> list[Enrollment]:
+    """The roster with each child's record of `day`, in ONE query (a LEFT JOIN on
+    the day's row, which the (enrollment, date) constraint keeps to one), read
+    by `Enrollment.day_record` like `with_day_record`."""
+    rows = enrollments.annotate(
+        rec=FilteredRelation("attendances", condition=Q(attendances__date=day)),
+        **{f"rec_{field}": F(f"rec__{field}") for field in RECORD_FIELDS},
+    )
+    roster = list(rows)
+    for enrollment in roster:
+        values = {field: getattr(enrollment, f"rec_{field}") for field in RECORD_FIELDS}
+        record = None
+        if values["id"] is not None:
+            record = Attendance(enrollment=enrollment, date=day, **values)
+            record._state.adding = False
+        enrollment.day_records = [record] if record else []
+    return roster
+
+
 def with_day_record(enrollments, day: datetime.date):
     """The roster with each child's record of `day` in `day_records` (a list of at
     most one, read by `Enrollment.day_record`): one more query for any group size."""
@@ -316,12 +463,13 @@ def with_day_record(enrollments, day: datetime.date):
 def roll_call_refusal(
     group: Group, user, day: datetime.date, *, today: datetime.date
 ) -> str | None:
-    """Why `user` may not take or correct this group's roll call on `day`; None if they may."""
+    """Why `user` may not take or correct this group's roll call on `day`; None if they may.
+    A group fetched by `Group.objects.for_roll_call_of` answers without a query."""
     if day > today:
         return gettext("A roll call cannot be taken for a day that has not come yet.")
-    if not group.season.is_opening_day(day):
+    if not group.season.is_opening_day(day, closed=getattr(group, "is_closed_day", None)):
         return gettext("The space is closed on this day: there is no roll call.")
-    role = group.roll_call_role(user)
+    role = group.rc_role if hasattr(group, "rc_role") else group.roll_call_role(user)
     if role == Role.COORDINATOR:
         return None
     if role == Role.TEACHER:
@@ -334,6 +482,103 @@ def roll_call_refusal(
             days_back,
         ) % {"n": days_back}
     return gettext("Only this group's teachers and the coordinator can take its roll call.")
+
+
+def roll_call_group(user, group_id: int, day: datetime.date, *, lock: bool = False):
+    """The group as the roll call needs it, fetched once: `user`'s scope, and
+    annotated with what the page and a tap ask of it (closed day, the user's
+    role and teacher row, the day's counts), so that permissions cost no
+    further query. `lock`: take the group's row lock (a tap). None if out of scope."""
+    membership = Membership.objects.filter(
+        user=user, factory=OuterRef("season__factory"), role=Role.COORDINATOR
+    )
+    groups = (
+        Group.objects.visible_to(user)
+        .select_related("season__factory")
+        .prefetch_related("season__ratio_rules")
+        .annotate(
+            is_closed_day=Exists(ClosedDay.objects.filter(season=OuterRef("season"), date=day)),
+            is_coordinator=Exists(membership),
+            is_teacher=Exists(Group.objects.taught_by(user).filter(pk=OuterRef("pk"))),
+            my_teacher_id=Subquery(
+                Teacher.objects.filter(user=user, factory=OuterRef("season__factory")).values("pk")[
+                    :1
+                ]
+            ),
+            counted=FilteredRelation("days", condition=Q(days__date=day)),
+            **{f"counted_{field}": F(f"counted__{field}") for field in DAY_COUNTS},
+        )
+    )
+    if lock:
+        groups = groups.select_for_update(of=("self",))
+    group = groups.filter(pk=group_id).first()
+    if group is not None:
+        if user.is_superuser or group.is_coordinator:
+            group.rc_role = Role.COORDINATOR
+        else:
+            group.rc_role = Role.TEACHER if group.is_teacher else None
+    return group
+
+
+def pickup_people(child_ids) -> dict[int, list[dict]]:
+    """Who may pick each child up (guardians first, then the authorised pickup
+    people), with relationship and phone, in one query (a UNION) for a whole roster."""
+    columns = ("child_id", "kind", "person", "relationship", "tel")
+    guardians = (
+        Guardianship.objects.filter(child_id__in=child_ids)
+        .annotate(kind=Value(0), person=F("worker__name"), tel=F("worker__phone"))
+        .values_list(*columns)
+    )
+    pickups = (
+        AuthorisedPickup.objects.filter(child_id__in=child_ids)
+        .annotate(kind=Value(1), person=F("name"), tel=F("phone"))
+        .values_list(*columns)
+    )
+    labels = dict(Relationship.choices)
+    people: dict[int, list[dict]] = {}
+    for child_id, _kind, name, relationship, phone in sorted(
+        guardians.union(pickups, all=True), key=lambda row: row[:3]
+    ):
+        people.setdefault(child_id, []).append(
+            {
+                "name": name,
+                "relationship": str(labels.get(relationship, relationship)),
+                "phone": phone,
+            }
+        )
+    return people
+
+
+def pickup_listed(name: str):
+    """Whether `name` is on the child's list (a guardian or an authorised pickup
+    person), as an expression for the roster's query."""
+    return Exists(Guardianship.objects.filter(child=OuterRef("child"), worker__name=name)) | Exists(
+        AuthorisedPickup.objects.filter(child=OuterRef("child"), name=name)
+    )
+
+
+DAY_COUNTS = ("id", "expected", "recorded", "attended", "here")
+
+
+def day_summary(group: Group, day: datetime.date, counts: GroupDay | None = None) -> dict:
+    """The header's counts from the daily counts (`counts`, or the row fetched
+    with `roll_call_group`); counted from the attendance rows when the day has
+    no row yet (records loaded in bulk, or none taken)."""
+    if counts is None and getattr(group, "counted_id", None) is not None:
+        counts = GroupDay(
+            expected=group.counted_expected,
+            recorded=group.counted_recorded,
+            attended=group.counted_attended,
+            here=group.counted_here,
+        )
+    if counts is None:
+        return roll_call_summary(group, day)
+    return {
+        "expected": counts.expected,
+        "marked": counts.recorded,
+        "present": counts.attended,
+        "here": counts.here,
+    }
 
 
 def roll_call_summary(group: Group, day: datetime.date) -> dict:

@@ -10,6 +10,8 @@ the last line of defence.
 from __future__ import annotations
 
 import datetime
+import uuid
+from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.dispatch import receiver
@@ -21,7 +23,7 @@ from enrollment.signals import child_anonymising, child_exporting, enrollment_mo
 from factories.models import AuditEntry
 from spaces.models import Group, Teacher
 
-from .models import Attendance, GroupDay, Incident, StaffShift
+from .models import NO_RECORD, Attendance, GroupDay, Incident, RollCallOp, StaffShift
 
 AUDITED_FIELDS = ("status", "absence_reason", "check_in_at", "check_out_at", "picked_up_by")
 
@@ -60,6 +62,28 @@ def _audit(*, user, group: Group, record: Attendance, before: dict, created: boo
         )
 
 
+def _current_record(enrollment: Enrollment, day: datetime.date, locked: bool):
+    """The child's record of `day`: the one the caller read under the lock, or read now."""
+    if locked and hasattr(enrollment, "day_records"):
+        return enrollment.day_record
+    return Attendance.objects.filter(enrollment=enrollment, date=day).first()
+
+
+def tap_time(tapped_at: datetime.datetime | None, day: datetime.date, now) -> datetime.datetime:
+    """When a check-in or check-out happened: the phone's time of the tap when it
+    falls on `day` and not after now (the form already refused a tap from the
+    future or from before the correction window), else now."""
+    if tapped_at is not None and timezone.localdate(tapped_at) == day:
+        return min(tapped_at, now)
+    return now
+
+
+def _check_in_time(tapped_at, day: datetime.date, now) -> datetime.datetime | None:
+    if tapped_at is not None and timezone.localdate(tapped_at) == day:
+        return min(tapped_at, now)
+    return now if day == timezone.localdate(now) else None
+
+
 def roll_call_mark(
     *,
     enrollment: Enrollment,
@@ -68,13 +92,21 @@ def roll_call_mark(
     status: str,
     absence_reason: str = "",
     user,
+    tapped_at: datetime.datetime | None = None,
+    locked: bool = False,
 ) -> Attendance:
-    """Mark one child for one day. Today, arriving sets the check-in time once;
-    marking absent or excused clears the times (a correction)."""
+    """Mark one child for one day. Arriving sets the check-in time once (the time
+    of the tap, so a tap queued offline keeps it; today only for a tap made
+    online without one); marking absent or excused clears the times (a correction).
+
+    `locked`: the caller already holds the group's lock and read the child's
+    record under it (the tap view), so neither is done again."""
     now = timezone.now()
-    with transaction.atomic():
-        _lock_group(group)
-        record = Attendance.objects.filter(enrollment=enrollment, date=day).first()
+    # No savepoint: the writes commit or roll back with the caller's transaction.
+    with transaction.atomic(savepoint=False):
+        if not locked:
+            _lock_group(group)
+        record = _current_record(enrollment, day, locked)
         before = _snapshot(record)
         created = record is None
         if created:
@@ -84,16 +116,17 @@ def roll_call_mark(
         record.recorded_by = user
         if record.attended:
             record.absence_reason = ""
-            if record.check_in_at is None and day == timezone.localdate(now):
-                record.check_in_at = now
+            if record.check_in_at is None:
+                record.check_in_at = _check_in_time(tapped_at, day, now)
         else:
             record.absence_reason = absence_reason
             record.check_in_at = record.check_out_at = None
             record.picked_up_by = record.dropped_off_by = ""
         record.save()
         _audit(user=user, group=group, record=record, before=before, created=created)
-        # The reports' daily counts move with the roll call, in the same transaction.
-        GroupDay.refresh(group, day)
+        # The reports' daily counts move with the roll call, in the same transaction
+        # (kept on the record for the header the tap answers with).
+        record.counts = GroupDay.recount(group, day)
     return record
 
 
@@ -132,23 +165,136 @@ def roll_call_mark_all_present(*, group: Group, day: datetime.date, user) -> int
             )
             for record in records
         )
-        GroupDay.refresh(group, day)
+        GroupDay.recount(group, day)
     return len(records)
 
 
-def roll_call_check_out(*, record: Attendance, picked_up_by: str, user) -> Attendance:
-    """Record who picked the child up and when. The caller has checked that
-    `picked_up_by` is an authorised person."""
-    with transaction.atomic():
-        _lock_group(record.group)
-        record.refresh_from_db()
+def roll_call_check_out(
+    *,
+    record: Attendance,
+    picked_up_by: str,
+    user,
+    tapped_at: datetime.datetime | None = None,
+    locked: bool = False,
+) -> Attendance:
+    """Record who picked the child up and when (the time of the tap, never before
+    the check-in). The caller has checked that `picked_up_by` is an authorised
+    person; `locked` as for `roll_call_mark`."""
+    with transaction.atomic(savepoint=False):
+        if not locked:
+            _lock_group(record.group)
+            record.refresh_from_db()
         before = _snapshot(record)
-        record.check_out_at = timezone.now()
+        out = tap_time(tapped_at, record.date, timezone.now())
+        record.check_out_at = max(out, record.check_in_at) if record.check_in_at else out
         record.picked_up_by = picked_up_by
         record.recorded_by = user
         record.save()
         _audit(user=user, group=record.group, record=record, before=before, created=False)
+        # "Children here now" is one of the daily counts.
+        record.counts = GroupDay.recount(record.group, record.date)
     return record
+
+
+@dataclass
+class TapOutcome:
+    """What became of a tap: applied (`counts` are the new daily counts), kept
+    (nothing to change: the same as on the server, sent again, or the teacher
+    kept a colleague's value), or a conflict the teacher must settle."""
+
+    record: Attendance | None
+    counts: GroupDay | None = None
+    kept: bool = False
+    conflict: bool = False
+    mine: dict = field(default_factory=dict)
+    tapped_at: datetime.datetime | None = None
+
+
+def _is_same(record: Attendance | None, wanted: dict) -> bool:
+    """Whether the record already says what the tap wants (two teachers marking
+    a child the same way is not a conflict)."""
+    if record is None:
+        return False
+    if "picked_up_by" in wanted:
+        return record.check_out_at is not None and record.picked_up_by == wanted["picked_up_by"]
+    reason = wanted["absence_reason"] if wanted["status"] in ("absent", "excused") else ""
+    return record.status == wanted["status"] and record.absence_reason == reason
+
+
+def roll_call_tap(
+    *,
+    enrollment: Enrollment,
+    group: Group,
+    day: datetime.date,
+    user,
+    wanted: dict,
+    op_id: uuid.UUID | None = None,
+    seen: str | None = None,
+    tapped_at: datetime.datetime | None = None,
+    resolution: str = "",
+) -> TapOutcome:
+    """Apply one tap from a phone (a mark, or a check-out when `wanted` names the
+    pickup person), online or from its offline queue. The caller holds the
+    group's lock and read `enrollment.day_record` under it.
+
+    - `op_id`: applied once; the same tap sent again changes nothing.
+    - `seen`: the record's version on the phone; if a colleague changed the
+      record since and the tap wants something else, nothing is written: the
+      teacher is shown both values and chooses (`resolution` "mine" or
+      "theirs"). The conflict and the choice go to the audit trail.
+    - `tapped_at`: check-in and check-out keep the time of the tap.
+    """
+    record = enrollment.day_record
+    if op_id is not None and not RollCallOp.claim(
+        op_id=op_id, user=user, enrollment_id=enrollment.pk, day=day
+    ):
+        return TapOutcome(record, kept=True)
+    if resolution == "theirs" and record is not None:
+        _audit_note(user, group, record, {"conflict_resolved": [wanted, "theirs"]})
+        return TapOutcome(record, kept=True)
+    same = _is_same(record, wanted)
+    version = record.version if record is not None else NO_RECORD
+    if seen is not None and seen != version and not same and resolution != "mine":
+        if record is not None:
+            # Not applied: sent again, it must show the conflict again.
+            RollCallOp.objects.filter(op_id=op_id).delete()
+            _audit_note(user, group, record, {"conflict": [_snapshot(record), wanted]})
+            return TapOutcome(record, conflict=True, mine=wanted, tapped_at=tapped_at)
+    if same:
+        return TapOutcome(record, kept=True)
+    if resolution == "mine" and record is not None:
+        _audit_note(user, group, record, {"conflict_resolved": [_snapshot(record), "mine"]})
+    if "picked_up_by" in wanted:
+        record.group = group
+        record = roll_call_check_out(
+            record=record,
+            picked_up_by=wanted["picked_up_by"],
+            user=user,
+            tapped_at=tapped_at,
+            locked=True,
+        )
+    else:
+        record = roll_call_mark(
+            enrollment=enrollment,
+            group=group,
+            day=day,
+            status=wanted["status"],
+            absence_reason=wanted["absence_reason"],
+            user=user,
+            tapped_at=tapped_at,
+            locked=True,
+        )
+    return TapOutcome(record, counts=record.counts)
+
+
+def _audit_note(user, group: Group, record: Attendance, changes: dict) -> None:
+    AuditEntry.objects.record(
+        user=user,
+        factory_id=group.season.factory_id,
+        instance=record,
+        action=AuditEntry.Action.UPDATE,
+        changes=changes,
+    )
 
 
 def staff_toggle_duty(*, teacher: Teacher, group: Group, day: datetime.date) -> StaffShift:

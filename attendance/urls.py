@@ -5,6 +5,8 @@ from . import views
 app_name = "attendance"
 
 urlpatterns = [
+    # At the root, so the worker may control every page (its scope is its folder).
+    path("roll-call-sw.js", views.service_worker, name="service-worker"),
     path("seasons/<int:season_id>/incidents/", views.season_incidents, name="season-incidents"),
     path("groups/<int:group_id>/roll-call/", views.roll_call, name="roll-call-today"),
     path("groups/<int:group_id>/roll-call/<isodate:day>/", views.roll_call, name="roll-call"),

@@ -3,11 +3,15 @@ paper sign-in sheet. Every view fetches its group through the one scope
 (`Group.objects.visible_to`), so another factory's group answers 404."""
 
 import datetime
+import json
+import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -23,15 +27,21 @@ from .forms import CheckOutForm, IncidentForm, MarkForm
 from .models import (
     Attendance,
     Incident,
+    RollCallOp,
     StaffShift,
+    day_summary,
+    pickup_listed,
+    pickup_people,
+    roll_call_group,
     roll_call_refusal,
-    roll_call_summary,
-    with_day_record,
+    roster_with_records,
 )
 
 # A refusal (closed day, out of the teacher's window, bad value) re-renders the
 # row with its message; htmx is configured in base.html to swap 422 answers.
 REFUSED = 422
+# A colleague changed the record since the phone saw it: both values are shown.
+CONFLICT = 409
 
 
 def _group_for(user, group_id: int) -> Group:
@@ -41,21 +51,25 @@ def _group_for(user, group_id: int) -> Group:
 
 
 def _roster(user, group: Group, day: datetime.date):
-    """The group's children on `day` that `user` may see, each with that day's record."""
-    return with_day_record(Enrollment.objects.visible_to(user).for_roll_call(group, day), day)
+    """The group's children on `day` that `user` may see."""
+    return Enrollment.objects.visible_to(user).for_roll_call(group, day)
 
 
-def _roll_call_state(request: HttpRequest, group: Group, day: datetime.date) -> dict:
-    """What the roll-call header shows: counts, teachers on duty, the ratio."""
-    summary = roll_call_summary(group, day)
-    on_duty = list(
+def _on_duty(group: Group, day: datetime.date) -> list[StaffShift]:
+    return list(
         StaffShift.objects.filter(group=group, date=day, check_out_at__isnull=True)
         .select_related("teacher")
         .order_by("check_in_at")
     )
+
+
+def _roll_call_state(group: Group, day: datetime.date, counts=None) -> dict:
+    """What the roll-call header shows: the daily counts, teachers on duty, the ratio.
+    `group` comes from `roll_call_group` (role, teacher row and counts on it)."""
+    summary = day_summary(group, day, counts)
+    on_duty = _on_duty(group, day)
     children_here = summary["here"] if day == timezone.localdate() else summary["present"]
     limit = group.children_per_teacher  # the strictest ratio rule for the group's ages
-    my_teacher = Teacher.objects.filter(user=request.user, factory=group.season.factory_id).first()
     return {
         "group": group,
         "day": day,
@@ -64,9 +78,8 @@ def _roll_call_state(request: HttpRequest, group: Group, day: datetime.date) -> 
         "children_here": children_here,
         "ratio_limit": limit,
         "ratio_broken": children_here > len(on_duty) * limit,
-        "my_teacher": my_teacher,
-        "i_am_on_duty": my_teacher is not None
-        and any(s.teacher_id == my_teacher.pk for s in on_duty),
+        "my_teacher": group.my_teacher_id,
+        "i_am_on_duty": any(s.teacher_id == group.my_teacher_id for s in on_duty),
     }
 
 
@@ -87,28 +100,37 @@ def _row_context(request, group, day, enrollment, **extra) -> dict:
     }
 
 
-def _render_row(request, group, day, enrollment, status=200, **extra) -> HttpResponse:
+def _render_row(request, group, day, enrollment, status=200, counts=None, **extra):
     """One child's row, with the header counts swapped in out of band."""
     context = _row_context(request, group, day, enrollment, **extra)
-    context.update(_roll_call_state(request, group, day), oob=True)
+    context.update(_roll_call_state(group, day, counts), oob=True)
     return render(request, "attendance/_roll_call_row.html", context, status=status)
 
 
 @login_required
 def roll_call(request: HttpRequest, group_id: int, day: datetime.date | None = None):
-    group = _group_for(request.user, group_id)
+    # Queries: session, user, the group (scope, role, closed day, my teacher row
+    # and the day's counts in one), its ratio rules, the nav's memberships, the
+    # roster with each record, the pickup lists, the teachers on duty.
     today = timezone.localdate()
     day = day or today
+    group = roll_call_group(request.user, group_id, day)
+    if group is None:
+        raise Http404
     refusal = roll_call_refusal(group, request.user, day, today=today)
     # Managers read the figures; the list of children is for staff who may see them.
-    enrollments = _roster(request.user, group, day)
+    enrollments = roster_with_records(_roster(request.user, group, day), day)
+    people = pickup_people([e.child_id for e in enrollments]) if enrollments else {}
     rows = [_row_context(request, group, day, e, can_edit=refusal is None) for e in enrollments]
     return render(
         request,
         "attendance/roll_call.html",
         {
-            **_roll_call_state(request, group, day),
+            **_roll_call_state(group, day),
             "rows": rows,
+            # Kept on the phone with the page: check-out offline still needs the list.
+            # A data attribute, not a <script> block: the page has no inline script.
+            "pickups": json.dumps({str(e.pk): people.get(e.child_id, []) for e in enrollments}),
             "absence_reasons": Attendance.AbsenceReason.choices,
             "refusal": refusal,
             "is_today": day == today,
@@ -118,64 +140,147 @@ def roll_call(request: HttpRequest, group_id: int, day: datetime.date | None = N
     )
 
 
-def _editable_enrollment(request, group_id, day, enrollment_id):
-    """The group, and the child's enrollment on its roster that day, or 404."""
-    group = _group_for(request.user, group_id)
-    enrollment = get_object_or_404(_roster(request.user, group, day), pk=enrollment_id)
-    return group, enrollment
-
-
-def _refresh(group, day, enrollment_id):
-    return with_day_record(Enrollment.objects.for_roll_call(group, day), day).get(pk=enrollment_id)
+def _tap_target(request, group_id, day, enrollment_id, *, lock, pickup=None):
+    """The group (locked for a tap) and the child on its roster that day, each
+    fetched once; None when either is outside the user's scope."""
+    group = roll_call_group(request.user, group_id, day, lock=lock)
+    if group is None:
+        return None, None
+    roster = _roster(request.user, group, day).filter(pk=enrollment_id)
+    if pickup is not None:
+        # Whether the chosen person is on the child's list, in the same query.
+        roster = roster.annotate(pickup_listed=pickup_listed(pickup))
+    found = roster_with_records(roster, day)
+    return group, (found[0] if found else None)
 
 
 @login_required
 @require_POST
 def roll_call_mark(request, group_id: int, day: datetime.date, enrollment_id: int):
-    group, enrollment = _editable_enrollment(request, group_id, day, enrollment_id)
-    refusal = roll_call_refusal(group, request.user, day, today=timezone.localdate())
     form = MarkForm(request.POST)
+    # One transaction, no savepoint: the group's lock is taken by the fetch
+    # itself, so the record read next is the one the change applies to.
+    with transaction.atomic(savepoint=False):
+        group, enrollment = _tap_target(request, group_id, day, enrollment_id, lock=True)
+        response = None if enrollment is None else _mark(request, form, group, day, enrollment)
+    if response is None:
+        raise Http404
+    return response
+
+
+def _mark(request, form, group, day, enrollment) -> HttpResponse:
+    refusal = roll_call_refusal(group, request.user, day, today=timezone.localdate())
     if refusal or not form.is_valid():
         error = refusal or " ".join(e for errors in form.errors.values() for e in errors)
         return _render_row(request, group, day, enrollment, status=REFUSED, error=error)
     if form.needs_reason:
         return _render_row(request, group, day, enrollment, asking_reason=True)
-    services.roll_call_mark(
-        enrollment=enrollment,
-        group=group,
-        day=day,
-        status=form.cleaned_data["status"],
-        absence_reason=form.cleaned_data["absence_reason"],
-        user=request.user,
+    wanted = {
+        "status": form.cleaned_data["status"],
+        "absence_reason": form.cleaned_data["absence_reason"],
+    }
+    outcome = services.roll_call_tap(
+        enrollment=enrollment, group=group, day=day, user=request.user, wanted=wanted, **form.tap
     )
+    return _tap_answer(request, group, day, enrollment, outcome)
+
+
+def _tap_answer(request, group, day, enrollment, outcome) -> HttpResponse:
     if not request.htmx:
         return redirect("attendance:roll-call", group_id=group.pk, day=day)
-    enrollment = _refresh(group, day, enrollment.pk)
-    return _render_row(request, group, day, enrollment, saved=True)
+    if outcome.conflict:
+        mine = outcome.mine
+        if "picked_up_by" in mine:
+            label = _("Checked out by %(name)s") % {"name": mine["picked_up_by"]}
+        else:
+            label = str(Attendance.Status(mine["status"]).label)
+            if mine.get("absence_reason"):
+                label += " · " + str(Attendance.AbsenceReason(mine["absence_reason"]).label)
+        tapped_ms = int(outcome.tapped_at.timestamp() * 1000) if outcome.tapped_at else None
+        return _render_row(
+            request,
+            group,
+            day,
+            enrollment,
+            status=CONFLICT,
+            conflict=outcome,
+            conflict_mine=label,
+            conflict_tapped_ms=tapped_ms,
+        )
+    if outcome.record is not None:
+        enrollment.day_records = [outcome.record]
+    return _render_row(
+        request, group, day, enrollment, counts=outcome.counts, saved=True, kept=outcome.kept
+    )
 
 
 @login_required
 def roll_call_check_out(request, group_id: int, day: datetime.date, enrollment_id: int):
-    group, enrollment = _editable_enrollment(request, group_id, day, enrollment_id)
+    form_data = request.POST if request.method == "POST" else None
+    with transaction.atomic(savepoint=False):
+        group, enrollment = _tap_target(
+            request,
+            group_id,
+            day,
+            enrollment_id,
+            lock=form_data is not None,
+            pickup=(form_data or {}).get("picked_up_by", None),
+        )
+        response = (
+            None if enrollment is None else _check_out(request, form_data, group, day, enrollment)
+        )
+    if response is None:
+        raise Http404
+    return response
+
+
+def _known_op(form_data) -> bool:
+    try:
+        op_id = uuid.UUID(form_data.get("op_id", ""))
+    except ValueError:
+        return False
+    return RollCallOp.objects.filter(op_id=op_id).exists()
+
+
+def _check_out(request, form_data, group, day, enrollment) -> HttpResponse:
     record = enrollment.day_record
-    refusal = roll_call_refusal(group, request.user, day, today=timezone.localdate())
+    today = timezone.localdate()
+    refusal = roll_call_refusal(group, request.user, day, today=today)
+    if refusal is None and form_data and record and record.check_out_at and _known_op(form_data):
+        # A check-out sent again after it was applied (its answer was lost).
+        return _render_row(request, group, day, enrollment, saved=True, kept=True)
     if refusal is None and (record is None or not record.is_here):
         refusal = _("This child has not been checked in, so cannot be checked out.")
-    if refusal is None and day != timezone.localdate():
-        refusal = _("Children can only be checked out on the day itself.")
-    form = CheckOutForm(request.POST or None, child=enrollment.child)
     if refusal:
         return _render_row(request, group, day, enrollment, status=REFUSED, error=refusal)
-    if request.method != "POST":
+    if getattr(enrollment, "pickup_listed", False):
+        # The common case, checked in the roster's query: no list to fetch.
+        people = [{"name": form_data["picked_up_by"], "relationship": "", "phone": ""}]
+    else:
+        people = pickup_people([enrollment.child_id]).get(enrollment.child_id, [])
+    form = CheckOutForm(form_data, people=people)
+    if form_data is None:
         return _render_row(request, group, day, enrollment, checkout_form=form)
+    tapped_at = form.cleaned_data.get("tapped_at") if form.is_valid() else None
+    on_the_day = day == today or (tapped_at and timezone.localdate(tapped_at) == day)
+    if form.is_valid() and not on_the_day:
+        form.add_error(None, _("Children can only be checked out on the day itself."))
     if not form.is_valid():
-        return _render_row(request, group, day, enrollment, status=REFUSED, checkout_form=form)
-    services.roll_call_check_out(
-        record=record, picked_up_by=form.cleaned_data["picked_up_by"], user=request.user
+        people = pickup_people([enrollment.child_id]).get(enrollment.child_id, [])
+        form = CheckOutForm(form_data, people=people)
+        error = " ".join(form.non_field_errors()) or None
+        return _render_row(
+            request, group, day, enrollment, status=REFUSED, checkout_form=form, error=error
+        )
+    outcome = services.roll_call_tap(
+        enrollment=enrollment,
+        group=group,
+        day=day,
+        user=request.user,
+        wanted={"picked_up_by": form.cleaned_data["picked_up_by"]},
+        **form.tap,
     )
-    if not request.htmx:
-        return redirect("attendance:roll-call", group_id=group.pk, day=day)
-    return _render_row(request, group, day, _refresh(group, day, enrollment.pk), saved=True)
+    return _tap_answer(request, group, day, enrollment, outcome)
 
 
 @login_required
@@ -289,3 +394,29 @@ def season_incidents(request, season_id: int):
         "attendance/season_incidents.html",
         {"season": season, "incidents": incidents, "show_names": show_names},
     )
+
+
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """The service worker script (static/js/sw.js), served from the root: a
+    worker only controls pages under its own path. Public: it holds no data."""
+    path = finders.find("js/sw.js")
+    with open(path, encoding="utf-8") as script:
+        response = HttpResponse(script.read(), content_type="text/javascript; charset=utf-8")
+    # Browsers check for a new worker on each visit; never keep an old one.
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+def clear_phone_on_logout(view):
+    """Wrap the logout view: the answer tells the browser to delete what this
+    site kept on the phone (the roll calls in the cache, queued taps in
+    IndexedDB, the service worker), so children's data does not stay on a
+    shared phone."""
+
+    def logout(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if request.method == "POST":
+            response["Clear-Site-Data"] = '"cache", "storage"'
+        return response
+
+    return logout

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, register_converter
 
+from attendance.views import clear_phone_on_logout
 from ccrcsr.converters import IsoDateConverter
 from factories.forms import LoginForm
 
@@ -15,7 +16,7 @@ urlpatterns = [
         ),
         name="login",
     ),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", clear_phone_on_logout(auth_views.LogoutView.as_view()), name="logout"),
     path("", include("factories.urls")),
     path("", include("spaces.urls")),
     path("", include("enrollment.urls")),

@@ -178,11 +178,12 @@ class Season(models.Model):
         start = self.start_date
         return start.year - born.year - ((start.month, start.day) < (born.month, born.day))
 
-    def is_opening_day(self, day: datetime.date) -> bool:
+    def is_opening_day(self, day: datetime.date, *, closed: bool | None = None) -> bool:
+        """`closed`: whether `day` is a closed day, when the caller already knows it."""
         return (
             self.start_date <= day <= self.end_date
             and str(day.isoweekday()) in self.opening_weekdays
-            and not self.closed_days.filter(date=day).exists()
+            and not (self.closed_days.filter(date=day).exists() if closed is None else closed)
         )
 
     def opening_days(self) -> list[datetime.date]:

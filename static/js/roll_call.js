@@ -1,22 +1,474 @@
-// Roll call: show each tap as saving, and a failed save as failed so the
-// teacher taps again (htmx re-sends the same request).
+// The roll call on a phone whose Wi-Fi comes and goes.
+//
+// Every tap gets an id made here, the version of the record the teacher saw
+// and the time of the tap (the server applies an id once, shows a conflict
+// when a colleague changed the record meanwhile, and keeps the tap's time).
+// Online, htmx sends the tap and swaps the row. Offline, or when the request
+// fails on the way, the tap is kept in IndexedDB ("waiting to send") and the
+// row shows it at once; the queue is sent in order when the network comes
+// back, when the page is opened again, and from "Send now". No Background
+// Sync API: it is missing in Android WebViews (WeChat), Firefox and iPhones.
 (function () {
-  function row(event) {
-    return event.detail.elt && event.detail.elt.closest(".roll-row");
+  "use strict";
+  const roll = document.getElementById("roll");
+  if (!roll) return;
+  const msg = roll.dataset;
+  const live = document.getElementById("roll-live");
+  const queueBox = document.getElementById("roll-queue");
+  const pickups = JSON.parse(msg.pickups || "{}");
+  const scope = { user: msg.user, group: msg.group, day: msg.day };
+  let sending = false;
+  let again = false;
+  let lastTap = null; // {row, name, value}: where focus goes back after a swap
+
+  // --- IndexedDB: one store of taps, in the order they were made -------------
+  const DB_NAME = "roll-call";
+  const STORE = "taps";
+  let dbPromise = null;
+  function db() {
+    if (!dbPromise) {
+      dbPromise = new Promise((resolve, reject) => {
+        const open = indexedDB.open(DB_NAME, 1);
+        open.onupgradeneeded = () => open.result.createObjectStore(STORE, { keyPath: "seq", autoIncrement: true });
+        open.onsuccess = () => resolve(open.result);
+        open.onerror = () => reject(open.error);
+      });
+    }
+    return dbPromise;
   }
-  document.addEventListener("htmx:beforeRequest", function (event) {
-    var r = row(event);
-    if (r) { r.classList.remove("save-failed"); r.classList.add("saving"); }
+  async function store(mode, work) {
+    const conn = await db();
+    return new Promise((resolve, reject) => {
+      const tx = conn.transaction(STORE, mode);
+      const request = work(tx.objectStore(STORE));
+      tx.oncomplete = () => resolve(request ? request.result : undefined);
+      tx.onerror = () => reject(tx.error);
+    });
+  }
+  const allTaps = () => store("readonly", (s) => s.getAll());
+  const putTap = (tap) => store("readwrite", (s) => s.put(tap));
+  const dropTap = (seq) => store("readwrite", (s) => s.delete(seq));
+  async function myTaps() {
+    const taps = await allTaps();
+    return taps.filter((t) => t.user === scope.user);
+  }
+
+  function localDay(ms) {
+    const d = new Date(ms);
+    const pad = (n) => String(n).padStart(2, "0");
+    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+  }
+  function hhmm(ms) {
+    const d = new Date(ms);
+    return `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;
+  }
+  function newId() {
+    if (self.crypto && crypto.randomUUID) return crypto.randomUUID();
+    // Older WebViews: a version-4 UUID from getRandomValues.
+    const b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    const h = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  }
+  function csrfToken() {
+    const cookie = document.cookie.split("; ").find((c) => c.startsWith("csrftoken="));
+    if (cookie) return cookie.slice("csrftoken=".length);
+    const input = document.querySelector("input[name=csrfmiddlewaretoken]");
+    return input ? input.value : "";
+  }
+  function say(row, text) {
+    const name = row ? row.dataset.child + ": " : "";
+    live.textContent = "";
+    // A fresh text node each time, so screen readers announce a repeat too.
+    window.setTimeout(() => { live.textContent = name + text; }, 50);
+  }
+  const rowOf = (enrollment) => document.getElementById("row-" + enrollment);
+
+  // --- the header counter: "3 taps waiting to send" ---------------------------
+  async function showQueue() {
+    const taps = await myTaps();
+    document.getElementById("roll-queue-count").textContent = taps.length;
+    queueBox.classList.toggle("d-none", taps.length === 0);
+    document.getElementById("roll-offline-note").classList.toggle("d-none", navigator.onLine);
+  }
+
+  // --- a tap kept on the phone, shown on its row ------------------------------
+  async function enqueue(tap, note) {
+    await putTap(tap);
+    const row = rowOf(tap.enrollment);
+    if (row) showTap(row, tap, note);
+    await showQueue();
+    if (navigator.onLine) sendQueue();
+  }
+
+  function showTap(row, tap, note) {
+    const state = row.querySelector(".row-state");
+    const f = tap.fields;
+    let text;
+    if (f.picked_up_by !== undefined) {
+      row.dataset.here = "";
+      text = `${state.dataset.base || ""} · ${msg.labelOut} ${hhmm(tap.tapped_at)} (${f.picked_up_by})`;
+    } else {
+      const attended = f.status === "present" || f.status === "late";
+      if (!attended) row.dataset.here = "";
+      else if (!row.dataset.status || !["present", "late"].includes(row.dataset.status)) row.dataset.here = "1";
+      row.dataset.status = f.status;
+      row.className = row.className.replace(/\bst-\w+/g, "").trim() + " st-" + f.status;
+      text = msg["label" + f.status.charAt(0).toUpperCase() + f.status.slice(1)];
+      if (f.absence_reason) {
+        const b = document.querySelector(`#reason-template`).content.querySelector(`[data-reason="${f.absence_reason}"]`);
+        if (b) text += " · " + b.textContent;
+      }
+      if (attended) text += ` · ${msg.labelIn} ${hhmm(tap.tapped_at)}`;
+      state.dataset.base = text;
+      pressed(row, f.status);
+    }
+    state.textContent = text + " ";
+    const badge = document.createElement("span");
+    badge.className = "pending-note";
+    badge.textContent = note === "failed" ? msg.msgWaiting : msg.msgOffline;
+    state.appendChild(badge);
+    const out = row.querySelector(".checkout-link");
+    if (out) out.classList.toggle("d-none", row.dataset.here !== "1");
+    row.classList.remove("saving", "save-failed");
+    row.classList.add("is-waiting");
+    say(row, note === "failed" ? msg.msgFailed : msg.msgOffline);
+  }
+
+  function pressed(row, status) {
+    row.querySelectorAll(".roll-actions button[name=status]").forEach((b) => {
+      const on = b.value === status;
+      b.setAttribute("aria-pressed", on ? "true" : "false");
+      b.className = b.className.replace(/btn-(outline-)?(success|warning|danger|secondary)/, (m, o, c) => (on ? "btn-" : "btn-outline-") + c);
+    });
+  }
+
+  function makeTap(row, url, fields, kind) {
+    return {
+      op_id: newId(),
+      user: scope.user,
+      group: scope.group,
+      day: scope.day,
+      enrollment: row.dataset.enrollment,
+      url: url,
+      kind: kind,
+      fields: fields,
+      seen: row.dataset.version || "0",
+      tapped_at: Date.now(),
+    };
+  }
+
+  // --- sending the queue, in order --------------------------------------------
+  async function sendQueue() {
+    if (sending) {
+      again = true; // asked while sending: one more round when this one ends
+      return;
+    }
+    sending = true;
+    try {
+      const taps = (await myTaps()).sort((a, b) => a.seq - b.seq);
+      for (const tap of taps) {
+        const outcome = await sendOne(tap);
+        if (outcome === "stop") break;
+        await dropTap(tap.seq);
+        // The next taps on this child saw the version this one produced.
+        const row = rowOf(tap.enrollment);
+        if (row) {
+          for (const later of taps) {
+            if (later.seq > tap.seq && later.enrollment === tap.enrollment && later.seen === tap.seen) {
+              later.seen = row.dataset.version;
+              await putTap(later);
+            }
+          }
+        }
+      }
+    } finally {
+      sending = false;
+      await showQueue();
+      if (again) {
+        again = false;
+        sendQueue();
+      }
+    }
+  }
+
+  async function sendOne(tap) {
+    const body = new FormData();
+    Object.entries(tap.fields).forEach(([k, v]) => body.append(k, v));
+    body.append("op_id", tap.op_id);
+    body.append("seen", tap.seen);
+    body.append("tapped_at", String(tap.tapped_at));
+    let response;
+    try {
+      response = await fetch(tap.url, {
+        method: "POST",
+        body: body,
+        credentials: "same-origin",
+        headers: { "HX-Request": "true", "X-CSRFToken": csrfToken() },
+      });
+    } catch (error) {
+      return "stop"; // still no network: keep it, try again later
+    }
+    if (response.redirected || response.status >= 500 || response.status === 403) {
+      return "stop"; // logged out, or the server is in trouble: keep it
+    }
+    const row = rowOf(tap.enrollment);
+    if (row && [200, 409, 422].includes(response.status)) {
+      swapIn(row, await response.text());
+      const fresh = rowOf(tap.enrollment);
+      if (response.status === 409) say(fresh, msg.msgConflict);
+      else say(fresh, response.status === 200 ? msg.msgSaved : msg.msgFailed);
+    }
+    return "done"; // applied, refused with its reason on the row, or a conflict shown
+  }
+
+  function swapIn(row, html) {
+    const tpl = document.createElement("template");
+    tpl.innerHTML = html;
+    const fresh = tpl.content.querySelector(".roll-row");
+    const header = tpl.content.querySelector("#roll-call-header");
+    if (header) {
+      header.removeAttribute("hx-swap-oob");
+      document.getElementById("roll-call-header").replaceWith(header);
+    }
+    if (fresh) {
+      row.replaceWith(fresh);
+      if (window.htmx) htmx.process(fresh);
+    }
+  }
+
+  // --- online taps through htmx, with the same fields -------------------------
+  document.addEventListener("htmx:configRequest", (event) => {
+    const form = event.detail.elt;
+    const row = form.closest && form.closest(".roll-row");
+    if (!row) return;
+    if (event.detail.verb === "get") {
+      // Offline, or the check-in itself still waiting: the list kept with the page.
+      if (!navigator.onLine || row.classList.contains("is-waiting")) {
+        event.preventDefault();
+        openCheckOut(row);
+      }
+      return;
+    }
+    const params = event.detail.parameters;
+    const get = (k) => (params.get ? params.get(k) : params[k]);
+    const set = (k, v) => (params.set ? params.set(k, v) : (params[k] = v));
+    const fields = {};
+    ["status", "absence_reason", "picked_up_by", "resolution"].forEach((k) => {
+      if (get(k) !== null && get(k) !== undefined) fields[k] = get(k);
+    });
+    const kind = fields.picked_up_by !== undefined ? "check_out" : "mark";
+    const tap = makeTap(row, event.detail.path, fields, kind);
+    // A conflict's choice carries the version and the time of the original tap.
+    if (get("seen")) tap.seen = get("seen");
+    else set("seen", tap.seen);
+    if (get("tapped_at")) tap.tapped_at = Number(get("tapped_at"));
+    else set("tapped_at", String(tap.tapped_at));
+    set("op_id", tap.op_id);
+    form._rollTap = tap;
+    const submitter = event.detail.triggeringEvent && event.detail.triggeringEvent.submitter;
+    lastTap = { row: row.id, name: submitter && submitter.name, value: submitter && submitter.value };
+    const queued = !queueBox.classList.contains("d-none");
+    if (!navigator.onLine || queued || sending) {
+      event.preventDefault();
+      if (kind === "mark" && fields.status === "absent" && !fields.absence_reason) {
+        askReason(row, form);
+      } else {
+        enqueue(tap, "offline");
+      }
+    }
   });
-  function failed(event) {
-    var r = row(event);
-    if (!r) return;
-    r.classList.remove("saving");
-    r.classList.add("save-failed");
-    var state = r.querySelector(".row-state");
-    if (state) state.textContent = document.getElementById("roll").dataset.saveFailed;
+  document.addEventListener("htmx:beforeRequest", (event) => {
+    const row = event.detail.elt.closest && event.detail.elt.closest(".roll-row");
+    if (row) { row.classList.remove("save-failed"); row.classList.add("saving"); }
+  });
+  function lost(event) {
+    const form = event.detail.elt;
+    const row = form.closest && form.closest(".roll-row");
+    if (!row) return;
+    row.classList.remove("saving");
+    const tap = form._rollTap;
+    const f = tap && tap.fields;
+    if (tap && event.detail.requestConfig && event.detail.requestConfig.verb === "post"
+        && !(f.status === "absent" && !f.absence_reason) && !f.resolution) {
+      // The network failed on the way: the tap is kept and sent later.
+      enqueue(tap, "failed");
+      return;
+    }
+    row.classList.add("save-failed");
+    row.querySelector(".row-state").textContent = msg.saveFailed;
+    say(row, msg.msgFailed);
   }
-  document.addEventListener("htmx:sendError", failed);
-  document.addEventListener("htmx:responseError", failed);
-  document.addEventListener("htmx:timeout", failed);
+  document.addEventListener("htmx:sendError", lost);
+  document.addEventListener("htmx:timeout", lost);
+  document.addEventListener("htmx:responseError", (event) => {
+    const row = event.detail.elt.closest && event.detail.elt.closest(".roll-row");
+    if (!row) return;
+    row.classList.remove("saving");
+    row.classList.add("save-failed");
+    row.querySelector(".row-state").textContent = msg.saveFailed;
+    say(row, msg.msgFailed);
+  });
+  // After a swap: focus back on the same child's row (the button just used,
+  // else the row's first control), and say what happened.
+  document.addEventListener("htmx:afterSettle", () => {
+    const tap = lastTap;
+    lastTap = null;
+    const row = tap && document.getElementById(tap.row);
+    if (!row) return;
+    const used = tap.name && row.querySelector(`button[name="${tap.name}"][value="${tap.value}"]`);
+    const target = used || row.querySelector(".conflict button, .roll-actions button, select, button");
+    if (target) target.focus({ preventScroll: true });
+    if (row.classList.contains("has-conflict")) say(row, msg.msgConflict);
+    else if (row.dataset.failed) say(row, msg.msgFailed);
+    else if (row.dataset.saved) say(row, msg.msgSaved);
+  });
+
+  // --- offline: asking the reason, and the check-out list ---------------------
+  function askReason(row, form) {
+    const saved = form.innerHTML;
+    const chooser = document.getElementById("reason-template").content.cloneNode(true);
+    form.querySelectorAll("button, a").forEach((el) => el.classList.add("d-none"));
+    const box = document.createElement("div");
+    box.className = "offline-reason";
+    box.appendChild(chooser);
+    form.appendChild(box);
+    box.querySelectorAll("button[data-reason]").forEach((b) =>
+      b.addEventListener("click", () => {
+        form.innerHTML = saved;
+        if (window.htmx) htmx.process(form);
+        enqueue(makeTap(row, form.getAttribute("action"), { status: "absent", absence_reason: b.dataset.reason }, "mark"), "offline")
+          .then(() => focusOn(row, "status", "absent"));
+      }),
+    );
+    box.querySelector("button").focus({ preventScroll: true });
+  }
+
+  function focusOn(row, name, value) {
+    const fresh = rowOf(row.dataset.enrollment);
+    const b = fresh && fresh.querySelector(`button[name="${name}"][value="${value}"]`);
+    if (b) b.focus({ preventScroll: true });
+  }
+
+  function openCheckOut(row) {
+    if (row.querySelector(".offline-checkout")) return;
+    const link = row.querySelector(".checkout-link");
+    const box = document.getElementById("checkout-template").content.cloneNode(true).firstElementChild;
+    const select = box.querySelector("select");
+    const label = box.querySelector("label");
+    select.id = "pickup-" + row.dataset.enrollment;
+    label.htmlFor = select.id;
+    const people = pickups[row.dataset.enrollment] || [];
+    const list = box.querySelector(".pickup-list");
+    people.forEach((p) => {
+      const option = document.createElement("option");
+      option.value = p.name;
+      option.textContent = p.relationship ? `${p.name} (${p.relationship})` : p.name;
+      select.insertBefore(option, select.lastElementChild);
+      const li = document.createElement("li");
+      li.textContent = p.name + (p.relationship ? " · " + p.relationship : "");
+      if (p.phone) {
+        li.append(" · ");
+        const a = document.createElement("a");
+        a.href = "tel:" + p.phone;
+        a.textContent = p.phone;
+        li.appendChild(a);
+      }
+      list.appendChild(li);
+    });
+    box.querySelector("[data-confirm-checkout]").addEventListener("click", () => {
+      const who = select.value;
+      const old = box.querySelector(".alert");
+      if (old) old.remove();
+      if (!who) return;
+      if (!people.some((p) => p.name === who)) {
+        // Refused offline as online: only the child's list may take them.
+        const alert = document.createElement("div");
+        alert.className = "alert alert-danger py-1 px-2 my-1 small";
+        alert.setAttribute("role", "alert");
+        alert.textContent = msg.msgNotListed;
+        select.parentElement.after(alert);
+        say(row, msg.msgNotListed);
+        return;
+      }
+      box.remove();
+      enqueue(makeTap(row, link.getAttribute("href"), { picked_up_by: who }, "check_out"), "offline");
+      // The form is gone: focus stays on this child's row.
+      const next = row.querySelector(".roll-actions button[aria-pressed=true], .roll-actions button");
+      if (next) next.focus({ preventScroll: true });
+    });
+    row.appendChild(box);
+    select.focus({ preventScroll: true });
+  }
+
+  // "Mark all remaining present" offline: one queued tap per child not marked.
+  const markAll = document.querySelector("form[action$='/all-present/']");
+  if (markAll) {
+    markAll.addEventListener("submit", (event) => {
+      if (navigator.onLine && queueBox.classList.contains("d-none")) return;
+      event.preventDefault();
+      roll.querySelectorAll(".roll-row").forEach((row) => {
+        const form = row.querySelector(".roll-actions");
+        if (!row.dataset.status && form) {
+          enqueue(makeTap(row, form.getAttribute("action"), { status: "present" }, "mark"), "offline");
+        }
+      });
+    });
+  }
+
+  // Logging out deletes what this phone kept (the server's answer says so too).
+  document.querySelectorAll("form[action$='/logout/']").forEach((form) =>
+    form.addEventListener("submit", async (event) => {
+      if (form.dataset.cleared) return;
+      event.preventDefault();
+      const taps = await myTaps();
+      if (taps.length && !window.confirm(msg.msgLeave)) return;
+      await forgetPhone();
+      form.dataset.cleared = "1";
+      form.submit();
+    }),
+  );
+  async function forgetPhone() {
+    try {
+      await store("readwrite", (s) => s.clear());
+      if (self.caches) {
+        const keys = await caches.keys();
+        await Promise.all(keys.map((k) => caches.delete(k)));
+      }
+    } catch (error) {
+      // Nothing kept, or storage unavailable: nothing to delete.
+    }
+  }
+
+  // --- on opening the page ----------------------------------------------------
+  document.getElementById("roll-send-now").addEventListener("click", sendQueue);
+  window.addEventListener("online", () => { showQueue(); sendQueue(); });
+  window.addEventListener("offline", showQueue);
+  // navigator.onLine says "online" on Wi-Fi without internet: retry quietly.
+  window.setInterval(() => { if (navigator.onLine && !queueBox.classList.contains("d-none")) sendQueue(); }, 15000);
+
+  async function start() {
+    // Taps of earlier days that were sent are gone; show the waiting ones of this page.
+    const taps = (await myTaps()).sort((a, b) => a.seq - b.seq);
+    taps.filter((t) => t.group === scope.group && t.day === scope.day).forEach((t) => {
+      const row = rowOf(t.enrollment);
+      if (row) showTap(row, t, "offline");
+    });
+    await showQueue();
+    if (navigator.onLine && taps.length) sendQueue();
+  }
+  start();
+
+  // The service worker keeps this page and its files for today.
+  if ("serviceWorker" in navigator && msg.sw) {
+    navigator.serviceWorker.addEventListener("message", (event) => {
+      if (event.data && event.data.type === "kept") roll.dataset.kept = "1";
+    });
+    navigator.serviceWorker.register(msg.sw, { scope: "/" }).then(() => navigator.serviceWorker.ready).then((reg) => {
+      const urls = [location.pathname, "/"];
+      document.querySelectorAll("script[src], link[rel=stylesheet]").forEach((el) => urls.push(el.getAttribute("src") || el.getAttribute("href")));
+      if (reg.active) reg.active.postMessage({ type: "keep", urls: urls });
+    }).catch(() => {});
+  }
 })();

@@ -1,0 +1,193 @@
+"""The roll call without a network, in a real browser on a 360-px phone: taps
+kept in IndexedDB, the page reopened from the service worker, the queue sent
+when the network comes back, a tap applied once, a colleague's change shown as
+a conflict the teacher settles."""
+
+import re
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import BrowserContext, Page, expect
+
+from .builders import enroll
+from .test_browser import log_in
+
+pytestmark = pytest.mark.browser
+
+
+def open_roll_call_kept_offline(page: Page, group) -> None:
+    """Open the roll call online and wait until the service worker keeps it."""
+    page.goto(f"/groups/{group.pk}/roll-call/")
+    expect(page.get_by_role("heading", name=re.compile("点名"))).to_be_visible()
+    # The worker says when the page and its files are kept.
+    expect(page.locator("#roll[data-kept='1']")).to_be_attached(timeout=15000)
+
+
+def row(page: Page, enrollment):
+    return page.locator(f"#row-{enrollment.pk}")
+
+
+def waiting(page: Page):
+    return page.locator("#roll-queue")
+
+
+def test_a_roll_call_of_twenty_taken_offline_reaches_the_server_with_its_tap_times(
+    page: Page, context: BrowserContext, site
+):
+    from attendance.models import Attendance
+    from enrollment.models import AuthorisedPickup
+
+    children = [enroll(site.group) for _ in range(20)]
+    for enrollment in children[1:3]:
+        AuthorisedPickup.objects.create(
+            child=enrollment.child,
+            name=f"{enrollment.child.name}的奶奶",
+            relationship="grandparent",
+            phone="13900001111",
+        )
+    log_in(page, site.teacher_user)
+    open_roll_call_kept_offline(page, site.group)
+
+    context.set_offline(True)  # airplane mode
+    before_taps = timezone.now()
+    # One absent with a reason: the reason is asked on the phone itself.
+    row(page, children[0]).get_by_role("button", name="缺勤").click()
+    row(page, children[0]).get_by_role("button", name="生病").click()
+    expect(row(page, children[0])).to_contain_text("已离线保存")
+    for enrollment in children[1:]:
+        row(page, enrollment).get_by_role("button", name="出勤").click()
+        expect(row(page, enrollment)).to_contain_text("已离线保存")
+    # Focus stays on the child's row, and the live region says what happened.
+    assert page.evaluate("document.activeElement.closest('.roll-row').id") == (
+        f"row-{children[-1].pk}"
+    )
+    expect(page.locator("#roll-live")).to_contain_text("已离线保存")
+    # Two check-outs offline, from the list kept with the page; a stranger is refused.
+    for enrollment in children[1:3]:
+        row(page, enrollment).get_by_role("link", name="签退").click()
+        expect(row(page, enrollment)).to_contain_text("13900001111")
+        row(page, enrollment).get_by_label("谁来接孩子？").select_option(
+            f"{enrollment.child.name}的奶奶"
+        )
+        row(page, enrollment).get_by_role("button", name="确认签退").click()
+        expect(row(page, enrollment)).to_contain_text(f"({enrollment.child.name}的奶奶)")
+    stranger = row(page, children[3])
+    stranger.get_by_role("link", name="签退").click()
+    stranger.get_by_label("谁来接孩子？").select_option("other")
+    stranger.get_by_role("button", name="确认签退").click()
+    expect(stranger.get_by_role("alert")).to_contain_text("只有孩子的监护人和授权接送人")
+    expect(waiting(page)).to_contain_text("22 条待发送")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert not Attendance.objects.exists()
+
+    # The phone is put away and the page opened again, still offline.
+    page.close()
+    page = context.new_page()
+    page.goto(f"/groups/{site.group.pk}/roll-call/")
+    expect(waiting(page)).to_contain_text("22 条待发送")
+    expect(row(page, children[0])).to_contain_text("生病")
+    expect(row(page, children[1])).to_contain_text(f"({children[1].child.name}的奶奶)")
+    after_taps = timezone.now()
+
+    context.set_offline(False)  # airplane mode off: the queue goes by itself
+    expect(waiting(page)).to_be_hidden(timeout=15000)
+    expect(page.locator("#roll-call-header")).to_contain_text("20/20")
+    records = Attendance.objects.filter(group=site.group)
+    assert records.count() == 20
+    absent = records.get(status="absent")
+    assert (absent.enrollment_id, absent.absence_reason) == (children[0].pk, "sick")
+    present = records.filter(status="present")
+    assert present.count() == 19
+    # The times of the taps, not of the sending.
+    for record in present:
+        assert before_taps <= record.check_in_at <= after_taps
+    out = records.filter(check_out_at__isnull=False)
+    assert {r.enrollment_id for r in out} == {children[1].pk, children[2].pk}
+    for record in out:
+        assert record.check_in_at <= record.check_out_at <= after_taps
+        assert record.picked_up_by == f"{record.enrollment.child.name}的奶奶"
+
+
+def test_a_tap_whose_answer_is_lost_is_sent_again_and_applied_once(page: Page, site):
+    from attendance.models import Attendance
+    from factories.models import AuditEntry
+
+    enrollment = enroll(site.group)
+    log_in(page, site.teacher_user)
+    open_roll_call_kept_offline(page, site.group)
+
+    # The tap reaches the server, but its answer is lost on the factory Wi-Fi,
+    # and so are the answers to the phone's next tries, until the Wi-Fi is back.
+    wifi = {"back": False, "sent": 0}
+
+    def lose_the_answer(route):
+        wifi["sent"] += 1
+        if wifi["back"]:
+            route.continue_()
+        else:
+            route.fetch()
+            route.abort("internetdisconnected")
+
+    page.route("**/children/**", lose_the_answer)
+    row(page, enrollment).get_by_role("button", name="迟到").click()
+    expect(row(page, enrollment)).to_contain_text("未保存")
+    expect(waiting(page)).to_contain_text("1 条待发送")
+    wifi["back"] = True
+    page.get_by_role("button", name="立即发送").click()
+    expect(waiting(page)).to_be_hidden()
+    expect(row(page, enrollment)).to_contain_text("已保存")
+    assert wifi["sent"] >= 2  # the same tap went to the server at least twice
+    record = Attendance.objects.get()
+    assert record.status == "late"
+    assert AuditEntry.objects.filter(model="attendance.attendance").count() == 1
+
+    # Logging out leaves nothing of the roll call on the phone.
+    assert page.evaluate("async () => (await caches.keys()).length") > 0
+    page.get_by_role("button", name="菜单").click()
+    page.get_by_role("button", name="退出").click()
+    expect(page).to_have_url(re.compile(r"/login/"))
+    assert page.evaluate("async () => (await caches.keys()).length") == 0
+    assert page.evaluate("async () => (await indexedDB.databases()).length") == 0
+
+
+def test_a_colleagues_change_while_offline_is_a_conflict_the_teacher_resolves(
+    page: Page, context: BrowserContext, browser, live_server, site
+):
+    from attendance.models import Attendance
+    from factories.models import AuditEntry
+
+    enrollment = enroll(site.group)
+    log_in(page, site.teacher_user)
+    open_roll_call_kept_offline(page, site.group)
+    context.set_offline(True)
+    row(page, enrollment).get_by_role("button", name="出勤").click()
+    expect(row(page, enrollment)).to_contain_text("已离线保存")
+
+    # Meanwhile the coordinator, online on another phone, marks the child absent.
+    other = browser.new_context(
+        base_url=live_server.url, viewport={"width": 360, "height": 740}, locale="zh-CN"
+    )
+    colleague = other.new_page()
+    log_in(colleague, site.coordinator)
+    colleague.goto(f"/groups/{site.group.pk}/roll-call/")
+    row(colleague, enrollment).get_by_role("button", name="缺勤").click()
+    row(colleague, enrollment).get_by_role("button", name="生病").click()
+    expect(row(colleague, enrollment)).to_contain_text("已保存")
+    other.close()
+
+    context.set_offline(False)
+    conflict = row(page, enrollment).get_by_role("alert")
+    expect(conflict).to_contain_text("同事修改了这条记录")
+    expect(conflict).to_contain_text("缺勤 · 生病")
+    expect(conflict).to_contain_text("出勤")
+    assert Attendance.objects.get().status == "absent"  # nothing overwritten silently
+    conflict.get_by_role("button", name="用我的点名").click()
+    expect(row(page, enrollment).get_by_role("alert")).to_have_count(0)
+    expect(row(page, enrollment).locator(".saved-note")).to_contain_text("已保存")
+    expect(row(page, enrollment).get_by_role("button", name="出勤")).to_be_focused()
+    record = Attendance.objects.get()
+    assert record.status == "present" and record.check_in_at is not None
+    assert record.check_in_at <= timezone.now()
+    notes = AuditEntry.objects.filter(object_id=str(record.pk)).values_list("changes", flat=True)
+    assert any("conflict" in n for n in notes)
+    assert any(n.get("conflict_resolved", [None, None])[1] == "mine" for n in notes)
