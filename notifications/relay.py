@@ -1,0 +1,140 @@
+"""The relay: hands due rows of the notification log to the broker.
+
+No user's request talks to the broker: `notify()` only writes a row in the
+request's transaction. This loop, in a process that serves no user (a thread
+of every Celery worker, or `manage.py relay_outbox`), polls every
+`NOTIFICATION_RELAY_SECONDS` (2) and publishes each due row with short
+timeouts. While the broker is hung or down a cycle fails in about a second
+and the rows wait; the first cycle after it is back hands them over.
+
+Several relays may run at once: each row is taken by a conditional UPDATE,
+so only one of them publishes it. A published row is left alone until
+`queued_until`; if no worker has taken it by then (its message was lost with
+a killed worker), it is handed over again, each time waiting twice as long,
+so a long worker outage does not fill the broker with copies.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import threading
+
+from django.conf import settings
+from django.db import close_old_connections
+from django.db.models import Q
+from django.utils import timezone
+
+from ccrcsr.celery import app
+
+from .models import Notification
+
+log = logging.getLogger(__name__)
+
+SEND_TASK = "notifications.tasks.send_notification"
+# Rows taken per cycle: a big reminder batch goes over in a few cycles.
+BATCH = 500
+
+
+def requeue_after(relays: int) -> datetime.timedelta:
+    """How long a handed-over row waits for a worker before it is handed over again."""
+    base = settings.NOTIFICATION_REQUEUE_SECONDS
+    return datetime.timedelta(seconds=min(base * 2 ** max(relays - 1, 0), 3600))
+
+
+def release_stale_claims(now: datetime.datetime) -> int:
+    """Rows whose worker died mid-send (claim older than the timeout) are due again."""
+    return Notification.objects.filter(
+        status=Notification.Status.SENDING,
+        claimed_at__lt=now - Notification.claim_timeout(),
+    ).update(
+        status=Notification.Status.PENDING,
+        next_attempt_at=now,
+        queued_until=None,
+        relays=0,
+        claim_token="",
+    )
+
+
+def due(now: datetime.datetime):
+    return Notification.objects.filter(
+        Q(queued_until__isnull=True) | Q(queued_until__lte=now),
+        status=Notification.Status.PENDING,
+        next_attempt_at__lte=now,
+    )
+
+
+def broker_options(url: str) -> dict:
+    """Fail in about a second when the broker hangs, and never retry a publish."""
+    if url.startswith(("redis://", "rediss://")):
+        return {
+            "connect_timeout": 1,
+            "transport_options": {"socket_timeout": 1, "socket_connect_timeout": 1},
+        }
+    return {}
+
+
+def relay_once(now: datetime.datetime | None = None) -> int:
+    """One cycle: free stale claims, publish every due row; returns how many went."""
+    now = now or timezone.now()
+    release_stale_claims(now)
+    rows = list(
+        due(now)
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", "relays", "queued_until")[:BATCH]
+    )
+    if not rows:
+        return 0
+    url = settings.CELERY_BROKER_URL
+    sent = 0
+    try:
+        with app.connection_for_write(url, **broker_options(url)) as connection:
+            for pk, relays, queued_until in rows:
+                # Taken for this relay only if no other relay took it meanwhile.
+                taken = (
+                    Notification.objects.filter(
+                        pk=pk, status=Notification.Status.PENDING, queued_until=queued_until
+                    ).update(queued_until=now + requeue_after(relays + 1), relays=relays + 1)
+                    == 1
+                )
+                if not taken:
+                    continue
+                try:
+                    app.tasks[SEND_TASK].apply_async(
+                        args=[pk],
+                        connection=connection,
+                        retry=False,
+                        queue=settings.NOTIFICATIONS_QUEUE,
+                    )
+                except Exception:
+                    # Not handed over after all: due again at the next cycle.
+                    Notification.objects.filter(pk=pk).update(
+                        queued_until=queued_until, relays=relays
+                    )
+                    raise
+                sent += 1
+    except Exception as exc:  # noqa: BLE001 - any broker failure: the next cycle tries again
+        log.warning("relay: broker unavailable (%s); %d row(s) wait", exc, len(rows) - sent)
+    return sent
+
+
+class Relay(threading.Thread):
+    """The relay loop as a daemon thread (started inside each Celery worker)."""
+
+    def __init__(self, interval: float | None = None):
+        super().__init__(name="notification-relay", daemon=True)
+        self.interval = interval or settings.NOTIFICATION_RELAY_SECONDS
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                relay_once()
+            except Exception:  # noqa: BLE001 - a database hiccup must not end the loop
+                log.exception("relay cycle failed")
+            finally:
+                close_old_connections()
+            self.stopped.wait(self.interval)
+
+    def stop(self) -> None:
+        self.stopped.set()
