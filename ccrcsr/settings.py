@@ -255,8 +255,10 @@ NOTIFICATION_CLAIM_SECONDS = env.int("NOTIFICATION_CLAIM_SECONDS", default=45)
 # worker's main process, or in `manage.py relay_outbox` (then set this to 0).
 NOTIFICATION_RELAY_IN_WORKER = env.bool("NOTIFICATION_RELAY_IN_WORKER", default=True)
 NOTIFICATION_RELAY_SECONDS = env.float("NOTIFICATION_RELAY_SECONDS", default=2.0)
-# A handed-over row no worker took is handed over again after this, then twice as long.
-NOTIFICATION_REQUEUE_SECONDS = env.int("NOTIFICATION_REQUEUE_SECONDS", default=30)
+# A handed-over row is handed over again once a worker took a row handed over
+# this much later (its message was lost), or at the latest after the maximum.
+NOTIFICATION_REQUEUE_SECONDS = env.float("NOTIFICATION_REQUEUE_SECONDS", default=10.0)
+NOTIFICATION_REQUEUE_MAX_SECONDS = env.float("NOTIFICATION_REQUEUE_MAX_SECONDS", default=600.0)
 # Back-off after a transient sending error: this, then twice as long each time
 # (60: 1, 2, 4, 8, 16 minutes; 6 tries in all).
 NOTIFICATION_RETRY_SECONDS = env.float("NOTIFICATION_RETRY_SECONDS", default=60.0)

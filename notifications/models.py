@@ -96,9 +96,8 @@ class Notification(models.Model):
     claim_token = models.CharField(_("claim token"), max_length=64, blank=True)
     # Not tried before this (the back-off after a transient error).
     next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
-    # Handed to the broker; the relay leaves it alone until then, and hands it
-    # over again only if no worker took it (its message was lost).
-    queued_until = models.DateTimeField(_("queued until"), null=True, blank=True)
+    # When the relay last handed it to the broker (see notifications.relay).
+    queued_at = models.DateTimeField(_("queued at"), null=True, blank=True, db_index=True)
     relays = models.PositiveSmallIntegerField(_("times handed to the broker"), default=0)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
@@ -193,12 +192,10 @@ class Notification(models.Model):
         self.status = self.Status.FAILED if failed else self.Status.PENDING
         self.last_error = error[:2000]
         self.next_attempt_at = timezone.now() + self.retry_delay(self.attempts)
-        self.queued_until, self.relays, self.claim_token = None, 0, ""
+        self.queued_at, self.claim_token = None, ""
         self.save(
-            update_fields=[
-                "status", "last_error", "next_attempt_at", "queued_until", "relays", "claim_token"
-            ]
-        )  # fmt: skip
+            update_fields=["status", "last_error", "next_attempt_at", "queued_at", "claim_token"]
+        )
 
 
 def smtp_refusal(exc: Exception) -> str | None:

@@ -8,10 +8,13 @@ timeouts. While the broker is hung or down a cycle fails in about a second
 and the rows wait; the first cycle after it is back hands them over.
 
 Several relays may run at once: each row is taken by a conditional UPDATE,
-so only one of them publishes it. A published row is left alone until
-`queued_until`; if no worker has taken it by then (its message was lost with
-a killed worker), it is handed over again, each time waiting twice as long,
-so a long worker outage does not fill the broker with copies.
+so only one of them publishes it. A handed-over row is handed over again only
+when its message was evidently lost (with a killed worker's prefetched
+messages): a row handed over later has already been taken by a worker (the
+queue moved past it), a relay has just started (a worker restarted: it may
+have died with messages in hand), or, failing those, after
+`NOTIFICATION_REQUEUE_MAX_SECONDS` (600). A backlog or a stopped worker
+therefore never fills the broker with copies.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import threading
 
 from django.conf import settings
 from django.db import close_old_connections
-from django.db.models import Q
+from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from ccrcsr.celery import app
@@ -36,31 +39,32 @@ SEND_TASK = "notifications.tasks.send_notification"
 BATCH = 500
 
 
-def requeue_after(relays: int) -> datetime.timedelta:
-    """How long a handed-over row waits for a worker before it is handed over again."""
-    base = settings.NOTIFICATION_REQUEUE_SECONDS
-    return datetime.timedelta(seconds=min(base * 2 ** max(relays - 1, 0), 3600))
-
-
 def release_stale_claims(now: datetime.datetime) -> int:
     """Rows whose worker died mid-send (claim older than the timeout) are due again."""
     return Notification.objects.filter(
         status=Notification.Status.SENDING,
         claimed_at__lt=now - Notification.claim_timeout(),
     ).update(
-        status=Notification.Status.PENDING,
-        next_attempt_at=now,
-        queued_until=None,
-        relays=0,
-        claim_token="",
+        status=Notification.Status.PENDING, next_attempt_at=now, queued_at=None, claim_token=""
     )
 
 
-def due(now: datetime.datetime):
+def due(now: datetime.datetime, *, restarted: datetime.datetime | None = None):
+    """Pending rows whose back-off is over and that are not (or no longer) in the broker."""
+    lost = Q(queued_at__isnull=True) | Q(
+        queued_at__lt=now - datetime.timedelta(seconds=settings.NOTIFICATION_REQUEUE_MAX_SECONDS)
+    )
+    grace = datetime.timedelta(seconds=settings.NOTIFICATION_REQUEUE_SECONDS)
+    # The newest hand-over a worker has taken (within the last hour, on the index).
+    passed = Notification.objects.filter(
+        queued_at__gte=now - datetime.timedelta(hours=1), claimed_at__gte=F("queued_at")
+    ).aggregate(newest=Max("queued_at"))["newest"]
+    if passed is not None:
+        lost |= Q(queued_at__lt=passed - grace)
+    if restarted is not None:
+        lost |= Q(queued_at__lt=restarted)
     return Notification.objects.filter(
-        Q(queued_until__isnull=True) | Q(queued_until__lte=now),
-        status=Notification.Status.PENDING,
-        next_attempt_at__lte=now,
+        lost, status=Notification.Status.PENDING, next_attempt_at__lte=now
     )
 
 
@@ -74,14 +78,19 @@ def broker_options(url: str) -> dict:
     return {}
 
 
-def relay_once(now: datetime.datetime | None = None) -> int:
-    """One cycle: free stale claims, publish every due row; returns how many went."""
+def relay_once(
+    now: datetime.datetime | None = None, *, restarted: datetime.datetime | None = None
+) -> int:
+    """One cycle: free stale claims, publish every due row; returns how many went.
+
+    `restarted`: rows handed over before then are handed over again (the
+    first cycle of a relay that has just started)."""
     now = now or timezone.now()
     release_stale_claims(now)
     rows = list(
-        due(now)
+        due(now, restarted=restarted)
         .order_by("next_attempt_at", "pk")
-        .values_list("pk", "relays", "queued_until")[:BATCH]
+        .values_list("pk", "queued_at")[:BATCH]
     )
     if not rows:
         return 0
@@ -89,12 +98,12 @@ def relay_once(now: datetime.datetime | None = None) -> int:
     sent = 0
     try:
         with app.connection_for_write(url, **broker_options(url)) as connection:
-            for pk, relays, queued_until in rows:
+            for pk, queued_at in rows:
                 # Taken for this relay only if no other relay took it meanwhile.
                 taken = (
                     Notification.objects.filter(
-                        pk=pk, status=Notification.Status.PENDING, queued_until=queued_until
-                    ).update(queued_until=now + requeue_after(relays + 1), relays=relays + 1)
+                        pk=pk, status=Notification.Status.PENDING, queued_at=queued_at
+                    ).update(queued_at=now, relays=F("relays") + 1)
                     == 1
                 )
                 if not taken:
@@ -108,8 +117,8 @@ def relay_once(now: datetime.datetime | None = None) -> int:
                     )
                 except Exception:
                     # Not handed over after all: due again at the next cycle.
-                    Notification.objects.filter(pk=pk).update(
-                        queued_until=queued_until, relays=relays
+                    Notification.objects.filter(pk=pk, queued_at=now).update(
+                        queued_at=queued_at, relays=F("relays") - 1
                     )
                     raise
                 sent += 1
@@ -127,9 +136,13 @@ class Relay(threading.Thread):
         self.stopped = threading.Event()
 
     def run(self) -> None:
+        # A worker that has just (re)started may follow one that died with
+        # messages in hand: the first cycle hands over again all that wait.
+        restarted = timezone.now()
         while not self.stopped.is_set():
             try:
-                relay_once()
+                relay_once(restarted=restarted)
+                restarted = None
             except Exception:  # noqa: BLE001 - a database hiccup must not end the loop
                 log.exception("relay cycle failed")
             finally:

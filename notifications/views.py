@@ -54,8 +54,7 @@ def notification_resend(request: HttpRequest, notification_id: int) -> HttpRespo
         last_error="",
         attempts=0,
         next_attempt_at=timezone.now(),
-        queued_until=None,
-        relays=0,
+        queued_at=None,
     )
     messages.success(request, _("The email is queued again."))
     return redirect("notifications:notification-log")

@@ -121,7 +121,7 @@ def test_the_relay_waits_out_a_hung_broker_and_hands_over_within_15_s_of_its_ret
     try:
         time.sleep(3)  # a cycle or two against the hung broker
         note.refresh_from_db()
-        assert note.relays == 0 and note.queued_until is None
+        assert note.relays == 0 and note.queued_at is None
         settings.CELERY_BROKER_URL = "memory://"
         back = time.monotonic()
         while time.monotonic() - back < 15:
@@ -161,22 +161,34 @@ def test_a_failed_try_waits_its_back_off_instead_of_a_celery_retry(site, setting
     assert note.status == Notification.Status.FAILED and note.attempts == 6
 
 
-def test_the_relay_takes_only_due_rows_and_each_once(site, settings):
+def test_the_relay_takes_only_due_rows_and_hands_over_again_only_a_lost_one(site, settings):
     settings.CELERY_BROKER_URL = "memory://"
+    settings.NOTIFICATION_REQUEUE_SECONDS = 10
     due = notification(site, key="due")
     notification(
-        site, key="backing-off", next_attempt_at=timezone.now() + datetime.timedelta(minutes=4)
+        site, key="backing-off", next_attempt_at=timezone.now() + datetime.timedelta(hours=1)
     )
     notification(site, key="sent", status=Notification.Status.SENT)
     now = timezone.now()
     assert relay_once(now) == 1
-    # Handed over: left alone while a worker may still take it...
-    assert relay_once(now + datetime.timedelta(seconds=10)) == 0
-    # ...and handed over again, once, only if none did (its message was lost).
-    assert relay_once(now + datetime.timedelta(seconds=31)) == 1
+    # In the broker: a backlog or a stopped worker adds no copies...
+    assert relay_once(now + datetime.timedelta(minutes=5)) == 0
+    # ...but once a worker took a row handed over later, this one was lost.
+    later = notification(site, key="later")
+    assert relay_once(now + datetime.timedelta(seconds=20)) == 1
+    Notification.objects.filter(pk=later.pk).update(
+        status=Notification.Status.SENT, claimed_at=now + datetime.timedelta(seconds=21)
+    )
+    assert relay_once(now + datetime.timedelta(seconds=22)) == 1
     due.refresh_from_db()
     assert due.relays == 2
-    assert relay_once(now + datetime.timedelta(seconds=50)) == 0
+    assert relay_once(now + datetime.timedelta(seconds=23)) == 0
+    # A relay that has just started (its worker restarted) hands over what waits.
+    moment = now + datetime.timedelta(seconds=24)
+    assert relay_once(moment, restarted=moment) == 1
+    # And anything still waiting after the maximum goes again, once.
+    assert relay_once(now + datetime.timedelta(minutes=11)) == 1
+    assert relay_once(now + datetime.timedelta(minutes=11, seconds=1)) == 0
 
 
 class Refusing(Inbox):
