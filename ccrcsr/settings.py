@@ -256,9 +256,10 @@ NOTIFICATION_CLAIM_SECONDS = env.int("NOTIFICATION_CLAIM_SECONDS", default=45)
 NOTIFICATION_RELAY_IN_WORKER = env.bool("NOTIFICATION_RELAY_IN_WORKER", default=True)
 NOTIFICATION_RELAY_SECONDS = env.float("NOTIFICATION_RELAY_SECONDS", default=2.0)
 # A handed-over row is handed over again once a worker took a row handed over
-# this much later (its message was lost), or at the latest after the maximum.
+# this much later (its message was lost), or when no worker took it for the
+# second figure (then twice as long after each further hand-over).
 NOTIFICATION_REQUEUE_SECONDS = env.float("NOTIFICATION_REQUEUE_SECONDS", default=10.0)
-NOTIFICATION_REQUEUE_MAX_SECONDS = env.float("NOTIFICATION_REQUEUE_MAX_SECONDS", default=600.0)
+NOTIFICATION_REQUEUE_LOST_SECONDS = env.float("NOTIFICATION_REQUEUE_LOST_SECONDS", default=60.0)
 # Back-off after a transient sending error: this, then twice as long each time
 # (60: 1, 2, 4, 8, 16 minutes; 6 tries in all).
 NOTIFICATION_RETRY_SECONDS = env.float("NOTIFICATION_RETRY_SECONDS", default=60.0)

@@ -98,6 +98,7 @@ class Notification(models.Model):
     next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
     # When the relay last handed it to the broker (see notifications.relay).
     queued_at = models.DateTimeField(_("queued at"), null=True, blank=True, db_index=True)
+    # Hand-overs since the last try (each lost one waits twice as long to go again).
     relays = models.PositiveSmallIntegerField(_("times handed to the broker"), default=0)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
@@ -192,10 +193,12 @@ class Notification(models.Model):
         self.status = self.Status.FAILED if failed else self.Status.PENDING
         self.last_error = error[:2000]
         self.next_attempt_at = timezone.now() + self.retry_delay(self.attempts)
-        self.queued_at, self.claim_token = None, ""
+        self.queued_at, self.relays, self.claim_token = None, 0, ""
         self.save(
-            update_fields=["status", "last_error", "next_attempt_at", "queued_at", "claim_token"]
-        )
+            update_fields=[
+                "status", "last_error", "next_attempt_at", "queued_at", "relays", "claim_token"
+            ]
+        )  # fmt: skip
 
 
 def smtp_refusal(exc: Exception) -> str | None:

@@ -13,8 +13,9 @@ when its message was evidently lost (with a killed worker's prefetched
 messages): a row handed over later has already been taken by a worker (the
 queue moved past it), a relay has just started (a worker restarted: it may
 have died with messages in hand), or, failing those, after
-`NOTIFICATION_REQUEUE_MAX_SECONDS` (600). A backlog or a stopped worker
-therefore never fills the broker with copies.
+`NOTIFICATION_REQUEUE_LOST_SECONDS` (60), then twice as long after each
+further hand-over. A backlog or a stopped worker therefore adds at most a
+few copies of a message to the broker, not one a minute.
 """
 
 from __future__ import annotations
@@ -49,11 +50,20 @@ def release_stale_claims(now: datetime.datetime) -> int:
     )
 
 
+def waited_too_long(now: datetime.datetime) -> Q:
+    """Handed over, and not taken for NOTIFICATION_REQUEUE_LOST_SECONDS (60), then
+    twice as long after each further hand-over (at most 64 times as long)."""
+    base = settings.NOTIFICATION_REQUEUE_LOST_SECONDS
+    waited = Q(relays__gt=7, queued_at__lt=now - datetime.timedelta(seconds=base * 2**7))
+    for relays in range(1, 8):
+        limit = now - datetime.timedelta(seconds=base * 2 ** (relays - 1))
+        waited |= Q(relays=relays, queued_at__lt=limit)
+    return waited
+
+
 def due(now: datetime.datetime, *, restarted: datetime.datetime | None = None):
     """Pending rows whose back-off is over and that are not (or no longer) in the broker."""
-    lost = Q(queued_at__isnull=True) | Q(
-        queued_at__lt=now - datetime.timedelta(seconds=settings.NOTIFICATION_REQUEUE_MAX_SECONDS)
-    )
+    lost = Q(queued_at__isnull=True) | waited_too_long(now)
     grace = datetime.timedelta(seconds=settings.NOTIFICATION_REQUEUE_SECONDS)
     # The newest hand-over a worker has taken (within the last hour, on the index).
     passed = Notification.objects.filter(

@@ -171,8 +171,8 @@ def test_the_relay_takes_only_due_rows_and_hands_over_again_only_a_lost_one(site
     notification(site, key="sent", status=Notification.Status.SENT)
     now = timezone.now()
     assert relay_once(now) == 1
-    # In the broker: a backlog or a stopped worker adds no copies...
-    assert relay_once(now + datetime.timedelta(minutes=5)) == 0
+    # In the broker: a backlog or a stopped worker adds no copies for a minute...
+    assert relay_once(now + datetime.timedelta(seconds=50)) == 0
     # ...but once a worker took a row handed over later, this one was lost.
     later = notification(site, key="later")
     assert relay_once(now + datetime.timedelta(seconds=20)) == 1
@@ -186,9 +186,11 @@ def test_the_relay_takes_only_due_rows_and_hands_over_again_only_a_lost_one(site
     # A relay that has just started (its worker restarted) hands over what waits.
     moment = now + datetime.timedelta(seconds=24)
     assert relay_once(moment, restarted=moment) == 1
-    # And anything still waiting after the maximum goes again, once.
-    assert relay_once(now + datetime.timedelta(minutes=11)) == 1
-    assert relay_once(now + datetime.timedelta(minutes=11, seconds=1)) == 0
+    # And one no worker took goes again after a minute, twice as long after each
+    # further hand-over: this is its third, so four minutes.
+    assert relay_once(moment + datetime.timedelta(seconds=230)) == 0
+    assert relay_once(moment + datetime.timedelta(seconds=250)) == 1
+    assert relay_once(moment + datetime.timedelta(seconds=260)) == 0
 
 
 class Refusing(Inbox):
