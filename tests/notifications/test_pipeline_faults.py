@@ -61,6 +61,15 @@ class TableLock:
 
     def release(self) -> None:
         if self.conn is not None:
+            if connection.vendor != "sqlite":
+                # A killed worker's server process would still run its waiting
+                # UPDATE once the lock goes: end the ones waiting, as the
+                # connection of a worker killed in the window would be.
+                self.conn.cursor().execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    " AND wait_event_type = 'Lock'"
+                )
             self.conn.rollback()
             self.conn.close()
             self.conn = None
