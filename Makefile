@@ -27,6 +27,7 @@ setup: $(VENV)/.installed .env
 run: setup
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py seed_demo --if-empty
+	@# The worker also runs the notification relay (outbox -> broker) in a thread.
 	@trap 'kill 0' EXIT; \
 	$(BIN)/celery -A ccrcsr worker --beat --loglevel info --concurrency 2 & \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)

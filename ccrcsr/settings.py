@@ -229,6 +229,8 @@ if _email_url:
 else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = env.path("EMAIL_FILE_PATH", default=DATA_DIR / "mail")
+# Seconds an SMTP operation may block a worker (a hung mail server).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="儿童之家 <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -275,8 +277,22 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 # The queue notifications go to (tests give each run its own).
 NOTIFICATIONS_QUEUE = env.str("NOTIFICATIONS_QUEUE", default="celery")
-# A notification claimed longer ago than this is taken to belong to a dead worker.
-NOTIFICATION_CLAIM_SECONDS = env.int("NOTIFICATION_CLAIM_SECONDS", default=600)
+# A notification claimed longer ago than this is taken to belong to a dead worker
+# (a send takes at most a few EMAIL_TIMEOUTs; a killed worker's message is sent
+# again within a minute).
+NOTIFICATION_CLAIM_SECONDS = env.int("NOTIFICATION_CLAIM_SECONDS", default=45)
+# The relay hands due notifications to the broker every few seconds: in every
+# worker's main process, or in `manage.py relay_outbox` (then set this to 0).
+NOTIFICATION_RELAY_IN_WORKER = env.bool("NOTIFICATION_RELAY_IN_WORKER", default=True)
+NOTIFICATION_RELAY_SECONDS = env.float("NOTIFICATION_RELAY_SECONDS", default=2.0)
+# A handed-over row is handed over again once a worker took a row handed over
+# this much later (its message was lost), or when no worker took it for the
+# second figure (then twice as long after each further hand-over).
+NOTIFICATION_REQUEUE_SECONDS = env.float("NOTIFICATION_REQUEUE_SECONDS", default=10.0)
+NOTIFICATION_REQUEUE_LOST_SECONDS = env.float("NOTIFICATION_REQUEUE_LOST_SECONDS", default=60.0)
+# Back-off after a transient sending error: this, then twice as long each time
+# (60: 1, 2, 4, 8, 16 minutes; 6 tries in all).
+NOTIFICATION_RETRY_SECONDS = env.float("NOTIFICATION_RETRY_SECONDS", default=60.0)
 # Reminders: minutes after opening before "roll call missing" goes to teachers (the
 # coordinator is told an hour later); days an application may wait; local hour of the
 # daily reminders; weekday (1 = Monday) of the managers' weekly digest.

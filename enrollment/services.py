@@ -202,7 +202,10 @@ def promote_waitlist(*, season: Season, user) -> Enrollment | None:
     )
     now = timezone.now()
     has_groups = season.groups.exists()
-    for enrollment in waiting:
+    # In small chunks: the first child waiting usually takes the place, and a
+    # bulk withdrawal promotes once per child (loading the whole list each time
+    # made 20 withdrawals take seconds).
+    for enrollment in waiting.iterator(chunk_size=10):
         if eligibility_problems(enrollment):
             continue
         age = season.age_on_start(enrollment.child.date_of_birth)

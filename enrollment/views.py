@@ -6,6 +6,7 @@ import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -311,15 +312,20 @@ def _apply_action(request: HttpRequest, form: ReviewActionForm) -> None:
         form.DECLINE: Enrollment.Status.DECLINED,
         form.WITHDRAW: Enrollment.Status.WITHDRAWN,
     }.get(action)
-    for enrollment in form.cleaned_data["selected"].order_by("applied_at", "pk"):
-        if action == form.ENROLL:
-            decision = services.enrollment_enroll(
-                enrollment=enrollment, group=group, user=request.user
-            )
-        else:
-            decision = services.enrollment_set_status(
-                enrollment=enrollment, status=status, reason=reason, user=request.user
-            )
+    decisions = []
+    # All the ticked children change, or none of them (one failure rolls back all).
+    with transaction.atomic():
+        for enrollment in form.cleaned_data["selected"].order_by("applied_at", "pk"):
+            if action == form.ENROLL:
+                decision = services.enrollment_enroll(
+                    enrollment=enrollment, group=group, user=request.user
+                )
+            else:
+                decision = services.enrollment_set_status(
+                    enrollment=enrollment, status=status, reason=reason, user=request.user
+                )
+            decisions.append((enrollment, decision))
+    for enrollment, decision in decisions:
         if decision.status == "refused":
             messages.error(request, f"{enrollment.child.name}: {decision.message}")
         elif decision.status == Enrollment.Status.WAITLISTED and action == form.ENROLL:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
+import smtplib
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -40,11 +43,15 @@ class NotificationQuerySet(ScopedQuerySet):
 class Notification(models.Model):
     """Every reminder and summary the system sends, logged once.
 
-    The idempotency key (kind, recipient, subject object, date) is unique in
-    the database: a task run twice, retried, or raced by two workers can
+    The idempotency key (kind, recipient, subject object, occasion) is unique
+    in the database: a task run twice, retried, or raced by two workers can
     create the row only once, and only the run that claims a pending row
-    sends it.
+    sends it. The row is the outbox: the relay (notifications.relay) hands
+    due rows to the broker, so no user's request ever talks to it.
     """
+
+    # Tries of a transient error before the row ends failed (1, 2, 4, 8, 16 minutes apart).
+    MAX_ATTEMPTS = 6
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -84,6 +91,15 @@ class Notification(models.Model):
     last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    # The broker message (Celery task id) that holds the claim: its redelivery
+    # after a killed worker may take the claim over at once.
+    claim_token = models.CharField(_("claim token"), max_length=64, blank=True)
+    # Not tried before this (the back-off after a transient error).
+    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
+    # When the relay last handed it to the broker (see notifications.relay).
+    queued_at = models.DateTimeField(_("queued at"), null=True, blank=True, db_index=True)
+    # Hand-overs since the last try (each lost one waits twice as long to go again).
+    relays = models.PositiveSmallIntegerField(_("times handed to the broker"), default=0)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
     objects = NotificationQuerySet.as_manager()
@@ -94,7 +110,10 @@ class Notification(models.Model):
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status", "created_at"], name="notification_status_idx")]
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="notification_status_idx"),
+            models.Index(fields=["status", "next_attempt_at"], name="notification_due_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.email}"
@@ -104,20 +123,43 @@ class Notification(models.Model):
         """A claim older than this belongs to a worker that died mid-send."""
         return datetime.timedelta(seconds=settings.NOTIFICATION_CLAIM_SECONDS)
 
-    def claim(self) -> bool:
-        """Take this notification for sending; False if another run has it or it is done.
+    @staticmethod
+    def retry_delay(attempts: int) -> datetime.timedelta:
+        """1, 2, 4, 8, 16 minutes (by default) after the 1st, 2nd, ... failed try."""
+        return datetime.timedelta(
+            seconds=settings.NOTIFICATION_RETRY_SECONDS * 2 ** max(attempts - 1, 0)
+        )
 
-        A conditional UPDATE, so two workers (or a redelivered task) cannot
-        both send it. A stale claim is taken over: its worker died, and losing
-        the message is worse than the small chance of sending it twice.
+    @property
+    def message_id(self) -> str:
+        """The same Message-ID for every copy of this notification, so a receiver
+        drops a repeat (a worker killed between the server's "250" and the
+        status update sends the message again)."""
+        digest = hashlib.sha256(self.idempotency_key.encode()).hexdigest()[:40]
+        domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
+        return f"<{digest}@{domain}>"
+
+    def claim(self, token: str = "") -> bool:
+        """Take this notification for sending; False if another run has it, it is
+        done, or its back-off has not ended.
+
+        A conditional UPDATE, so two workers (or a duplicate broker message)
+        cannot both send it. The claim is taken over by the same broker
+        message redelivered (its worker was killed: the broker hands back only
+        unacknowledged messages) and, from anyone, once it is stale.
         """
         now = timezone.now()
-        claimable = Q(status=self.Status.PENDING) | Q(
+        claimable = Q(status=self.Status.PENDING, next_attempt_at__lte=now) | Q(
             status=self.Status.SENDING, claimed_at__lt=now - self.claim_timeout()
         )
+        if token:
+            claimable |= Q(status=self.Status.SENDING, claim_token=token)
         claimed = (
             Notification.objects.filter(claimable, pk=self.pk).update(
-                status=self.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
+                status=self.Status.SENDING,
+                claimed_at=now,
+                claim_token=token,
+                attempts=F("attempts") + 1,
             )
             == 1
         )
@@ -125,21 +167,53 @@ class Notification(models.Model):
             self.refresh_from_db()
         return claimed
 
-    def send(self) -> None:
-        """Send a claimed notification and record it as sent."""
-        message = EmailMultiAlternatives(self.subject, self.body, to=[self.email])
+    def build_message(self) -> EmailMultiAlternatives:
+        message = EmailMultiAlternatives(
+            self.subject, self.body, to=[self.email], headers={"Message-ID": self.message_id}
+        )
         if self.html_body:
             message.attach_alternative(self.html_body, "text/html")
         for filename, content, mimetype in attachments_for(self):
             message.attach(filename, content, mimetype)
-        message.send()
-        self.status = self.Status.SENT
-        self.sent_at = timezone.now()
-        self.last_error = ""
-        self.save(update_fields=["status", "sent_at", "last_error"])
+        return message
 
-    def release(self, *, error: str, failed: bool) -> None:
-        """After a failed try: back to pending for a retry, or failed for good."""
+    def mark_sent(self) -> None:
+        """One UPDATE straight after the server accepted the message: the
+        window in which a killed worker means a repeat is this query."""
+        now = timezone.now()
+        Notification.objects.filter(pk=self.pk).update(
+            status=self.Status.SENT, sent_at=now, last_error="", claim_token=""
+        )
+        self.status, self.sent_at, self.last_error = self.Status.SENT, now, ""
+
+    def release(self, *, error: str, permanent: bool = False) -> None:
+        """After a failed try: pending again after the back-off, or failed for good
+        (a permanent refusal, or the last try)."""
+        failed = permanent or self.attempts >= self.MAX_ATTEMPTS
         self.status = self.Status.FAILED if failed else self.Status.PENDING
         self.last_error = error[:2000]
-        self.save(update_fields=["status", "last_error"])
+        self.next_attempt_at = timezone.now() + self.retry_delay(self.attempts)
+        self.queued_at, self.relays, self.claim_token = None, 0, ""
+        self.save(
+            update_fields=[
+                "status", "last_error", "next_attempt_at", "queued_at", "relays", "claim_token"
+            ]
+        )  # fmt: skip
+
+
+def smtp_refusal(exc: Exception) -> str | None:
+    """The server's words when it refused the message for good (SMTP 5xx on the
+    sender, the recipient or the data), else None: the error is worth a retry."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        answers = list(exc.recipients.values())
+        if answers and all(500 <= code < 600 for code, _msg in answers):
+            return "; ".join(f"{code} {_text(msg)}" for code, msg in answers)
+        return None
+    if isinstance(exc, (smtplib.SMTPSenderRefused, smtplib.SMTPDataError)):
+        if 500 <= exc.smtp_code < 600:
+            return f"{exc.smtp_code} {_text(exc.smtp_error)}"
+    return None
+
+
+def _text(message: bytes | str) -> str:
+    return message.decode("utf-8", "replace") if isinstance(message, bytes) else str(message)

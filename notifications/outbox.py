@@ -2,16 +2,14 @@
 
 Each message is first a row in the notification log, created in the same
 transaction as whatever causes it, under a unique idempotency key (kind,
-recipient, subject, date): running a job twice, retrying it, or two workers
-racing create it once. It is handed to Celery only after that transaction
-commits; if the broker is down or hung the row simply waits, and the sweeper
-(`send_pending_notifications`, every minute) hands it over once the broker is
-back. So a broker outage never breaks or slows down a user's action.
+recipient, subject, occasion): running a job twice, retrying it, or two
+workers racing create it once. Nothing here talks to the broker: the relay
+(notifications.relay, a loop outside any user's request) hands committed rows
+over within seconds, and while the broker is down or hung they simply wait.
+So a broker outage never breaks or slows down a user's action.
 """
 
 from __future__ import annotations
-
-import logging
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -19,16 +17,9 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from ccrcsr.celery import app
 from factories.models import User
 
 from .models import Notification
-
-log = logging.getLogger(__name__)
-
-# The task that sends one message (notifications.tasks), looked up by name in
-# Celery's registry so this module does not import the tasks that import it.
-SEND_TASK = "notifications.tasks.send_notification"
 
 # kind: who can switch it off and what it is, shown on the preferences page.
 KINDS = {
@@ -52,7 +43,7 @@ def wants(user: User, kind: str) -> bool:
 def notify(
     *, kind: str, user: User, key: str, factory_id: int | None, context: dict, object_ref: str = ""
 ) -> Notification | None:
-    """Log one message for `user` (once per `key`) and send it after commit.
+    """Log one message for `user` (once per `key`); the relay sends it once committed.
 
     Returns None when the user switched this kind off, has no email, or the
     message was logged before.
@@ -80,35 +71,7 @@ def notify(
             )
     except IntegrityError:
         return None  # logged already: this is the second run, a retry, or a race
-    transaction.on_commit(lambda: enqueue(notification.pk))
     return notification
-
-
-def enqueue(notification_id: int) -> bool:
-    """Hand a logged message to Celery; on any broker trouble leave it to the sweeper.
-
-    A fresh connection with short timeouts and no publish retries: a hung
-    Redis costs the caller about a second, never the minute kombu would wait.
-    """
-    url = settings.CELERY_BROKER_URL
-    options = {}
-    if url.startswith(("redis://", "rediss://")):
-        options = {
-            "connect_timeout": 1,
-            "transport_options": {"socket_timeout": 1, "socket_connect_timeout": 1},
-        }
-    try:
-        with app.connection_for_write(url, **options) as connection:
-            app.tasks[SEND_TASK].apply_async(
-                args=[notification_id],
-                connection=connection,
-                retry=False,
-                queue=settings.NOTIFICATIONS_QUEUE,
-            )
-        return True
-    except Exception as exc:  # noqa: BLE001 - any broker failure: the sweeper sends it later
-        log.warning("notification %s not queued (%s); the sweeper will", notification_id, exc)
-        return False
 
 
 def schedule() -> list[tuple[str, str]]:

@@ -1,58 +1,82 @@
 """Background jobs: thin, id-based, safe to run twice (see STYLE.md section 6)."""
 
-import datetime
+import logging
 import smtplib
 
 from celery import shared_task
-from django.db.models import Q
+from celery.signals import worker_ready, worker_shutdown
+from django.conf import settings
+from django.core.mail import get_connection
 from django.utils import timezone
 
 from . import reminders
-from .models import Notification
-from .outbox import enqueue
+from .models import Notification, smtp_refusal
+from .relay import Relay, relay_once
 
-# A fresh pending row is normally already on its way; the sweeper leaves it this long.
-PENDING_GRACE = datetime.timedelta(seconds=30)
+log = logging.getLogger(__name__)
 
-# Transient sending errors worth a retry; anything else is a bug and surfaces.
+# Sending errors worth another try later; anything else is a bug and surfaces.
 TRANSIENT_ERRORS = (smtplib.SMTPException, OSError)
 
 
-@shared_task(bind=True, max_retries=5)
+@shared_task(bind=True)
 def send_notification(self, notification_id: int) -> None:
+    """Send one logged message, once. No Celery retries: a failed try puts the
+    row back with its next_attempt_at (1, 2, 4, 8, 16 minutes) and the relay
+    hands it over again when it is due, so nothing waits in the broker."""
     notification = Notification.objects.filter(pk=notification_id).first()
-    if notification is None or not notification.claim():
+    if notification is None or notification.status == Notification.Status.SENT:
         return
+    # Built before the claim, so the claimed time is the SMTP exchange alone.
+    message = notification.build_message()
+    if not notification.claim(token=self.request.id or ""):
+        return
+    connection = get_connection()
     try:
-        notification.send()
+        connection.open()
+        connection.send_messages([message])
     except TRANSIENT_ERRORS as exc:
-        final = self.request.retries >= self.max_retries
-        notification.release(error=f"{type(exc).__name__}: {exc}", failed=final)
-        if not final:
-            # 1, 2, 4, 8, 16 minutes: rides out a short SMTP outage.
-            raise self.retry(exc=exc, countdown=60 * 2**self.request.retries) from exc
+        refusal = smtp_refusal(exc)
+        notification.release(
+            error=refusal or f"{type(exc).__name__}: {exc}", permanent=refusal is not None
+        )
+    else:
+        notification.mark_sent()
+    finally:
+        try:
+            connection.close()
+        except Exception:  # noqa: BLE001 - the message is recorded; a failed QUIT changes nothing
+            log.debug("SMTP close failed", exc_info=True)
 
 
 @shared_task
 def send_pending_notifications() -> int:
-    """Hand over notifications still pending (the broker was down when they were
-    logged) or stuck mid-send (their worker died); returns how many."""
-    now = timezone.now()
-    ids = list(
-        Notification.objects.filter(
-            Q(status=Notification.Status.PENDING, created_at__lt=now - PENDING_GRACE)
-            | Q(
-                status=Notification.Status.SENDING,
-                claimed_at__lt=now - Notification.claim_timeout(),
-            )
-        ).values_list("pk", flat=True)
-    )
-    for notification_id in ids:
-        enqueue(notification_id)
-    return len(ids)
+    """One relay cycle from beat, for a deployment whose relay loop is not
+    running: free stale claims and hand due rows to the broker."""
+    return relay_once(timezone.now())
 
 
 @shared_task
 def send_reminders() -> None:
     """Every reminder and summary due now; each is logged once, so reruns are harmless."""
     reminders.run_all(now=timezone.now())
+
+
+_relay: Relay | None = None
+
+
+@worker_ready.connect
+def _start_relay(**kwargs) -> None:
+    """Every worker runs the relay loop in its main process (not in the pool
+    processes), unless NOTIFICATION_RELAY_IN_WORKER=0 (then run
+    `manage.py relay_outbox`)."""
+    global _relay
+    if settings.NOTIFICATION_RELAY_IN_WORKER and _relay is None:
+        _relay = Relay()
+        _relay.start()
+
+
+@worker_shutdown.connect
+def _stop_relay(**kwargs) -> None:
+    if _relay is not None:
+        _relay.stop()

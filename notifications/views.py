@@ -4,10 +4,9 @@ settings: language and which emails they receive."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -15,7 +14,7 @@ from factories.models import Factory, Role
 
 from .forms import AccountForm
 from .models import Notification
-from .outbox import enqueue, schedule
+from .outbox import schedule
 
 
 @login_required
@@ -49,10 +48,14 @@ def notification_resend(request: HttpRequest, notification_id: int) -> HttpRespo
         pk=notification_id,
         status=Notification.Status.FAILED,
     )
+    # Due at once, with all its tries again; the relay hands it to the broker.
     Notification.objects.filter(pk=notification.pk, status=Notification.Status.FAILED).update(
-        status=Notification.Status.PENDING, last_error=""
+        status=Notification.Status.PENDING,
+        last_error="",
+        attempts=0,
+        next_attempt_at=timezone.now(),
+        queued_at=None,
     )
-    transaction.on_commit(lambda: enqueue(notification.pk))
     messages.success(request, _("The email is queued again."))
     return redirect("notifications:notification-log")
 

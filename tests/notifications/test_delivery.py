@@ -72,7 +72,9 @@ def database_url() -> str:
 
 
 @contextmanager
-def celery_worker(*, queue: str, smtp_port: int, pool: str = "solo", **env_extra):
+def celery_worker(
+    *, queue: str, smtp_port: int, pool: str = "solo", concurrency: int = 1, **env_extra
+):
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env.update(
         DATABASE_URL=database_url(),
@@ -82,7 +84,7 @@ def celery_worker(*, queue: str, smtp_port: int, pool: str = "solo", **env_extra
     )
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "ccrcsr", "worker", "-Q", queue, "--pool", pool,
-         "--concurrency", "1", "--loglevel", "warning", "--without-heartbeat",
+         "--concurrency", str(concurrency), "--loglevel", "warning", "--without-heartbeat",
          "--without-mingle", "--without-gossip"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip

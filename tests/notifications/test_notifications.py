@@ -60,36 +60,39 @@ def test_the_task_returns_quietly_when_the_row_is_gone(site):
     assert mail.outbox == []
 
 
-def test_smtp_down_is_retried_then_marked_failed(site, settings):
+def test_smtp_down_is_tried_six_times_on_the_back_off_then_marked_failed(site, settings):
     # A real SMTP connection to a port where nothing listens: refused at once.
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 1
     note = notification(site)
-    send_notification.apply(args=[note.pk])
-    note.refresh_from_db()
+    for attempt in range(1, Notification.MAX_ATTEMPTS + 1):
+        Notification.objects.filter(pk=note.pk).update(next_attempt_at=timezone.now())
+        send_notification.apply(args=[note.pk])
+        note.refresh_from_db()
+        assert note.attempts == attempt
     assert note.status == Notification.Status.FAILED
-    assert note.attempts == send_notification.max_retries + 1
     assert "Connection refused" in note.last_error or "Errno" in note.last_error
 
 
-def test_the_sweeper_requeues_old_pending_and_stale_sending(site, settings):
+def test_the_sweeper_hands_over_due_pending_and_stale_sending(site, settings):
     settings.CELERY_TASK_ALWAYS_EAGER = True
+    settings.CELERY_BROKER_URL = "memory://"
     from ccrcsr.celery import app
 
     app.conf.task_always_eager = True
     try:
-        old = notification(site, key="a")
-        fresh = notification(site, key="b")
+        due = notification(site, key="a")
+        later = notification(
+            site, key="b", next_attempt_at=timezone.now() + datetime.timedelta(minutes=2)
+        )
         stuck = notification(site, key="c", status=Notification.Status.SENDING)
         an_hour_ago = timezone.now() - datetime.timedelta(hours=1)
-        Notification.objects.filter(pk__in=[old.pk, stuck.pk]).update(
-            created_at=an_hour_ago, claimed_at=an_hour_ago
-        )
+        Notification.objects.filter(pk=stuck.pk).update(claimed_at=an_hour_ago)
         assert send_pending_notifications() == 2
     finally:
         app.conf.task_always_eager = False
     statuses = dict(Notification.objects.values_list("pk", "status"))
-    assert statuses == {old.pk: "sent", fresh.pk: "pending", stuck.pk: "sent"}
+    assert statuses == {due.pk: "sent", later.pk: "pending", stuck.pk: "sent"}
 
 
 def database_url() -> str:
