@@ -144,8 +144,10 @@ def test_a_tap_whose_answer_is_lost_is_sent_again_and_applied_once(page: Page, s
     # Logging out leaves nothing of the roll call on the phone.
     assert page.evaluate("async () => (await caches.keys()).length") > 0
     page.get_by_role("button", name="菜单").click()
-    page.get_by_role("button", name="退出").click()
-    expect(page).to_have_url(re.compile(r"/login/"))
+    # Wait for the menu to finish opening: a click during the slide can miss.
+    expect(page.locator("#main-nav.show:not(.collapsing)")).to_be_visible()
+    page.get_by_role("button", name="退出登录").click()
+    expect(page).to_have_url(re.compile(r"/login/"), timeout=15000)
     assert page.evaluate("async () => (await caches.keys()).length") == 0
     assert page.evaluate("async () => (await indexedDB.databases()).length") == 0
 

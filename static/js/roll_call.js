@@ -417,14 +417,20 @@
     });
   }
 
-  // Logging out deletes what this phone kept (the server's answer says so too).
+  // Logging out deletes what this phone kept (the server's answer says so too,
+  // with Clear-Site-Data): never more than two seconds, and never blocking it.
   document.querySelectorAll("form[action$='/logout/']").forEach((form) =>
     form.addEventListener("submit", async (event) => {
       if (form.dataset.cleared) return;
       event.preventDefault();
-      const taps = await myTaps();
-      if (taps.length && !window.confirm(msg.msgLeave)) return;
-      await forgetPhone();
+      let waitingTaps = [];
+      try {
+        waitingTaps = await myTaps();
+      } catch (error) {
+        // No IndexedDB: nothing waits.
+      }
+      if (waitingTaps.length && !window.confirm(msg.msgLeave)) return;
+      await Promise.race([forgetPhone(), new Promise((done) => window.setTimeout(done, 2000))]);
       form.dataset.cleared = "1";
       form.submit();
     }),
@@ -432,12 +438,16 @@
   async function forgetPhone() {
     try {
       await store("readwrite", (s) => s.clear());
+    } catch (error) {
+      // Nothing kept, or storage unavailable: nothing to delete.
+    }
+    try {
       if (self.caches) {
         const keys = await caches.keys();
         await Promise.all(keys.map((k) => caches.delete(k)));
       }
     } catch (error) {
-      // Nothing kept, or storage unavailable: nothing to delete.
+      // As above.
     }
   }
 
