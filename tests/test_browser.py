@@ -45,6 +45,8 @@ def test_a_teacher_logs_in_on_a_phone_and_sees_todays_group(page: Page, site):
 
     # The collapsed menu opens, shows who is signed in, and switches language.
     page.get_by_role("button", name="菜单").click()
+    # Wait for the menu to finish opening: a click during the slide can miss.
+    expect(page.locator("#main-nav.show:not(.collapsing)")).to_be_visible()
     expect(page.get_by_test_id("current-user")).to_contain_text(site.teacher_user.display_name)
     page.get_by_role("button", name="English").click()
     expect(page.get_by_text("Roll call not taken")).to_be_visible()

@@ -18,6 +18,7 @@ from collections import defaultdict
 from contextlib import ExitStack
 
 import pytest
+from django.conf import settings as django_settings
 from django.db import connection
 
 from notifications.models import Notification
@@ -193,6 +194,11 @@ def test_a_worker_killed_after_the_servers_250_sends_a_repeat_with_the_same_mess
     assert ids[0] == ids[1] == note.message_id  # ...and says it is the same message
 
 
+@pytest.mark.skipif(
+    not django_settings.CELERY_BROKER_URL.startswith("redis"),
+    reason="200 messages need a real broker: the filesystem transport polls once a second;"
+    " CI runs this on Redis",
+)
 @pytest.mark.xfail(
     strict=False,
     reason="open: 1-2 rows whose pool process was killed are handed over again and again but"
