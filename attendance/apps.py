@@ -11,6 +11,6 @@ class AttendanceConfig(AppConfig):
         from spaces.models import GROUP_DAY_ANNOTATIONS
 
         from . import panels, services  # noqa: F401 - home panels; signal receivers
-        from .models import with_roll_call_status
+        from .roll_call import with_roll_call_status
 
         GROUP_DAY_ANNOTATIONS.append(with_roll_call_status)

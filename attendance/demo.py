@@ -15,7 +15,8 @@ from enrollment.models import Child, Enrollment
 from factories.demo import FACTORIES, FINISHERS, DemoSite, at, minutes_after, step
 from spaces.models import Group, Season, TeacherAssignment
 
-from .models import Attendance, Incident, StaffShift, rebuild_season
+from .counts import rebuild_season
+from .models import Attendance, Incident, StaffShift
 
 # Today's roll call is taken at these factories and left open at the others,
 # so dashboards show both states. Not the first factory: the `teacher` login

@@ -24,11 +24,8 @@ from spaces.models import Group, Season, Teacher
 
 from . import services
 from .forms import CheckOutForm, IncidentForm, MarkForm
-from .models import (
-    Attendance,
-    Incident,
-    RollCallOp,
-    StaffShift,
+from .models import Attendance, Incident, RollCallOp, StaffShift
+from .roll_call import (
     day_summary,
     pickup_listed,
     pickup_people,

@@ -372,7 +372,7 @@ class Enrollment(models.Model):
 
     @property
     def day_record(self):
-        """That day's attendance, when fetched through `attendance.models.with_day_record`."""
+        """That day's attendance, when fetched through `attendance.roll_call.with_day_record`."""
         return self.day_records[0] if self.day_records else None
 
 

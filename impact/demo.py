@@ -23,7 +23,8 @@ import zoneinfo
 
 from django.db.models import Count
 
-from attendance.models import Attendance, Incident, rebuild_season
+from attendance.counts import rebuild_season
+from attendance.models import Attendance, Incident
 from enrollment.models import Consent, Enrollment
 from factories.demo import FACTORIES, FINISHERS
 from factories.models import Factory, Worker

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db.models import Count, Q
 
 from attendance.figures import season_figures
-from attendance.models import roll_call_summary
+from attendance.roll_call import roll_call_summary
 from enrollment.models import Consent, Enrollment
 from factories.models import Role, User, staff_of
 from spaces.models import Group, Season, TeacherAssignment

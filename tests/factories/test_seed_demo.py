@@ -256,7 +256,7 @@ def test_the_same_seed_gives_the_same_demo():
 
 
 def test_the_reports_daily_counts_match_the_demo_roll_call(seeded):
-    from attendance.models import mismatches
+    from attendance.counts import mismatches
 
     for season in Season.objects.filter(status="running"):
         assert mismatches(season) == []

@@ -10,7 +10,8 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from attendance.models import GroupDay, mismatches, rebuild_season
+from attendance.counts import mismatches, rebuild_season
+from attendance.models import GroupDay
 from reports.report import season_report
 
 from ..builders import ChildBuilder, GroupBuilder, SeasonBuilder, enroll, mark

@@ -12,7 +12,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from attendance.models import rebuild_season
+from attendance.counts import rebuild_season
 from factories.models import Membership, Role
 from reports import report
 

@@ -7,7 +7,7 @@ operator's check that it did (and, with --fix, the repair).
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from attendance.models import mismatches, rebuild_season
+from attendance.counts import mismatches, rebuild_season
 from spaces.models import Season
 
 
