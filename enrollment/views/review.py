@@ -4,7 +4,6 @@ one application, search, and a paper application typed in by HR."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -53,7 +52,7 @@ def applications(request: HttpRequest, season_id: int) -> HttpResponse:
         query["page"] = request.POST["goto"]
         return redirect(f"{request.path}?{query.urlencode()}")
     if request.method == "POST" and form.is_valid():
-        _apply_action(request, form)
+        _apply_action(request, season, form)
         request.session.pop(selected_key, None)
         return redirect(request.get_full_path())
     if request.method == "POST":  # the action was refused: keep what was ticked
@@ -179,29 +178,25 @@ def search(request: HttpRequest) -> HttpResponse:
 SEARCH_LIMIT = 100
 
 
-def _apply_action(request: HttpRequest, form: ReviewActionForm) -> None:
+def _apply_action(request: HttpRequest, season: Season, form: ReviewActionForm) -> None:
     action, group, reason = (form.cleaned_data[k] for k in ("action", "group", "reason"))
     status = {
         form.WAITLIST: Enrollment.Status.WAITLISTED,
         form.DECLINE: Enrollment.Status.DECLINED,
         form.WITHDRAW: Enrollment.Status.WITHDRAWN,
     }.get(action)
-    decisions = []
     # All the ticked children change, or none of them (one failure rolls back all).
-    with transaction.atomic():
-        for enrollment in form.cleaned_data["selected"].order_by("applied_at", "pk"):
-            if action == form.ENROLL:
-                decision = services.enrollment_enroll(
-                    enrollment=enrollment, group=group, user=request.user
-                )
-            else:
-                decision = services.enrollment_set_status(
-                    enrollment=enrollment, status=status, reason=reason, user=request.user
-                )
-            decisions.append((enrollment, decision))
-    for enrollment, decision in decisions:
+    decisions = services.enrollments_decide(
+        season=season,
+        enrollments=form.cleaned_data["selected"],
+        user=request.user,
+        status=status,
+        group=group,
+        reason=reason,
+    )
+    for decision in decisions:
         if decision.status == "refused":
-            messages.error(request, f"{enrollment.child.name}: {decision.message}")
+            messages.error(request, f"{decision.enrollment.child.name}: {decision.message}")
         elif decision.status == Enrollment.Status.WAITLISTED and action == form.ENROLL:
             messages.warning(request, decision.message)
         else:
