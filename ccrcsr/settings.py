@@ -217,6 +217,8 @@ MIN_CELL = env.int("MIN_CELL", default=5)
 
 # How many days back a teacher may still correct a roll call (coordinators: any day).
 ROLL_CALL_TEACHER_DAYS_BACK = env.int("ROLL_CALL_TEACHER_DAYS_BACK", default=3)
+# Days the ids of applied roll-call taps are kept (a phone's queue sent twice is applied once).
+ROLL_CALL_TAP_DAYS = env.int("ROLL_CALL_TAP_DAYS", default=30)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -314,6 +316,12 @@ CELERY_BEAT_SCHEDULE = {
     # Anonymise children RETENTION_MONTHS after their last season (PIPL); daily.
     "anonymise-children": {
         "task": "enrollment.tasks.anonymise_children",
+        "schedule": 24 * 3600.0,
+        "options": {"expires": 12 * 3600},
+    },
+    # Forget the ids of roll-call taps older than ROLL_CALL_TAP_DAYS; daily.
+    "purge-roll-call-taps": {
+        "task": "attendance.tasks.purge_roll_call_taps",
         "schedule": 24 * 3600.0,
         "options": {"expires": 12 * 3600},
     },
