@@ -1,7 +1,7 @@
 """The daily counts checked against the attendance rows they count: a full
 recount after a bulk load or to repair, and the comparison that
 `manage.py check_daily_counts` and the tests run. The season totals are
-checked against the daily counts they sum."""
+checked against the daily counts, enrollments and incidents they sum."""
 
 from __future__ import annotations
 
@@ -58,7 +58,7 @@ def raw_counts(season: Season) -> dict[tuple[int, datetime.date], dict]:
 
 def mismatches(season: Season) -> list[str]:
     """Group-days whose stored counts differ from the attendance rows, and a
-    season total that differs from the sum of its group-days."""
+    season total that differs from its group-days, enrollments and incidents."""
     raw = raw_counts(season)
     stored = {
         (d.group_id, d.date): d
@@ -71,9 +71,10 @@ def mismatches(season: Season) -> list[str]:
         want = tuple(r[f] or 0 for f in CHECKED) if r else (0,) * len(CHECKED)
         if got != want:
             problems.append(f"group {key[0]} on {key[1]}: stored {got}, attendance rows {want}")
-    want = tuple(sum(getattr(d, f) for d in stored.values()) for f in SUMMED)
-    total = SeasonTotal.objects.filter(season=season).first()
-    got = tuple(getattr(total, f) for f in SUMMED) if total else (0,) * len(SUMMED)
+    want = SeasonTotal.computed([season.pk])[season.pk]
+    total = SeasonTotal.objects.filter(season=season).first() or SeasonTotal()
+    figures = (*SUMMED, "days", "enrolled", "incidents")
+    got, want = (tuple(getattr(t, f) for f in figures) for t in (total, want))
     if got != want:
-        problems.append(f"season total: stored {got}, daily counts {want}")
+        problems.append(f"season total {figures}: stored {got}, counted {want}")
     return problems

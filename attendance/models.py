@@ -288,8 +288,12 @@ class GroupDay(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["group", "date"], name="group_day_unique"),
         ]
-        # The dashboard reads today's row of each season; the daily chart one season by date.
-        indexes = [models.Index(fields=["season", "date"], name="group_day_season_date_idx")]
+        # The daily chart reads one season by date; the dashboard today's rows of
+        # every factory of a coordinator (one range of the index, not a probe a season).
+        indexes = [
+            models.Index(fields=["season", "date"], name="group_day_season_date_idx"),
+            models.Index(fields=["date", "factory"], name="group_day_date_factory_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.group} {self.date}"
@@ -389,16 +393,19 @@ def _counts_sql(group: Group, day: datetime.date) -> tuple[str, list]:
 
 
 class SeasonTotal(models.Model):
-    """A season's daily counts summed over all its days: what the programme
-    dashboard reads, one row a season, so its totals do not grow with the days.
+    """A season's figures summed over all its days: the daily counts, how many
+    group-days there are, the children enrolled and the incidents. What the
+    programme dashboard reads, one row a season, so its work grows with the
+    seasons, not with their days or children.
 
-    The database keeps it: triggers on the daily counts (migration
-    0003_season_totals_and_times_of_day) add each change of a group-day to its
-    season's row, in the same statement's transaction. A trigger rather than a
-    second statement in `GroupDay.recount`: the tap stays within its query budget,
-    and every writer of the daily counts (the tap, a recount, a bulk load, an
-    UPDATE by hand) moves the totals without having to remember to.
-    `attendance.counts` checks them against the daily counts and rebuilds them.
+    The database keeps it: triggers on the daily counts, the enrollments and
+    the incidents (migration 0003_season_totals_and_times_of_day) add each
+    change to its season's row within the same statement. Triggers rather than
+    a second statement in `GroupDay.recount`: the tap stays within its query
+    budget, and every writer (the tap, a recount, a bulk load, HR's screens, an
+    UPDATE by hand) moves the totals without having to remember to. A
+    migration that rebuilds one of those tables on SQLite must make them again.
+    `attendance.counts` checks the totals and rebuilds them.
     """
 
     season = models.OneToOneField(
@@ -413,6 +420,9 @@ class SeasonTotal(models.Model):
     late = models.IntegerField(_("late"), default=0)
     absent = models.IntegerField(_("absent"), default=0)
     excused = models.IntegerField(_("excused"), default=0)
+    days = models.IntegerField(_("group-days counted"), default=0)
+    enrolled = models.IntegerField(_("children enrolled"), default=0)
+    incidents = models.IntegerField(_("incidents"), default=0)
 
     objects = ScopedQuerySet.as_manager()
 
@@ -424,14 +434,38 @@ class SeasonTotal(models.Model):
         return str(self.season)
 
     @classmethod
-    def rebuild(cls, seasons) -> int:
-        """Sum the daily counts of these seasons (ids or a QuerySet) afresh."""
-        rows = (
+    def computed(cls, seasons: list[int]) -> dict[int, SeasonTotal]:
+        """The totals these seasons should have, from the rows they sum."""
+        totals = {
+            pk: cls(season_id=pk, factory_id=factory_id)
+            for pk, factory_id in Season.objects.filter(pk__in=seasons).values_list(
+                "pk", "factory_id"
+            )
+        }
+        sums = (
             GroupDay.objects.filter(season__in=seasons)
             .order_by()
-            .values("season_id", "factory_id")
-            .annotate(**{name: models.Sum(name) for name in SUMMED})
+            .values("season_id")
+            .annotate(days=Count("pk"), **{name: models.Sum(name) for name in SUMMED})
         )
+        for row in sums:
+            for name, value in row.items():
+                setattr(totals[row["season_id"]], name, value)
+        counted = [Enrollment.Status.ENROLLED, Enrollment.Status.COMPLETED]
+        for figure, rows in (
+            ("enrolled", Enrollment.objects.filter(season__in=seasons, status__in=counted)
+             .order_by().values_list("season_id").annotate(n=Count("pk"))),
+            ("incidents", Incident.objects.filter(group__season__in=seasons)
+             .order_by().values_list("group__season_id").annotate(n=Count("pk"))),
+        ):  # fmt: skip
+            for season_id, n in rows:
+                setattr(totals[season_id], figure, n)
+        return totals
+
+    @classmethod
+    def rebuild(cls, seasons: list[int]) -> int:
+        """Sum these seasons' figures afresh (after a repair of the daily counts)."""
+        totals = cls.computed(seasons)
         with transaction.atomic():
             cls.objects.filter(season__in=seasons).delete()
-            return len(cls.objects.bulk_create(cls(**row) for row in rows))
+            return len(cls.objects.bulk_create(totals.values()))

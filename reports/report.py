@@ -11,15 +11,12 @@ from collections import Counter, defaultdict
 
 from django.db import connection
 from django.db.models import (
-    Case,
     Count,
     F,
     Max,
     OuterRef,
-    QuerySet,
     Subquery,
     Sum,
-    When,
     prefetch_related_objects,
 )
 from django.db.models.functions import (
@@ -31,7 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from attendance.figures import DEFAULT_BANDS
-from attendance.models import Attendance, GroupDay, Incident, SeasonTotal, StaffShift
+from attendance.models import Attendance, GroupDay, Incident, StaffShift
 from enrollment.models import Child, Enrollment, LivesWith
 from spaces.models import Season, TeacherAssignment
 
@@ -217,16 +214,40 @@ SORTS = {
 }
 
 
-def current_seasons(factories) -> QuerySet[Season]:
-    """Each factory's current season: its latest running one, else its latest
-    one that is past planning."""
-    pick = (
-        Season.objects.filter(factory=OuterRef("factory_id"))
-        .exclude(status=Season.Status.PLANNING)
-        .order_by(Case(When(status=Season.Status.RUNNING, then=0), default=1), "-start_date", "-pk")
-        .values("pk")[:1]
+FIGURES = ("expected", "attended", "excused", "days", "enrolled", "incidents")
+
+
+def _seasons(factories, order: list[str], annotations: dict) -> list[dict]:
+    """Every season of these factories with its totals (one row a season, kept by
+    the database as the roll call, HR and the incident form write), in the
+    dashboard's order: one query, sorted by the database."""
+    return list(
+        Season.objects.filter(factory__in=factories)
+        .annotate(**annotations)
+        .order_by(*order)
+        .values(
+            "pk",
+            "factory_id",
+            "status",
+            "start_date",
+            "capacity",
+            **{f: F(f"total__{f}") for f in FIGURES},
+        )  # fmt: skip
     )
-    return Season.objects.filter(factory__in=factories).filter(pk=Subquery(pick))
+
+
+def _current(seasons: list[dict]) -> dict[int, dict]:
+    """Each factory's current season: its latest running one, else its latest
+    one that is past planning (ties to the higher id); in the order given."""
+    best = {}
+    for season in seasons:
+        if season["status"] == Season.Status.PLANNING:
+            continue
+        key = (season["status"] == Season.Status.RUNNING, season["start_date"], season["pk"])
+        if season["factory_id"] not in best or key > best[season["factory_id"]][0]:
+            best[season["factory_id"]] = (key, season["pk"])
+    picked = {pk for _key, pk in best.values()}
+    return {season["pk"]: season for season in seasons if season["pk"] in picked}
 
 
 def _per_season(queryset, season_field: str, value) -> Coalesce:
@@ -251,56 +272,48 @@ def _codepoint_order(field: str):
 
 def _sort_key(sort: str, today) -> tuple[list[str], dict]:
     """The ORDER BY for a sort name, and the one annotation it needs (only that
-    figure is computed for every season; the rest only for the page shown)."""
+    figure is read for every season; the page's rows take the rest from the totals)."""
     field = sort.lstrip("-")
     if field not in SORTS:
         field, sort = "factory", "factory"
-    days = GroupDay.objects.all()
     if field == "factory":
         annotations = {"name_for_sort": _codepoint_order("factory__name_zh")}
     elif field == "enrolled":
-        enrolled = Enrollment.objects.filter(status__in=["enrolled", "completed"])
-        annotations = {"enrolled": _per_season(enrolled, "season", Count("pk"))}
+        annotations = {"enrolled": Coalesce(F("total__enrolled"), 0)}
     elif field == "today":
-        today_rows = days.filter(date=today)
+        today_rows = GroupDay.objects.filter(date=today)
         annotations = {"today_present": _per_season(today_rows, "season", Sum("attended"))}
     elif field == "rate":
         # As the rows show it: no rate (no total, or nothing expected) sorts as 0.
         came, due, excused = F("total__attended"), F("total__expected"), F("total__excused")
         annotations = {"rate_for_sort": Coalesce(came * 1.0 / NullIf(due - excused, 0), 0.0)}
     else:
-        incidents = _per_season(Incident.objects.all(), "group__season", Count("pk"))
-        annotations = {"incidents": incidents}
+        annotations = {"incidents": Coalesce(F("total__incidents"), 0)}
     order = [f"-{key}" if sort.startswith("-") else key for key in SORTS[field]]
     return order + ["factory_id"], annotations
 
 
 def dashboard(factories, *, sort: str = "factory", page: int = 1) -> dict:
     """Every factory's current season, a page at a time, sorted in SQL, with the
-    totals of all of them and the seasons compared across years. The number
-    of queries is fixed; the work per page does not grow with the factories
-    beyond the sort key and the totals, which the database sums."""
+    totals of all of them and the seasons compared across years. Three queries
+    (every season with its totals in order, today's counts, the page's seasons),
+    none of which reads a season's days, children or incidents one by one."""
     today = timezone.localdate()
-    # The current seasons are picked once (a correlated subquery per season);
-    # the page's query then reads them by id.
-    capacities = dict(current_seasons(factories).order_by().values_list("pk", "capacity"))
     order, annotations = _sort_key(sort, today)
-    sums = _season_sums(factories, list(capacities), today)
-    totals = _totals(capacities, sums)
+    seasons = _seasons(factories, order, annotations)
+    current = _current(seasons)
+    counted_today = _today(factories, current, today)
+    totals = _totals(current, counted_today)
     pages = max(1, -(-totals["seasons"] // PAGE_SIZE))
     page = min(max(page, 1), pages)
     offset = (page - 1) * PAGE_SIZE
-    seasons = list(
-        Season.objects.filter(pk__in=list(capacities))
-        .select_related("factory")
-        .annotate(**annotations)
-        .order_by(*order)[offset : offset + PAGE_SIZE]
-    )
-    rows = _rows(seasons, sums)
+    ids = list(current)[offset : offset + PAGE_SIZE]
+    shown = Season.objects.select_related("factory").in_bulk(ids)
+    rows = _rows([shown[pk] for pk in ids], current, counted_today)
     return {
         "rows": rows,
         "totals": totals,
-        "years": _years(sums),
+        "years": _years(seasons),
         "page": page,
         "pages": pages,
         "first_row": offset + 1 if rows else 0,
@@ -308,93 +321,66 @@ def dashboard(factories, *, sort: str = "factory", page: int = 1) -> dict:
     }
 
 
-def _rows(seasons: list[Season], sums: dict[int, dict]) -> list[dict]:
-    """The figures of one page of seasons (two small GROUP BY queries)."""
-    ids = [s.pk for s in seasons]
-    enrolled = dict(
-        Enrollment.objects.filter(season__in=ids, status__in=["enrolled", "completed"])
-        .values_list("season").annotate(n=Count("pk")).values_list("season", "n")
-    )  # fmt: skip
-    incidents = dict(
-        Incident.objects.filter(group__season__in=ids)
-        .values_list("group__season").annotate(n=Count("pk")).values_list("group__season", "n")
-    )  # fmt: skip
+def _today(factories, current: dict[int, dict], today) -> dict[int, dict]:
+    """Today's counts of the current seasons, from the rows of today (one range of
+    the index on date and factory); a season without one has not been counted today."""
+    rows = (
+        GroupDay.objects.filter(factory__in=factories, date=today)
+        .order_by()
+        .values("season_id")
+        .annotate(expected=Sum("expected"), recorded=Sum("recorded"), present=Sum("attended"))
+    )
+    return {row["season_id"]: row for row in rows if row["season_id"] in current}
+
+
+def _rows(shown: list[Season], current: dict[int, dict], today: dict[int, dict]) -> list[dict]:
+    """The figures of one page of seasons, from what was read for the totals."""
     rows = []
-    for season in seasons:
-        s = sums.get(season.pk, {})
-        counted_today = s.get("today_expected") is not None
+    for season in shown:
+        s, t = current[season.pk], today.get(season.pk)
         rows.append({
             "season": season,
             "factory": season.factory,
-            "enrolled": enrolled.get(season.pk, 0),
+            "enrolled": s["enrolled"] or 0,
             "capacity": season.capacity,
-            "today_present": s.get("today_present") or 0,
-            "today_expected": s.get("today_expected") or 0,
-            "roll_call_taken": counted_today and s["today_recorded"] >= s["today_expected"],
-            "rate": rate(s.get("attended") or 0, s.get("expected") or 0, s.get("excused") or 0),
-            "incidents": incidents.get(season.pk, 0),
+            "today_present": t["present"] if t else 0,
+            "today_expected": t["expected"] if t else 0,
+            "roll_call_taken": t is not None and t["recorded"] >= t["expected"],
+            "rate": rate(s["attended"] or 0, s["expected"] or 0, s["excused"] or 0),
+            "incidents": s["incidents"] or 0,
         })  # fmt: skip
     return rows
 
 
-def _season_sums(factories, current: list[int], today) -> dict[int, dict]:
-    """Every season of these factories with daily counts: its totals over all days
-    (one row a season, kept by the roll call) and its start year, and for the
-    current seasons today's counts (their rows of today, through the index on
-    season and date). Two queries whose work grows with the seasons, not the days."""
-    sums = {
-        row["season_id"]: {**row, "today_expected": None}
-        for row in SeasonTotal.objects.filter(factory__in=factories).values(
-            "season_id", "expected", "attended", "excused", year=F("season__start_date__year")
-        )
-    }
-    for row in (
-        GroupDay.objects.filter(season__in=current, date=today)
-        .order_by()
-        .values("season_id")
-        .annotate(
-            today_expected=Sum("expected"),
-            today_recorded=Sum("recorded"),
-            today_present=Sum("attended"),
-        )
-    ):
-        sums.setdefault(row["season_id"], {"expected": 0, "attended": 0, "excused": 0})
-        sums[row["season_id"]].update(row)
-    return sums
+def _totals(current: dict[int, dict], today: dict[int, dict]) -> dict:
+    """The totals row over every current season, not only the page."""
 
-
-def _totals(seasons: dict[int, int], sums: dict[int, dict]) -> dict:
-    """The totals row over every current season (id: capacity), not only the page."""
-    mine = [sums[pk] for pk in seasons if pk in sums]
-    today = [row for row in mine if row["today_expected"] is not None]
-
-    def total(key, rows=mine):
+    def total(key, rows):
         return sum(row[key] or 0 for row in rows)
 
+    seasons, counted = list(current.values()), list(today.values())
     return {
         "seasons": len(seasons),
-        "enrolled": Enrollment.objects.filter(
-            season__in=list(seasons), status__in=["enrolled", "completed"]
-        ).count(),
-        "capacity": sum(seasons.values()),
-        "today_present": total("today_present", today),
-        "today_expected": total("today_expected", today),
-        "taken": sum(1 for row in today if row["today_recorded"] >= row["today_expected"]),
-        "incidents": Incident.objects.filter(group__season__in=list(seasons)).count(),
-        "rate": rate(total("attended"), total("expected"), total("excused")),
+        "enrolled": total("enrolled", seasons),
+        "capacity": total("capacity", seasons),
+        "today_present": total("present", counted),
+        "today_expected": total("expected", counted),
+        "taken": sum(1 for row in counted if row["recorded"] >= row["expected"]),
+        "incidents": total("incidents", seasons),
+        "rate": rate(*(total(key, seasons) for key in ("attended", "expected", "excused"))),
     }
 
 
-def _years(sums: dict[int, dict]) -> list[dict]:
+def _years(seasons: list[dict]) -> list[dict]:
     """Every season of these factories with daily counts, summed by its start year."""
     by_year = defaultdict(lambda: {"seasons": 0, "expected": 0, "attended": 0, "excused": 0})
-    for row in sums.values():
-        if "year" not in row:  # counted today, not yet in the totals: no year to show
+    for season in seasons:
+        if not season["days"]:
             continue
-        year = by_year[row["year"]]
+        year = by_year[season["start_date"].year]
         year["seasons"] += 1
         for key in ("expected", "attended", "excused"):
-            year[key] += row[key] or 0
+            year[key] += season[key]
     return [
         {"year": year, "seasons": v["seasons"], "attended": v["attended"],
          "rate": rate(v["attended"], v["expected"], v["excused"])}
