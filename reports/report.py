@@ -204,13 +204,14 @@ def season_report(season: Season, *, date_from=None, date_to=None, group=None) -
 
 
 PAGE_SIZE = 50
-# Sort keys of the dashboard, each ending on the factory id so pages never overlap.
+# Sort keys of the dashboard, each ending on the factory id so pages never overlap
+# (named apart from the figures read beside them, which would replace them).
 SORTS = {
     "factory": ("name_for_sort",),
-    "enrolled": ("enrolled",),
-    "today": ("today_present",),
+    "enrolled": ("enrolled_for_sort",),
+    "today": ("today_for_sort",),
     "rate": ("rate_for_sort",),
-    "incidents": ("incidents",),
+    "incidents": ("incidents_for_sort",),
 }
 
 
@@ -279,16 +280,16 @@ def _sort_key(sort: str, today) -> tuple[list[str], dict]:
     if field == "factory":
         annotations = {"name_for_sort": _codepoint_order("factory__name_zh")}
     elif field == "enrolled":
-        annotations = {"enrolled": Coalesce(F("total__enrolled"), 0)}
+        annotations = {"enrolled_for_sort": Coalesce(F("total__enrolled"), 0)}
     elif field == "today":
         today_rows = GroupDay.objects.filter(date=today)
-        annotations = {"today_present": _per_season(today_rows, "season", Sum("attended"))}
+        annotations = {"today_for_sort": _per_season(today_rows, "season", Sum("attended"))}
     elif field == "rate":
         # As the rows show it: no rate (no total, or nothing expected) sorts as 0.
         came, due, excused = F("total__attended"), F("total__expected"), F("total__excused")
         annotations = {"rate_for_sort": Coalesce(came * 1.0 / NullIf(due - excused, 0), 0.0)}
     else:
-        annotations = {"incidents": Coalesce(F("total__incidents"), 0)}
+        annotations = {"incidents_for_sort": Coalesce(F("total__incidents"), 0)}
     order = [f"-{key}" if sort.startswith("-") else key for key in SORTS[field]]
     return order + ["factory_id"], annotations
 
