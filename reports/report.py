@@ -28,7 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from attendance.figures import DEFAULT_BANDS
-from attendance.models import Attendance, GroupDay, Incident, StaffShift
+from attendance.models import TIMES, Attendance, GroupDay, Incident, StaffShift
 from enrollment.models import Child, Enrollment, LivesWith
 from spaces.models import Season, TeacherAssignment
 
@@ -104,10 +104,16 @@ def season_report(season: Season, *, date_from=None, date_to=None, group=None) -
 
     daily = list(
         days.values("date")
-        .annotate(expected=Sum("expected"), attended=Sum("attended"), excused=Sum("excused"))
+        .annotate(expected=Sum("expected"), attended=Sum("attended"), excused=Sum("excused"),
+                  **{name: Sum(name) for name in TIMES})
         .order_by("date")
-    )
-    totals = days.totals()
+    )  # fmt: skip
+    # The season's totals are the days' sums (added here: one query fewer).
+    totals = {key: sum(row[key] for row in daily) for key in ("expected", "attended",
+                                                              "excused", *TIMES)}  # fmt: skip
+    for row in daily:  # the times of each day are not shown
+        for name in TIMES:
+            del row[name]
     by_group = list(
         days.values("group__name")
         .annotate(expected=Sum("expected"), attended=Sum("attended"), excused=Sum("excused"))
@@ -129,8 +135,8 @@ def season_report(season: Season, *, date_from=None, date_to=None, group=None) -
     prefetch_related_objects([season], "ratio_rules")  # one query, not one per group
     limits = {g.pk: season.ratio_limit(g.min_age, g.max_age) for g in groups}
     broken_days = {
-        d.date for d in days.only("group_id", "date", "attended")
-        if d.attended > on_duty.get((d.group_id, d.date), 0) * limits.get(d.group_id, 1)
+        day for group_id, day, attended in days.values_list("group_id", "date", "attended")
+        if attended > on_duty.get((group_id, day), 0) * limits.get(group_id, 1)
     }  # fmt: skip
     day_count = len({row["date"] for row in daily})
 

@@ -124,15 +124,16 @@ def test_the_season_report_and_its_files_use_a_fixed_number_of_queries(
     small,  # noqa: F811 - the fixture imported above
     django_assert_max_num_queries,
 ):
-    # session, user, season, statuses, children, groups, daily, totals (with the
-    # times of day), by group, shifts, ratio rules, days for the ratio, absences,
-    # incidents, teachers, many absences, nav memberships, the filter's groups,
+    # session, user, season, statuses, children, groups, daily (with the times of
+    # day, summed into the totals), by group, shifts, ratio rules, days for the
+    # ratio, absences, incidents, teachers, many absences, nav memberships, the
+    # filter's groups,
     # + 1: whether this reader may see children (managers get small cells suppressed)
     client = client_of(site.coordinator)
     client.get(reverse("factories:home"))  # the session notes the sign-in time once
-    with django_assert_max_num_queries(19):
+    with django_assert_max_num_queries(18):
         client.get(reverse("reports:season", args=[small.pk]))
-    with django_assert_max_num_queries(17):
+    with django_assert_max_num_queries(16):
         client.get(reverse("reports:season-export", args=[small.pk, "xlsx"]))
 
 
