@@ -67,6 +67,9 @@ def fill(apps, schema_editor):
             "FROM spaces_incident i JOIN spaces_group g ON g.id = i.group_id "
             f"GROUP BY g.season_id) s WHERE {TOTALS}.season_id = s.season_id"
         )
+        if vendor == "postgresql":
+            # Statistics for the tables just filled, before the first dashboard is planned.
+            cursor.execute(f"ANALYZE {TOTALS}, reports_groupday")
 
 
 TOTALS = "attendance_seasontotal"
