@@ -1,10 +1,8 @@
 import csv
-import datetime
 import io
 import re
 from urllib.parse import quote
 
-import openpyxl
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -13,13 +11,12 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl.cell import WriteOnlyCell
 
 from factories.models import Factory, Role
 from impact.suppression import suppress_season_report
 from spaces.models import Group, Season
 
-from . import report
+from . import report, xlsx
 
 REPORT_ROLES = (Role.MANAGER, Role.COORDINATOR, Role.HR)
 DATE = forms.DateInput(attrs={"type": "date", "class": "form-control form-control-sm"},
@@ -148,25 +145,10 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _workbook(tables) -> bytes:
-    """One sheet per table; dates as Excel dates. Write-only mode streams the rows
-    out instead of building a cell object graph: twice as fast."""
-    workbook = openpyxl.Workbook(write_only=True)
-    for title, header, rows in tables:
-        sheet = workbook.create_sheet(str(title)[:31])
-        sheet.append([str(h) for h in header])
-        for row in rows:
-            sheet.append([_cell(sheet, value) for value in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def _cell(sheet, value):
-    if isinstance(value, datetime.date):
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.number_format = "yyyy-mm-dd"
-        return cell
-    return value
+    """One sheet per table; dates as Excel dates."""
+    return xlsx.workbook(
+        [(title, [[str(h) for h in header], *rows]) for title, header, rows in tables]
+    )
 
 
 UNSAFE_IN_FILENAMES = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+|\s+')
