@@ -283,9 +283,8 @@ NOTIFICATIONS_QUEUE = env.str("NOTIFICATIONS_QUEUE", default="celery")
 # (a send takes at most a few EMAIL_TIMEOUTs; a killed worker's message is sent
 # again within a minute).
 NOTIFICATION_CLAIM_SECONDS = env.int("NOTIFICATION_CLAIM_SECONDS", default=45)
-# The relay hands due notifications to the broker every few seconds: in every
-# worker's main process, or in `manage.py relay_outbox` (then set this to 0).
-NOTIFICATION_RELAY_IN_WORKER = env.bool("NOTIFICATION_RELAY_IN_WORKER", default=True)
+# The relay (`manage.py relay_outbox`, a process of its own next to the
+# workers) hands due notifications to the broker every few seconds.
 NOTIFICATION_RELAY_SECONDS = env.float("NOTIFICATION_RELAY_SECONDS", default=2.0)
 # A handed-over row is handed over again once a worker took a row handed over
 # this much later (its message was lost), or when no worker took it for the

@@ -4,6 +4,7 @@ refusal fails at once, every copy of a message has one Message-ID, and each
 promotion is announced."""
 
 import datetime
+import threading
 import time
 
 import pytest
@@ -124,7 +125,8 @@ def test_the_relay_waits_out_a_hung_broker_and_hands_over_within_15_s_of_its_ret
     hung = HungBroker()
     settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{hung.port}/0"
     relay = Relay(interval=2.0)
-    relay.start()
+    loop = threading.Thread(target=relay.run, daemon=True)
+    loop.start()
     try:
         time.sleep(3)  # a cycle or two against the hung broker
         note.refresh_from_db()
@@ -138,7 +140,7 @@ def test_the_relay_waits_out_a_hung_broker_and_hands_over_within_15_s_of_its_ret
             time.sleep(0.2)
     finally:
         relay.stop()
-        relay.join(10)
+        loop.join(10)
         hung.close()
     assert note.relays == 1, "not handed to the broker within 15 s of its return"
 
