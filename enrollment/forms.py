@@ -16,8 +16,8 @@ from factories.models import PROVINCES, Worker
 from spaces.models import Group, Season
 
 from . import imports
+from .applications import ApplicationData
 from .models import Child, Consent, Enrollment, LivesWith, Relationship, Sex
-from .services import ApplicationData
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 

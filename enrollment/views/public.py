@@ -15,7 +15,7 @@ from django.views.decorators.cache import never_cache
 from ccrcsr.throttle import throttled
 from spaces.models import Season
 
-from .. import services
+from .. import applications
 from ..forms import (
     WORKER_FIELDS,
     ApplicationForm,
@@ -63,7 +63,7 @@ def apply(request: HttpRequest, token: str) -> HttpResponse:
         request.POST or None, season=season, initial=family["worker"] if family else None
     )
     if request.method == "POST" and form.is_valid():
-        enrollment = services.application_submit(season=season, data=form.application())
+        enrollment = applications.application_submit(season=season, data=form.application())
         family = family or {"done": []}
         family.update(
             worker={name: form.cleaned_data[name] for name in WORKER_FIELDS},

@@ -14,6 +14,7 @@ from factories.models import Role, Worker
 from spaces.models import Season
 
 from .. import services
+from ..applications import application_submit, enrollment_confirm_roster
 from ..forms import (
     ApplicationForm,
     ReviewActionForm,
@@ -113,7 +114,7 @@ def roster_check(request: HttpRequest, season_id: int, enrollment_id: int) -> Ht
         return redirect(back)
     form = RosterCheckForm(request.POST or None, factory=season.factory)
     if request.method == "POST" and form.is_valid():
-        services.enrollment_confirm_roster(
+        enrollment_confirm_roster(
             enrollment=enrollment, worker=form.cleaned_data["worker"], user=request.user
         )
         messages.success(
@@ -209,9 +210,7 @@ def application_new(request: HttpRequest, season_id: int) -> HttpResponse:
     season = season_for_hr(request.user, season_id)
     form = ApplicationForm(request.POST or None, season=season)
     if request.method == "POST" and form.is_valid():
-        enrollment = services.application_submit(
-            season=season, data=form.application(), user=request.user
-        )
+        enrollment = application_submit(season=season, data=form.application(), user=request.user)
         messages.success(
             request,
             _("Application saved for %(child)s (reference %(ref)s).")
