@@ -18,12 +18,14 @@ from django.db.models import (
     Q,
     Subquery,
     Value,
+    prefetch_related_objects,
 )
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext, ngettext
 
+from ccrcsr.prepared import PreparedQuery
 from enrollment.models import AuthorisedPickup, Enrollment, Guardianship, Relationship
-from factories.models import Membership, Role
+from factories.models import Membership, Role, User
 from spaces.models import ClosedDay, Group, Teacher
 
 from .models import Attendance, GroupDay
@@ -46,11 +48,17 @@ def roster_with_records(enrollments, day: datetime.date) -> list[Enrollment]:
     """The roster with each child's record of `day`, in ONE query (a LEFT JOIN on
     the day's row, which the (enrollment, date) constraint keeps to one), read
     by `Enrollment.day_record` like `with_day_record`."""
-    rows = enrollments.annotate(
+    return _attach_records(list(_with_record_columns(enrollments, day)), day)
+
+
+def _with_record_columns(enrollments, day: datetime.date):
+    return enrollments.annotate(
         rec=FilteredRelation("attendances", condition=Q(attendances__date=day)),
         **{f"rec_{field}": F(f"rec__{field}") for field in RECORD_FIELDS},
     )
-    roster = list(rows)
+
+
+def _attach_records(roster: list[Enrollment], day: datetime.date) -> list[Enrollment]:
     for enrollment in roster:
         values = {field: getattr(enrollment, f"rec_{field}") for field in RECORD_FIELDS}
         record = None
@@ -59,6 +67,38 @@ def roster_with_records(enrollments, day: datetime.date) -> list[Enrollment]:
             record._state.adding = False
         enrollment.day_records = [record] if record else []
     return roster
+
+
+def _roster_query(*, shape, user_id: int, group_id: int, day: datetime.date, enrollment_id: int):
+    is_superuser, one_child = shape
+    user = User(pk=user_id, is_superuser=is_superuser)
+    roster = Enrollment.objects.visible_to(user).for_roll_call(Group(pk=group_id), day)
+    if one_child:
+        roster = roster.filter(pk=enrollment_id)
+    return _with_record_columns(roster, day)
+
+
+# The page's and the tap's roster, compiled once per process (see ccrcsr.prepared).
+_ROSTER = PreparedQuery(
+    _roster_query, user_id="int", group_id="int", day="date", enrollment_id="int"
+)
+
+
+def roll_call_roster(
+    user, group: Group, day: datetime.date, *, enrollment_id: int | None = None
+) -> list[Enrollment]:
+    """The children of `group` on `day` that `user` may see, each with the day's
+    record (`Enrollment.day_record`), in roll-call order; only the one child
+    `enrollment_id` if given. One query; the same rows as `roster_with_records`
+    over `Enrollment.objects.visible_to(user).for_roll_call(group, day)`."""
+    roster = _ROSTER.run(
+        (user.is_superuser, enrollment_id is not None),
+        user_id=user.pk,
+        group_id=group.pk,
+        day=day,
+        enrollment_id=enrollment_id or 0,
+    )
+    return _attach_records(roster, day)
 
 
 def with_day_record(enrollments, day: datetime.date):
@@ -93,18 +133,15 @@ def roll_call_refusal(
     return gettext("Only this group's teachers and the coordinator can take its roll call.")
 
 
-def roll_call_group(user, group_id: int, day: datetime.date, *, lock: bool = False):
-    """The group as the roll call needs it, fetched once: `user`'s scope, and
-    annotated with what the page and a tap ask of it (closed day, the user's
-    role and teacher row, the day's counts), so that permissions cost no
-    further query. `lock`: take the group's row lock (a tap). None if out of scope."""
+def _group_query(*, shape, user_id: int, group_id: int, day: datetime.date):
+    is_superuser, lock = shape
+    user = User(pk=user_id, is_superuser=is_superuser)
     membership = Membership.objects.filter(
         user=user, factory=OuterRef("season__factory"), role=Role.COORDINATOR
     )
     groups = (
         Group.objects.visible_to(user)
         .select_related("season__factory")
-        .prefetch_related("season__ratio_rules")
         .annotate(
             is_closed_day=Exists(ClosedDay.objects.filter(season=OuterRef("season"), date=day)),
             is_coordinator=Exists(membership),
@@ -117,11 +154,28 @@ def roll_call_group(user, group_id: int, day: datetime.date, *, lock: bool = Fal
             counted=FilteredRelation("days", condition=Q(days__date=day)),
             **{f"counted_{field}": F(f"counted__{field}") for field in DAY_COUNTS},
         )
+        .filter(pk=group_id)
+        .order_by("pk")
     )
     if lock:
         groups = groups.select_for_update(of=("self",))
-    group = groups.filter(pk=group_id).first()
+    return groups[:1]
+
+
+# Compiled once per process (see ccrcsr.prepared): building this query took more
+# CPU than the rest of a tap.
+_GROUP = PreparedQuery(_group_query, user_id="int", group_id="int", day="date")
+
+
+def roll_call_group(user, group_id: int, day: datetime.date, *, lock: bool = False):
+    """The group as the roll call needs it, fetched once: `user`'s scope, and
+    annotated with what the page and a tap ask of it (closed day, the user's
+    role and teacher row, the day's counts), so that permissions cost no
+    further query. `lock`: take the group's row lock (a tap). None if out of scope."""
+    found = _GROUP.run((user.is_superuser, lock), user_id=user.pk, group_id=group_id, day=day)
+    group = found[0] if found else None
     if group is not None:
+        prefetch_related_objects([group], "season__ratio_rules")
         if user.is_superuser or group.is_coordinator:
             group.rc_role = Role.COORDINATOR
         else:

@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from enrollment.models import Child, Enrollment
@@ -24,13 +25,14 @@ from spaces.models import Group, Season, Teacher
 
 from . import services
 from .forms import CheckOutForm, IncidentForm, MarkForm
-from .models import Attendance, Incident, RollCallOp, StaffShift
+from .models import NO_RECORD, Attendance, Incident, RollCallOp, StaffShift
 from .roll_call import (
     day_summary,
     pickup_listed,
     pickup_people,
     roll_call_group,
     roll_call_refusal,
+    roll_call_roster,
     roster_with_records,
 )
 
@@ -80,17 +82,90 @@ def _roll_call_state(group: Group, day: datetime.date, counts=None) -> dict:
     }
 
 
+class RowWords:
+    """What every row of one page says and links to, worked out once per page:
+    a row differs from the next only by its child, and translating a word or
+    reversing a URL in the template, once per child, was most of the page's CPU."""
+
+    def __init__(self, group: Group, day: datetime.date):
+        today = timezone.localdate()
+        self.is_today = day == today
+        self.after_closing = self.is_today and timezone.localtime().time() >= group.season.closes_at
+        self.words = {
+            "allergy": _("Allergy"),
+            "in": _("in"),
+            "out": _("out"),
+            "saved": _("Saved"),
+            "not_marked": _("Not marked yet"),
+            "still_here": _("Still here after closing"),
+            "present": _("Present"),
+            "late": _("Late"),
+            "absent": _("Absent"),
+            "excused": _("Excused"),
+            "check_out": _("Check out"),
+        }
+        self.statuses = {value: str(label) for value, label in Attendance.Status.choices}
+        self.reasons = {value: str(label) for value, label in Attendance.AbsenceReason.choices}
+        self.ages: dict[int, str] = {}
+        # Each child's URLs differ only in its id, the last number of the path.
+        mark = reverse("attendance:roll-call-mark", args=[group.pk, day, 0])
+        self.mark_prefix = mark.rpartition("/0/")[0] + "/"
+
+    def age(self, years: int) -> str:
+        if years not in self.ages:
+            self.ages[years] = ngettext("%(age)s year", "%(age)s years", years) % {"age": years}
+        return self.ages[years]
+
+    def row(self, enrollment: Enrollment, day: datetime.date) -> dict:
+        """One child's row as the template shows it: strings and flags only."""
+        child = enrollment.child
+        record = enrollment.day_record
+        mark_url = f"{self.mark_prefix}{enrollment.pk}/"
+        row = {
+            "pk": str(enrollment.pk),
+            "name": child.name,
+            "initial": child.name[:1],
+            "age": self.age(child.age_on(day)),
+            "allergies": child.allergies,
+            "mark_url": mark_url,
+            "out_url": mark_url + "check-out/",
+            "record": record is not None,
+            "status": "",
+            "version": NO_RECORD,
+            "here": False,
+        }
+        if record is not None:
+            here = record.is_here
+            row.update(
+                status=record.status,
+                status_label=self.statuses.get(record.status, record.status),
+                reason_label=self.reasons.get(record.absence_reason, record.absence_reason),
+                version=record.version,
+                here=here,
+                still_here=here and self.after_closing,
+                check_in=_hh_mm(record.check_in_at),
+                check_out=_hh_mm(record.check_out_at),
+                picked_up_by=record.picked_up_by,
+            )
+        return row
+
+
+def _hh_mm(moment: datetime.datetime | None) -> str:
+    return timezone.localtime(moment).strftime("%H:%M") if moment else ""
+
+
 def _row_context(request, group, day, enrollment, **extra) -> dict:
-    today = timezone.localdate()
-    now = timezone.localtime()
+    """The context of one row answered alone (a tap): the row, and what its
+    rarer parts (a conflict, the check-out form) still read from the models."""
+    words = RowWords(group, day)
     return {
         "group": group,
         "day": day,
         "enrollment": enrollment,
         "record": enrollment.day_record,
-        "age": enrollment.child.age_on(day),
-        "is_today": day == today,
-        "after_closing": day == today and now.time() >= group.season.closes_at,
+        "row": words.row(enrollment, day),
+        "words": words.words,
+        "is_today": words.is_today,
         "can_edit": True,
         "absence_reasons": Attendance.AbsenceReason.choices,
         **extra,
@@ -116,21 +191,23 @@ def roll_call(request: HttpRequest, group_id: int, day: datetime.date | None = N
         raise Http404
     refusal = roll_call_refusal(group, request.user, day, today=today)
     # Managers read the figures; the list of children is for staff who may see them.
-    enrollments = roster_with_records(_roster(request.user, group, day), day)
+    enrollments = roll_call_roster(request.user, group, day)
     people = pickup_people([e.child_id for e in enrollments]) if enrollments else {}
-    rows = [_row_context(request, group, day, e, can_edit=refusal is None) for e in enrollments]
+    words = RowWords(group, day)
     return render(
         request,
         "attendance/roll_call.html",
         {
             **_roll_call_state(group, day),
-            "rows": rows,
+            "rows": [words.row(e, day) for e in enrollments],
+            "words": words.words,
+            "can_edit": refusal is None,
             # Kept on the phone with the page: check-out offline still needs the list.
             # A data attribute, not a <script> block: the page has no inline script.
             "pickups": json.dumps({str(e.pk): people.get(e.child_id, []) for e in enrollments}),
             "absence_reasons": Attendance.AbsenceReason.choices,
             "refusal": refusal,
-            "is_today": day == today,
+            "is_today": words.is_today,
             "previous_day": day - datetime.timedelta(days=1),
             "next_day": day + datetime.timedelta(days=1) if day < today else None,
         },
@@ -143,11 +220,12 @@ def _tap_target(request, group_id, day, enrollment_id, *, lock, pickup=None):
     group = roll_call_group(request.user, group_id, day, lock=lock)
     if group is None:
         return None, None
-    roster = _roster(request.user, group, day).filter(pk=enrollment_id)
-    if pickup is not None:
+    if pickup is None:
+        found = roll_call_roster(request.user, group, day, enrollment_id=enrollment_id)
+    else:
         # Whether the chosen person is on the child's list, in the same query.
-        roster = roster.annotate(pickup_listed=pickup_listed(pickup))
-    found = roster_with_records(roster, day)
+        roster = _roster(request.user, group, day).filter(pk=enrollment_id)
+        found = roster_with_records(roster.annotate(pickup_listed=pickup_listed(pickup)), day)
     return group, (found[0] if found else None)
 
 

@@ -1,0 +1,152 @@
+"""QuerySets compiled to SQL once per process, then run with each request's values.
+
+Building and compiling a scoped, annotated QuerySet (the user's factories and
+roles as subqueries combined with `|`, Exists, FilteredRelation) costs Django
+several milliseconds of CPU every time; for the roll call's group and roster
+that was more than the database took to answer, on every page and every tap.
+Their SQL depends only on the query's shape; the user, the day and the ids are
+parameters. `PreparedQuery` builds the QuerySet with stand-in values, keeps its
+SQL and where each stand-in sits among the parameters, and runs that SQL with
+the real values, making model instances as iterating the QuerySet would
+(select_related and annotations included; prefetch_related is the caller's).
+
+The QuerySet is still the one definition of the query, scope included: the
+stand-ins only take the place of values. Two builds with different stand-ins
+must give the same SQL with the stand-ins in the same places, and building may
+run no query; otherwise the shape depended on something else and this refuses.
+"""
+
+from __future__ import annotations
+
+import datetime
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connections
+from django.db.models import QuerySet
+from django.db.models.query import get_related_populators
+
+
+def _stand_in(kind: str, build: int, index: int):
+    """A value no caller passes (ids are positive; no roll call is taken in 1901),
+    different for each value of the query and for each of the two builds."""
+    if kind == "int":
+        return -7_130_000 - 100 * build - index
+    return datetime.date(1901 + build, 1, 1) + datetime.timedelta(days=index)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    sql: str
+    # Per parameter: (None, constant) or (name of a value, its type).
+    params: tuple
+    model: type
+    init_list: list
+    model_span: tuple[int, int]
+    select: list
+    klass_info: dict
+    annotation_col_map: dict
+    converters: dict
+
+
+def _refuse_queries(execute, sql, params, many, context):
+    raise ImproperlyConfigured(f"building a prepared query ran a query: {sql}")
+
+
+class PreparedQuery:
+    """`build(**values)` returns the QuerySet; `values` maps each name to "int"
+    or "date". `run(shape, **values)` returns its rows as model instances; the
+    shape is whatever else the QuerySet's form depends on (the user's
+    superuser flag, a lock), handed to `build` as `shape`."""
+
+    def __init__(self, build: Callable[..., QuerySet], **values: str):
+        self.build = build
+        self.values = values
+        self._stand_ins = [
+            {name: _stand_in(kind, build, i) for i, (name, kind) in enumerate(values.items())}
+            for build in (0, 1)
+        ]
+        self._plans: dict = {}
+        self._lock = threading.Lock()
+
+    def run(self, shape, using: str = "default", **values) -> list:
+        plan = self._plans.get((using, shape))
+        if plan is None:
+            with self._lock:
+                plan = self._plans.get((using, shape)) or self._plan(shape, using)
+                self._plans[(using, shape)] = plan
+        connection = connections[using]
+        params = []
+        for name, kind in plan.params:
+            if name is None:
+                params.append(kind)
+            elif kind == "date-str":  # SQLite takes dates as ISO text
+                params.append(values[name].isoformat())
+            else:
+                params.append(values[name])
+        with connection.cursor() as cursor:
+            cursor.execute(plan.sql, params)
+            rows = cursor.fetchall()
+        populators = get_related_populators(plan.klass_info, plan.select, using)
+        return [self._instance(plan, row, connection, using, populators) for row in rows]
+
+    def _compile(self, shape, using: str, stand_ins: dict):
+        queryset = self.build(shape=shape, **stand_ins)
+        compiler = queryset.query.get_compiler(using=using)
+        sql, params = compiler.as_sql()
+        return compiler, sql, params
+
+    def _plan(self, shape, using: str) -> _Plan:
+        with connections[using].execute_wrapper(_refuse_queries):
+            compiler, sql, params = self._compile(shape, using, self._stand_ins[0])
+            _, other_sql, other_params = self._compile(shape, using, self._stand_ins[1])
+        if sql != other_sql or len(params) != len(other_params):
+            raise ImproperlyConfigured("the query's SQL depends on its values")
+        slots = []
+        for value, other in zip(params, other_params, strict=True):
+            slots.append(self._slot(value, other))
+        select, klass_info = compiler.select, compiler.klass_info
+        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+        fields = [s[0] for s in select[: compiler.col_count]]
+        return _Plan(
+            sql=sql,
+            params=tuple(slots),
+            model=klass_info["model"],
+            init_list=[f[0].target.attname for f in select[start:end]],
+            model_span=(start, end),
+            select=select,
+            klass_info=klass_info,
+            annotation_col_map=compiler.annotation_col_map,
+            converters=compiler.get_converters(fields),
+        )
+
+    def _slot(self, value, other):
+        for name, kind in self.values.items():
+            first, second = self._stand_ins[0][name], self._stand_ins[1][name]
+            if value == first and other == second:
+                return (name, kind)
+            if kind == "date" and value == first.isoformat() and other == second.isoformat():
+                return (name, "date-str")
+        stand_ins = [v for build in self._stand_ins for v in build.values()]
+        if value != other or any(value == v or value == str(v) for v in stand_ins):
+            raise ImproperlyConfigured(f"a parameter of the query moved with its values: {value!r}")
+        return (None, value)
+
+    @staticmethod
+    def _instance(plan: _Plan, row, connection, using: str, populators: list):
+        if plan.converters:
+            row = list(row)
+            for position, (converters, expression) in plan.converters.items():
+                value = row[position]
+                for converter in converters:
+                    value = converter(value, expression, connection)
+                row[position] = value
+        start, end = plan.model_span
+        obj = plan.model.from_db(using, plan.init_list, row[start:end])
+        for populator in populators:
+            populator.populate(row, obj)
+        for name, position in plan.annotation_col_map.items():
+            setattr(obj, name, row[position])
+        return obj
