@@ -28,7 +28,7 @@ from enrollment.models import AuthorisedPickup, Enrollment, Guardianship, Relati
 from factories.models import Membership, Role, User
 from spaces.models import ClosedDay, Group, Teacher
 
-from .models import Attendance, GroupDay
+from .models import Attendance, GroupDay, StaffShift
 
 RECORD_FIELDS = (
     "id",
@@ -183,25 +183,27 @@ def roll_call_group(user, group_id: int, day: datetime.date, *, lock: bool = Fal
     return group
 
 
-def pickup_people(child_ids) -> dict[int, list[dict]]:
-    """Who may pick each child up (guardians first, then the authorised pickup
-    people), with relationship and phone, in one query (a UNION) for a whole roster."""
+def _pickup_rows(children):
+    """Guardians and authorised pickup people of `children` (ids, or a subquery
+    of them), as one UNION of (child, kind, name, relationship, phone)."""
     columns = ("child_id", "kind", "person", "relationship", "tel")
     guardians = (
-        Guardianship.objects.filter(child_id__in=child_ids)
+        Guardianship.objects.filter(child_id__in=children)
         .annotate(kind=Value(0), person=F("worker__name"), tel=F("worker__phone"))
         .values_list(*columns)
     )
     pickups = (
-        AuthorisedPickup.objects.filter(child_id__in=child_ids)
+        AuthorisedPickup.objects.filter(child_id__in=children)
         .annotate(kind=Value(1), person=F("name"), tel=F("phone"))
         .values_list(*columns)
     )
+    return guardians.union(pickups, all=True)
+
+
+def _people(rows) -> dict[int, list[dict]]:
     labels = dict(Relationship.choices)
     people: dict[int, list[dict]] = {}
-    for child_id, _kind, name, relationship, phone in sorted(
-        guardians.union(pickups, all=True), key=lambda row: row[:3]
-    ):
+    for child_id, _kind, name, relationship, phone in sorted(rows, key=lambda row: row[:3]):
         people.setdefault(child_id, []).append(
             {
                 "name": name,
@@ -210,6 +212,28 @@ def pickup_people(child_ids) -> dict[int, list[dict]]:
             }
         )
     return people
+
+
+def pickup_people(child_ids) -> dict[int, list[dict]]:
+    """Who may pick each child up (guardians first, then the authorised pickup
+    people), with relationship and phone, in one query (a UNION) for a whole roster."""
+    return _people(_pickup_rows(child_ids))
+
+
+def _roster_pickups_query(*, shape, user_id: int, group_id: int, day: datetime.date):
+    user = User(pk=user_id, is_superuser=shape)
+    roster = Enrollment.objects.visible_to(user).for_roll_call(Group(pk=group_id), day)
+    return _pickup_rows(roster.order_by().values("child_id"))
+
+
+_ROSTER_PICKUPS = PreparedQuery(_roster_pickups_query, user_id="int", group_id="int", day="date")
+
+
+def roster_pickup_people(user, group: Group, day: datetime.date) -> dict[int, list[dict]]:
+    """`pickup_people` of the children of `roll_call_roster(user, group, day)`,
+    the roster being a subquery of the one query."""
+    rows = _ROSTER_PICKUPS.run(user.is_superuser, user_id=user.pk, group_id=group.pk, day=day)
+    return _people(rows)
 
 
 def pickup_listed(name: str):
@@ -244,15 +268,50 @@ def day_summary(group: Group, day: datetime.date, counts: GroupDay | None = None
     }
 
 
-def roll_call_summary(group: Group, day: datetime.date) -> dict:
-    """Counts for the roll call's header, in two queries whatever the group size."""
-    expected = Enrollment.objects.for_roll_call(group, day).count()
-    marked = Attendance.objects.filter(group=group, date=day).aggregate(
-        marked=Count("pk"),
-        present=Count("pk", filter=Q(status__in=["present", "late"])),
-        here=Count("pk", filter=Q(check_in_at__isnull=False, check_out_at__isnull=True)),
+def _count(queryset):
+    return Coalesce(
+        Subquery(queryset.order_by().values("group").annotate(n=Count("pk")).values("n")), 0
     )
-    return {"expected": expected, **marked}
+
+
+def _summary_query(*, shape, group_id: int, day: datetime.date):
+    records = Attendance.objects.filter(group=group_id, date=day)
+    return (
+        Group.objects.filter(pk=group_id)
+        .annotate(
+            n_expected=_count(Enrollment.objects.for_roll_call(Group(pk=group_id), day)),
+            n_marked=_count(records),
+            n_present=_count(records.filter(status__in=["present", "late"])),
+            n_here=_count(records.filter(check_in_at__isnull=False, check_out_at__isnull=True)),
+        )
+        .values_list("n_expected", "n_marked", "n_present", "n_here")
+    )
+
+
+_SUMMARY = PreparedQuery(_summary_query, group_id="int", day="date")
+
+
+def roll_call_summary(group: Group, day: datetime.date) -> dict:
+    """Counts for the roll call's header from the attendance rows, in one query
+    whatever the group size."""
+    (row,) = _SUMMARY.run(None, group_id=group.pk, day=day) or [(0, 0, 0, 0)]
+    return dict(zip(("expected", "marked", "present", "here"), row, strict=True))
+
+
+def _on_duty_query(*, shape, group_id: int, day: datetime.date):
+    return (
+        StaffShift.objects.filter(group=group_id, date=day, check_out_at__isnull=True)
+        .select_related("teacher")
+        .order_by("check_in_at")
+    )
+
+
+_ON_DUTY = PreparedQuery(_on_duty_query, group_id="int", day="date")
+
+
+def teachers_on_duty(group: Group, day: datetime.date) -> list[StaffShift]:
+    """The shifts of `group` on `day` not yet ended, with their teachers, by check-in."""
+    return _ON_DUTY.run(None, group_id=group.pk, day=day)
 
 
 def with_roll_call_status(groups, day: datetime.date):

@@ -16,7 +16,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from enrollment.models import Child, Enrollment
@@ -25,7 +24,7 @@ from spaces.models import Group, Season, Teacher
 
 from . import services
 from .forms import CheckOutForm, IncidentForm, MarkForm
-from .models import NO_RECORD, Attendance, Incident, RollCallOp, StaffShift
+from .models import Attendance, Incident, RollCallOp
 from .roll_call import (
     day_summary,
     pickup_listed,
@@ -33,8 +32,11 @@ from .roll_call import (
     roll_call_group,
     roll_call_refusal,
     roll_call_roster,
+    roster_pickup_people,
     roster_with_records,
+    teachers_on_duty,
 )
+from .rows import RowWords, render_row, render_rows
 
 # A refusal (closed day, out of the teacher's window, bad value) re-renders the
 # row with its message; htmx is configured in base.html to swap 422 answers.
@@ -54,19 +56,11 @@ def _roster(user, group: Group, day: datetime.date):
     return Enrollment.objects.visible_to(user).for_roll_call(group, day)
 
 
-def _on_duty(group: Group, day: datetime.date) -> list[StaffShift]:
-    return list(
-        StaffShift.objects.filter(group=group, date=day, check_out_at__isnull=True)
-        .select_related("teacher")
-        .order_by("check_in_at")
-    )
-
-
 def _roll_call_state(group: Group, day: datetime.date, counts=None) -> dict:
     """What the roll-call header shows: the daily counts, teachers on duty, the ratio.
     `group` comes from `roll_call_group` (role, teacher row and counts on it)."""
     summary = day_summary(group, day, counts)
-    on_duty = _on_duty(group, day)
+    on_duty = teachers_on_duty(group, day)
     children_here = summary["here"] if day == timezone.localdate() else summary["present"]
     limit = group.children_per_teacher  # the strictest ratio rule for the group's ages
     return {
@@ -82,101 +76,26 @@ def _roll_call_state(group: Group, day: datetime.date, counts=None) -> dict:
     }
 
 
-class RowWords:
-    """What every row of one page says and links to, worked out once per page:
-    a row differs from the next only by its child, and translating a word or
-    reversing a URL in the template, once per child, was most of the page's CPU."""
-
-    def __init__(self, group: Group, day: datetime.date):
-        today = timezone.localdate()
-        self.is_today = day == today
-        self.after_closing = self.is_today and timezone.localtime().time() >= group.season.closes_at
-        self.words = {
-            "allergy": _("Allergy"),
-            "in": _("in"),
-            "out": _("out"),
-            "saved": _("Saved"),
-            "not_marked": _("Not marked yet"),
-            "still_here": _("Still here after closing"),
-            "present": _("Present"),
-            "late": _("Late"),
-            "absent": _("Absent"),
-            "excused": _("Excused"),
-            "check_out": _("Check out"),
-        }
-        self.statuses = {value: str(label) for value, label in Attendance.Status.choices}
-        self.reasons = {value: str(label) for value, label in Attendance.AbsenceReason.choices}
-        self.ages: dict[int, str] = {}
-        # Each child's URLs differ only in its id, the last number of the path.
-        mark = reverse("attendance:roll-call-mark", args=[group.pk, day, 0])
-        self.mark_prefix = mark.rpartition("/0/")[0] + "/"
-
-    def age(self, years: int) -> str:
-        if years not in self.ages:
-            self.ages[years] = ngettext("%(age)s year", "%(age)s years", years) % {"age": years}
-        return self.ages[years]
-
-    def row(self, enrollment: Enrollment, day: datetime.date) -> dict:
-        """One child's row as the template shows it: strings and flags only."""
-        child = enrollment.child
-        record = enrollment.day_record
-        mark_url = f"{self.mark_prefix}{enrollment.pk}/"
-        row = {
-            "pk": str(enrollment.pk),
-            "name": child.name,
-            "initial": child.name[:1],
-            "age": self.age(child.age_on(day)),
-            "allergies": child.allergies,
-            "mark_url": mark_url,
-            "out_url": mark_url + "check-out/",
-            "record": record is not None,
-            "status": "",
-            "version": NO_RECORD,
-            "here": False,
-        }
-        if record is not None:
-            here = record.is_here
-            row.update(
-                status=record.status,
-                status_label=self.statuses.get(record.status, record.status),
-                reason_label=self.reasons.get(record.absence_reason, record.absence_reason),
-                version=record.version,
-                here=here,
-                still_here=here and self.after_closing,
-                check_in=_hh_mm(record.check_in_at),
-                check_out=_hh_mm(record.check_out_at),
-                picked_up_by=record.picked_up_by,
-            )
-        return row
-
-
-def _hh_mm(moment: datetime.datetime | None) -> str:
-    return timezone.localtime(moment).strftime("%H:%M") if moment else ""
-
-
 def _row_context(request, group, day, enrollment, **extra) -> dict:
-    """The context of one row answered alone (a tap): the row, and what its
-    rarer parts (a conflict, the check-out form) still read from the models."""
+    """The context of one row answered alone (a tap): the row, and the models
+    its rarer parts (a conflict, the check-out form) read."""
     words = RowWords(group, day)
-    return {
-        "group": group,
-        "day": day,
-        "enrollment": enrollment,
-        "record": enrollment.day_record,
-        "row": words.row(enrollment, day),
-        "words": words.words,
-        "is_today": words.is_today,
-        "can_edit": True,
-        "absence_reasons": Attendance.AbsenceReason.choices,
+    return words.context(
+        group=group,
+        day=day,
+        enrollment=enrollment,
+        record=enrollment.day_record,
+        row=words.row(enrollment),
+        can_edit=True,
         **extra,
-    }
+    )
 
 
 def _render_row(request, group, day, enrollment, status=200, counts=None, **extra):
     """One child's row, with the header counts swapped in out of band."""
     context = _row_context(request, group, day, enrollment, **extra)
     context.update(_roll_call_state(group, day, counts), oob=True)
-    return render(request, "attendance/_roll_call_row.html", context, status=status)
+    return HttpResponse(render_row(request, context), status=status)
 
 
 @login_required
@@ -192,16 +111,14 @@ def roll_call(request: HttpRequest, group_id: int, day: datetime.date | None = N
     refusal = roll_call_refusal(group, request.user, day, today=today)
     # Managers read the figures; the list of children is for staff who may see them.
     enrollments = roll_call_roster(request.user, group, day)
-    people = pickup_people([e.child_id for e in enrollments]) if enrollments else {}
+    people = roster_pickup_people(request.user, group, day) if enrollments else {}
     words = RowWords(group, day)
     return render(
         request,
         "attendance/roll_call.html",
         {
             **_roll_call_state(group, day),
-            "rows": [words.row(e, day) for e in enrollments],
-            "words": words.words,
-            "can_edit": refusal is None,
+            "rows_html": render_rows(request, words, enrollments, can_edit=refusal is None),
             # Kept on the phone with the page: check-out offline still needs the list.
             # A data attribute, not a <script> block: the page has no inline script.
             "pickups": json.dumps({str(e.pk): people.get(e.child_id, []) for e in enrollments}),

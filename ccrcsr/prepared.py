@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
 from django.db.models import QuerySet
-from django.db.models.query import get_related_populators
+from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
 
 
 def _stand_in(kind: str, build: int, index: int):
@@ -42,13 +42,14 @@ class _Plan:
     sql: str
     # Per parameter: (None, constant) or (name of a value, its type).
     params: tuple
-    model: type
-    init_list: list
-    model_span: tuple[int, int]
-    select: list
-    klass_info: dict
-    annotation_col_map: dict
     converters: dict
+    # For a QuerySet of model instances; None for values_list() (plain tuples).
+    model: type | None = None
+    init_list: list | None = None
+    model_span: tuple[int, int] = (0, 0)
+    select: list | None = None
+    klass_info: dict | None = None
+    annotation_col_map: dict | None = None
 
 
 def _refuse_queries(execute, sql, params, many, context):
@@ -57,9 +58,10 @@ def _refuse_queries(execute, sql, params, many, context):
 
 class PreparedQuery:
     """`build(**values)` returns the QuerySet; `values` maps each name to "int"
-    or "date". `run(shape, **values)` returns its rows as model instances; the
-    shape is whatever else the QuerySet's form depends on (the user's
-    superuser flag, a lock), handed to `build` as `shape`."""
+    or "date". `run(shape, **values)` returns its rows: model instances, or
+    tuples for a values_list() (a union too). The shape is whatever else the
+    QuerySet's form depends on (the user's superuser flag, a lock), handed to
+    `build` as `shape`."""
 
     def __init__(self, build: Callable[..., QuerySet], **values: str):
         self.build = build
@@ -88,14 +90,20 @@ class PreparedQuery:
                 params.append(values[name])
         with connection.cursor() as cursor:
             cursor.execute(plan.sql, params)
-            rows = cursor.fetchall()
+            rows = [_converted(plan, row, connection) for row in cursor.fetchall()]
+        if plan.model is None:
+            return rows
         populators = get_related_populators(plan.klass_info, plan.select, using)
-        return [self._instance(plan, row, connection, using, populators) for row in rows]
+        return [self._instance(plan, row, using, populators) for row in rows]
 
     def _compile(self, shape, using: str, stand_ins: dict):
         queryset = self.build(shape=shape, **stand_ins)
+        if queryset._iterable_class not in (ModelIterable, ValuesListIterable):
+            raise ImproperlyConfigured("a prepared query gives model instances or values_list()")
         compiler = queryset.query.get_compiler(using=using)
         sql, params = compiler.as_sql()
+        if queryset._iterable_class is ValuesListIterable:
+            compiler.klass_info = None  # plain tuples, whatever the compiler set up
         return compiler, sql, params
 
     def _plan(self, shape, using: str) -> _Plan:
@@ -108,18 +116,21 @@ class PreparedQuery:
         for value, other in zip(params, other_params, strict=True):
             slots.append(self._slot(value, other))
         select, klass_info = compiler.select, compiler.klass_info
-        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
         fields = [s[0] for s in select[: compiler.col_count]]
+        converters = compiler.get_converters(fields)
+        if klass_info is None:
+            return _Plan(sql=sql, params=tuple(slots), converters=converters)
+        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
         return _Plan(
             sql=sql,
             params=tuple(slots),
+            converters=converters,
             model=klass_info["model"],
             init_list=[f[0].target.attname for f in select[start:end]],
             model_span=(start, end),
             select=select,
             klass_info=klass_info,
             annotation_col_map=compiler.annotation_col_map,
-            converters=compiler.get_converters(fields),
         )
 
     def _slot(self, value, other):
@@ -135,14 +146,7 @@ class PreparedQuery:
         return (None, value)
 
     @staticmethod
-    def _instance(plan: _Plan, row, connection, using: str, populators: list):
-        if plan.converters:
-            row = list(row)
-            for position, (converters, expression) in plan.converters.items():
-                value = row[position]
-                for converter in converters:
-                    value = converter(value, expression, connection)
-                row[position] = value
+    def _instance(plan: _Plan, row, using: str, populators: list):
         start, end = plan.model_span
         obj = plan.model.from_db(using, plan.init_list, row[start:end])
         for populator in populators:
@@ -150,3 +154,16 @@ class PreparedQuery:
         for name, position in plan.annotation_col_map.items():
             setattr(obj, name, row[position])
         return obj
+
+
+def _converted(plan: _Plan, row, connection) -> tuple:
+    """The row with the database's values turned into Python's, as Django does."""
+    if not plan.converters:
+        return row
+    row = list(row)
+    for position, (converters, expression) in plan.converters.items():
+        value = row[position]
+        for converter in converters:
+            value = converter(value, expression, connection)
+        row[position] = value
+    return tuple(row)

@@ -118,6 +118,16 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # Only the roll call's row (attendance/rows.py), rendered once per child:
+        # Jinja2 compiles it to Python, several times faster than the above.
+        # Its files end in .jinja and are always asked for with using="jinja2".
+        "NAME": "jinja2",
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": False,
+        "OPTIONS": {"keep_trailing_newline": True},
+    },
 ]
 
 # SQLite in the project by default, so a fresh clone runs with nothing installed.
