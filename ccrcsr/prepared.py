@@ -19,6 +19,8 @@ run no query; otherwise the shape depended on something else and this refuses.
 from __future__ import annotations
 
 import datetime
+import itertools
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -40,6 +42,8 @@ def _stand_in(kind: str, build: int, index: int):
 @dataclass(frozen=True)
 class _Plan:
     sql: str
+    # PostgreSQL's PREPARE of the same SQL, or None where it is not used.
+    server_statement: tuple[str, str] | None
     # Per parameter: (None, constant) or (name of a value, its type).
     params: tuple
     converters: dict
@@ -89,7 +93,14 @@ class PreparedQuery:
             else:
                 params.append(values[name])
         with connection.cursor() as cursor:
-            cursor.execute(plan.sql, params)
+            if plan.server_statement and _server_prepared(connection, cursor, plan):
+                placeholders = ", ".join(["%s"] * len(params))
+                name = plan.server_statement[0]
+                cursor.execute(
+                    f"EXECUTE {name}({placeholders})" if params else f"EXECUTE {name}", params
+                )
+            else:
+                cursor.execute(plan.sql, params)
             rows = [_converted(plan, row, connection) for row in cursor.fetchall()]
         if plan.model is None:
             return rows
@@ -118,11 +129,15 @@ class PreparedQuery:
         select, klass_info = compiler.select, compiler.klass_info
         fields = [s[0] for s in select[: compiler.col_count]]
         converters = compiler.get_converters(fields)
+        server = _server_statement(connections[using], sql, params)
         if klass_info is None:
-            return _Plan(sql=sql, params=tuple(slots), converters=converters)
+            return _Plan(
+                sql=sql, server_statement=server, params=tuple(slots), converters=converters
+            )
         start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
         return _Plan(
             sql=sql,
+            server_statement=server,
             params=tuple(slots),
             converters=converters,
             model=klass_info["model"],
@@ -167,3 +182,46 @@ def _converted(plan: _Plan, row, connection) -> tuple:
             value = converter(value, expression, connection)
         row[position] = value
     return tuple(row)
+
+
+def _pg_type(value) -> str | None:
+    # Choices (TextChoices) are str; a datetime is a date too, but not one of ours.
+    for kind, name in ((bool, "boolean"), (int, "bigint"), (str, "text")):
+        if isinstance(value, kind):
+            return name
+    if type(value) is datetime.date:
+        return "date"
+    return None
+
+
+_statement_numbers = itertools.count(1)
+
+
+def _server_statement(connection, sql: str, params) -> tuple[str, str] | None:
+    """(name, PREPARE statement) for PostgreSQL; None elsewhere, or when a
+    parameter is of a type not named here (the SQL is then sent each time)."""
+    if connection.vendor != "postgresql":
+        return None
+    types = [_pg_type(value) for value in params]
+    if None in types:
+        return None
+    numbers = itertools.count(1)
+    body = re.sub(r"%([s%])", lambda m: f"${next(numbers)}" if m[1] == "s" else "%", sql)
+    name = f"ccrcsr_prepared_{next(_statement_numbers)}"
+    argument_types = f"({', '.join(types)})" if types else ""
+    return name, f"PREPARE {name}{argument_types} AS {body}"
+
+
+def _server_prepared(connection, cursor, plan: _Plan) -> bool:
+    """PREPARE the plan's statement on this database connection if it is not yet."""
+    raw = connection.connection
+    key = (id(raw), raw.get_backend_pid())
+    known = getattr(connection, "_prepared_statements", None)
+    if known is None or known[0] != key:
+        known = (key, set())
+        connection._prepared_statements = known
+    name, prepare = plan.server_statement
+    if name not in known[1]:
+        cursor.execute(prepare)
+        known[1].add(name)
+    return True

@@ -141,7 +141,11 @@ try:
 except Exception as exc:  # environ raises several kinds for a malformed URL
     raise ImproperlyConfigured(f"DATABASE_URL could not be parsed: {exc}") from exc
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# Each web process keeps its database connection for a minute, checked before
+# reuse: a new PostgreSQL connection per request (a server process forked, its
+# catalogue caches cold) cost more than a roll-call page's queries (bench/http.py).
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATA_DIR.mkdir(exist_ok=True)
     # Several processes (web, worker, beat) share the file: wait for the lock

@@ -81,3 +81,19 @@ def test_it_runs_a_queryset_with_annotations_and_new_values(site):
     (group,) = named.run(None, pk=site.group.pk)
     assert (group.pk, group.season_name) == (site.group.pk, site.season.name)
     assert named.run(None, pk=site.group.pk + 1000) == []
+
+
+@pytest.mark.postgres
+def test_on_postgresql_the_sql_is_a_prepared_statement_of_the_connection(site):
+    from django.db import connection
+
+    day = timezone.localdate()
+    for _ in range(3):
+        roll_call_roster(site.teacher_user, site.group, day)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE name LIKE 'ccrcsr_%%'")
+        (prepared,) = cursor.fetchone()
+    assert prepared >= 1
+    assert seen(roll_call_roster(site.teacher_user, site.group, day)) == seen(
+        orm_roster(site.teacher_user, site.group, day)
+    )
