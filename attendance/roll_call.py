@@ -18,7 +18,6 @@ from django.db.models import (
     Q,
     Subquery,
     Value,
-    prefetch_related_objects,
 )
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext, ngettext
@@ -26,7 +25,7 @@ from django.utils.translation import gettext, ngettext
 from ccrcsr.prepared import PreparedQuery
 from enrollment.models import AuthorisedPickup, Enrollment, Guardianship, Relationship
 from factories.models import Membership, Role, User
-from spaces.models import ClosedDay, Group, Teacher
+from spaces.models import ClosedDay, Group, RatioRule, Teacher
 
 from .models import Attendance, GroupDay, StaffShift
 
@@ -175,7 +174,7 @@ def roll_call_group(user, group_id: int, day: datetime.date, *, lock: bool = Fal
     found = _GROUP.run((user.is_superuser, lock), user_id=user.pk, group_id=group_id, day=day)
     group = found[0] if found else None
     if group is not None:
-        prefetch_related_objects([group], "season__ratio_rules")
+        _with_ratio_rules(group.season)
         if user.is_superuser or group.is_coordinator:
             group.rc_role = Role.COORDINATOR
         else:
@@ -212,6 +211,20 @@ def _people(rows) -> dict[int, list[dict]]:
             }
         )
     return people
+
+
+_RATIO_RULES = PreparedQuery(
+    lambda *, shape, season_id: RatioRule.objects.filter(season=season_id), season_id="int"
+)
+
+
+def _with_ratio_rules(season) -> None:
+    """As prefetch_related("ratio_rules") leaves the season (Season.ratio_limit
+    reads them), with the rules read by a prepared query."""
+    rules = season.ratio_rules.get_queryset()
+    rules._result_cache = _RATIO_RULES.run(None, season_id=season.pk)
+    rules._prefetch_done = True
+    season._prefetched_objects_cache = {"ratio_rules": rules}
 
 
 def pickup_people(child_ids) -> dict[int, list[dict]]:
