@@ -22,10 +22,9 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext, ngettext
 
-from ccrcsr.prepared import PreparedQuery
 from enrollment.models import AuthorisedPickup, Enrollment, Guardianship, Relationship
-from factories.models import Membership, Role, User
-from spaces.models import ClosedDay, Group, RatioRule, Teacher
+from factories.models import Membership, Role
+from spaces.models import ClosedDay, Group, Teacher
 
 from .models import Attendance, GroupDay, StaffShift
 
@@ -68,36 +67,17 @@ def _attach_records(roster: list[Enrollment], day: datetime.date) -> list[Enroll
     return roster
 
 
-def _roster_query(*, shape, user_id: int, group_id: int, day: datetime.date, enrollment_id: int):
-    is_superuser, one_child = shape
-    user = User(pk=user_id, is_superuser=is_superuser)
-    roster = Enrollment.objects.visible_to(user).for_roll_call(Group(pk=group_id), day)
-    if one_child:
-        roster = roster.filter(pk=enrollment_id)
-    return _with_record_columns(roster, day)
-
-
-# The page's and the tap's roster, compiled once per process (see ccrcsr.prepared).
-_ROSTER = PreparedQuery(
-    _roster_query, user_id="int", group_id="int", day="date", enrollment_id="int"
-)
-
-
 def roll_call_roster(
     user, group: Group, day: datetime.date, *, enrollment_id: int | None = None
 ) -> list[Enrollment]:
     """The children of `group` on `day` that `user` may see, each with the day's
     record (`Enrollment.day_record`), in roll-call order; only the one child
-    `enrollment_id` if given. One query; the same rows as `roster_with_records`
-    over `Enrollment.objects.visible_to(user).for_roll_call(group, day)`."""
-    roster = _ROSTER.run(
-        (user.is_superuser, enrollment_id is not None),
-        user_id=user.pk,
-        group_id=group.pk,
-        day=day,
-        enrollment_id=enrollment_id or 0,
-    )
-    return _attach_records(roster, day)
+    `enrollment_id` if given. One query: `roster_with_records` over
+    `Enrollment.objects.visible_to(user).for_roll_call(group, day)`."""
+    roster = Enrollment.objects.visible_to(user).for_roll_call(group, day)
+    if enrollment_id is not None:
+        roster = roster.filter(pk=enrollment_id)
+    return roster_with_records(roster, day)
 
 
 def with_day_record(enrollments, day: datetime.date):
@@ -132,15 +112,18 @@ def roll_call_refusal(
     return gettext("Only this group's teachers and the coordinator can take its roll call.")
 
 
-def _group_query(*, shape, user_id: int, group_id: int, day: datetime.date):
-    is_superuser, lock = shape
-    user = User(pk=user_id, is_superuser=is_superuser)
+def roll_call_group(user, group_id: int, day: datetime.date, *, lock: bool = False):
+    """The group as the roll call needs it, fetched once: `user`'s scope, and
+    annotated with what the page and a tap ask of it (closed day, the user's
+    role and teacher row, the day's counts), so that permissions cost no
+    further query. `lock`: take the group's row lock (a tap). None if out of scope."""
     membership = Membership.objects.filter(
         user=user, factory=OuterRef("season__factory"), role=Role.COORDINATOR
     )
     groups = (
         Group.objects.visible_to(user)
         .select_related("season__factory")
+        .prefetch_related("season__ratio_rules")
         .annotate(
             is_closed_day=Exists(ClosedDay.objects.filter(season=OuterRef("season"), date=day)),
             is_coordinator=Exists(membership),
@@ -153,28 +136,11 @@ def _group_query(*, shape, user_id: int, group_id: int, day: datetime.date):
             counted=FilteredRelation("days", condition=Q(days__date=day)),
             **{f"counted_{field}": F(f"counted__{field}") for field in DAY_COUNTS},
         )
-        .filter(pk=group_id)
-        .order_by("pk")
     )
     if lock:
         groups = groups.select_for_update(of=("self",))
-    return groups[:1]
-
-
-# Compiled once per process (see ccrcsr.prepared): building this query took more
-# CPU than the rest of a tap.
-_GROUP = PreparedQuery(_group_query, user_id="int", group_id="int", day="date")
-
-
-def roll_call_group(user, group_id: int, day: datetime.date, *, lock: bool = False):
-    """The group as the roll call needs it, fetched once: `user`'s scope, and
-    annotated with what the page and a tap ask of it (closed day, the user's
-    role and teacher row, the day's counts), so that permissions cost no
-    further query. `lock`: take the group's row lock (a tap). None if out of scope."""
-    found = _GROUP.run((user.is_superuser, lock), user_id=user.pk, group_id=group_id, day=day)
-    group = found[0] if found else None
+    group = groups.filter(pk=group_id).first()
     if group is not None:
-        _with_ratio_rules(group.season)
         if user.is_superuser or group.is_coordinator:
             group.rc_role = Role.COORDINATOR
         else:
@@ -213,40 +179,17 @@ def _people(rows) -> dict[int, list[dict]]:
     return people
 
 
-_RATIO_RULES = PreparedQuery(
-    lambda *, shape, season_id: RatioRule.objects.filter(season=season_id), season_id="int"
-)
-
-
-def _with_ratio_rules(season) -> None:
-    """As prefetch_related("ratio_rules") leaves the season (Season.ratio_limit
-    reads them), with the rules read by a prepared query."""
-    rules = season.ratio_rules.get_queryset()
-    rules._result_cache = _RATIO_RULES.run(None, season_id=season.pk)
-    rules._prefetch_done = True
-    season._prefetched_objects_cache = {"ratio_rules": rules}
-
-
 def pickup_people(child_ids) -> dict[int, list[dict]]:
     """Who may pick each child up (guardians first, then the authorised pickup
     people), with relationship and phone, in one query (a UNION) for a whole roster."""
     return _people(_pickup_rows(child_ids))
 
 
-def _roster_pickups_query(*, shape, user_id: int, group_id: int, day: datetime.date):
-    user = User(pk=user_id, is_superuser=shape)
-    roster = Enrollment.objects.visible_to(user).for_roll_call(Group(pk=group_id), day)
-    return _pickup_rows(roster.order_by().values("child_id"))
-
-
-_ROSTER_PICKUPS = PreparedQuery(_roster_pickups_query, user_id="int", group_id="int", day="date")
-
-
 def roster_pickup_people(user, group: Group, day: datetime.date) -> dict[int, list[dict]]:
     """`pickup_people` of the children of `roll_call_roster(user, group, day)`,
     the roster being a subquery of the one query."""
-    rows = _ROSTER_PICKUPS.run(user.is_superuser, user_id=user.pk, group_id=group.pk, day=day)
-    return _people(rows)
+    roster = Enrollment.objects.visible_to(user).for_roll_call(group, day)
+    return _people(_pickup_rows(roster.order_by().values("child_id")))
 
 
 def pickup_listed(name: str):
@@ -287,44 +230,31 @@ def _count(queryset):
     )
 
 
-def _summary_query(*, shape, group_id: int, day: datetime.date):
-    records = Attendance.objects.filter(group=group_id, date=day)
-    return (
-        Group.objects.filter(pk=group_id)
+def roll_call_summary(group: Group, day: datetime.date) -> dict:
+    """Counts for the roll call's header from the attendance rows, in one query
+    whatever the group size."""
+    records = Attendance.objects.filter(group=group, date=day)
+    row = (
+        Group.objects.filter(pk=group.pk)
         .annotate(
-            n_expected=_count(Enrollment.objects.for_roll_call(Group(pk=group_id), day)),
+            n_expected=_count(Enrollment.objects.for_roll_call(group, day)),
             n_marked=_count(records),
             n_present=_count(records.filter(status__in=["present", "late"])),
             n_here=_count(records.filter(check_in_at__isnull=False, check_out_at__isnull=True)),
         )
         .values_list("n_expected", "n_marked", "n_present", "n_here")
-    )
-
-
-_SUMMARY = PreparedQuery(_summary_query, group_id="int", day="date")
-
-
-def roll_call_summary(group: Group, day: datetime.date) -> dict:
-    """Counts for the roll call's header from the attendance rows, in one query
-    whatever the group size."""
-    (row,) = _SUMMARY.run(None, group_id=group.pk, day=day) or [(0, 0, 0, 0)]
+        .first()
+    ) or (0, 0, 0, 0)
     return dict(zip(("expected", "marked", "present", "here"), row, strict=True))
-
-
-def _on_duty_query(*, shape, group_id: int, day: datetime.date):
-    return (
-        StaffShift.objects.filter(group=group_id, date=day, check_out_at__isnull=True)
-        .select_related("teacher")
-        .order_by("check_in_at")
-    )
-
-
-_ON_DUTY = PreparedQuery(_on_duty_query, group_id="int", day="date")
 
 
 def teachers_on_duty(group: Group, day: datetime.date) -> list[StaffShift]:
     """The shifts of `group` on `day` not yet ended, with their teachers, by check-in."""
-    return _ON_DUTY.run(None, group_id=group.pk, day=day)
+    return list(
+        StaffShift.objects.filter(group=group, date=day, check_out_at__isnull=True)
+        .select_related("teacher")
+        .order_by("check_in_at")
+    )
 
 
 def with_roll_call_status(groups, day: datetime.date):

@@ -1,16 +1,6 @@
-from ccrcsr.prepared import PreparedQuery
-
 from .models import Membership, Role
 
 NAV_MEMBERSHIPS = 3
-
-# On every signed-in page: compiled once per process (see ccrcsr.prepared).
-_NAV = PreparedQuery(
-    lambda *, shape, user_id: Membership.objects.filter(user=user_id).select_related("factory")[
-        : NAV_MEMBERSHIPS + 1
-    ],
-    user_id="int",
-)
 
 
 def memberships(request) -> dict:
@@ -25,7 +15,8 @@ def memberships(request) -> dict:
 
     def mine() -> list[Membership]:
         if not fetched:
-            fetched.append(_NAV.run(None, user_id=user.pk))
+            rows = Membership.objects.filter(user=user).select_related("factory")
+            fetched.append(list(rows[: NAV_MEMBERSHIPS + 1]))
         return fetched[0]
 
     def searcher() -> bool:
