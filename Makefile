@@ -27,9 +27,10 @@ setup: $(VENV)/.installed .env
 run: setup
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py seed_demo --if-empty
-	@# The worker also runs the notification relay (outbox -> broker) in a thread.
+	@# The worker with beat, the notification relay (outbox -> broker) and the site.
 	@trap 'kill 0' EXIT; \
 	$(BIN)/celery -A ccrcsr worker --beat --loglevel info --concurrency 2 & \
+	$(BIN)/python manage.py relay_outbox & \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # Browser tests drive Debian's Chromium; install it where we may (root, apt).

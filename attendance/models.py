@@ -13,7 +13,7 @@ import datetime
 import uuid
 
 from django.conf import settings
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.db.models import (
     Count,
     F,
@@ -246,16 +246,14 @@ class StaffShift(models.Model):
 
 # --- daily counts ---------------------------------------------------------------
 
+# The summed counts of a group-day (`here` is a moment, not summed over days).
+SUMMED = ("expected", "recorded", "attended", "late", "absent", "excused")
+TIMES = ("check_in_minutes", "check_ins", "check_out_minutes", "check_outs")
+
 
 class GroupDayQuerySet(ScopedQuerySet):
     def totals(self):
-        return self.aggregate(
-            expected=models.Sum("expected"),
-            recorded=models.Sum("recorded"),
-            attended=models.Sum("attended"),
-            excused=models.Sum("excused"),
-            absent=models.Sum("absent"),
-        )
+        return self.aggregate(**{name: models.Sum(name) for name in SUMMED + TIMES})
 
 
 class GroupDay(models.Model):
@@ -273,6 +271,13 @@ class GroupDay(models.Model):
     excused = models.PositiveIntegerField(_("excused"), default=0)
     # Checked in and not yet picked up: the roll call's "children here now".
     here = models.PositiveIntegerField(_("here now"), default=0)
+    # Check-in and check-out times as minutes after midnight in the factory's
+    # zone (seconds dropped), summed, and how many: the report's average times
+    # without reading every attendance row of the season.
+    check_in_minutes = models.PositiveIntegerField(_("check-in minutes"), default=0)
+    check_ins = models.PositiveIntegerField(_("check-ins"), default=0)
+    check_out_minutes = models.PositiveIntegerField(_("check-out minutes"), default=0)
+    check_outs = models.PositiveIntegerField(_("check-outs"), default=0)
 
     objects = GroupDayQuerySet.as_manager()
 
@@ -283,82 +288,184 @@ class GroupDay(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["group", "date"], name="group_day_unique"),
         ]
-        # The dashboard sums a season's days; the daily chart reads one season by date.
-        indexes = [models.Index(fields=["season", "date"], name="group_day_season_date_idx")]
+        # The daily chart reads one season by date; the dashboard today's rows of
+        # every factory of a coordinator (one range of the index, not a probe a season).
+        indexes = [
+            models.Index(fields=["season", "date"], name="group_day_season_date_idx"),
+            models.Index(fields=["date", "factory"], name="group_day_date_factory_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.group} {self.date}"
 
     @classmethod
     def refresh(cls, group: Group, day: datetime.date) -> GroupDay:
-        """Recount one group's day from the attendance rows (two small queries)."""
-        expected = Enrollment.objects.for_roll_call(group, day).count()
-        counts = Attendance.objects.filter(group=group, date=day).aggregate(
-            recorded=Count("pk"),
-            attended=Count("pk", filter=Q(status__in=["present", "late"])),
-            late=Count("pk", filter=Q(status="late")),
-            absent=Count("pk", filter=Q(status="absent")),
-            excused=Count("pk", filter=Q(status="excused")),
-            here=Count("pk", filter=Q(check_in_at__isnull=False, check_out_at__isnull=True)),
-        )
-        row, _created = cls.objects.update_or_create(
-            group=group,
-            date=day,
-            defaults={
-                "factory_id": group.season.factory_id,
-                "season_id": group.season_id,
-                "expected": expected,
-                **counts,
-            },
-        )
-        return row
+        """Recount one group's day from the attendance rows (after a bulk load,
+        or to repair): the same statements as the tap's `recount`."""
+        return cls.recount(group, day)
 
     @classmethod
     def recount(cls, group: Group, day: datetime.date) -> GroupDay:
-        """`refresh` in one statement, for the tap: the counts are computed and
-        written by one INSERT ... SELECT ... ON CONFLICT DO UPDATE ... RETURNING
-        (SQLite 3.35+ and PostgreSQL). The caller holds the group's lock, so
-        two taps never count at the same time."""
-        expected = (
-            Enrollment.objects.for_roll_call(group, day)
-            .order_by()
-            .values("group")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
-        expected_sql, expected_params = expected.query.sql_with_params()
+        """Recount one group's day from its attendance rows in one statement, for
+        the tap: the counts are computed and written by one INSERT ... SELECT ...
+        ON CONFLICT DO UPDATE ... RETURNING (SQLite 3.35+ and PostgreSQL). The
+        caller holds the group's lock, so two taps never count at the same time.
+        The season's totals follow in the database (see `SeasonTotal`)."""
+        counts_sql, counts_params = _counts_sql(group, day)
         t = connection.ops.quote_name
-        counts = ", ".join(
-            f"COALESCE(SUM(CASE WHEN {condition} THEN 1 ELSE 0 END), 0)"
-            for condition in (
-                "a.status IN ('present', 'late')",
-                "a.status = 'late'",
-                "a.status = 'absent'",
-                "a.status = 'excused'",
-                "a.check_in_at IS NOT NULL AND a.check_out_at IS NULL",
-            )
-        )
-        fields = ("expected", "recorded", "attended", "late", "absent", "excused", "here")
+        fields = (*SUMMED, "here", *TIMES)
+        factory_id, season_id = group.season.factory_id, group.season_id
         sql = (
             f"INSERT INTO {t(cls._meta.db_table)} (factory_id, season_id, group_id, {t('date')}, "
             f"{', '.join(fields)}) "
-            f"SELECT %s, %s, %s, %s, COALESCE(({expected_sql}), 0), COUNT(a.id), {counts} "
-            f"FROM {t(Attendance._meta.db_table)} a WHERE a.group_id = %s AND a.{t('date')} = %s "
+            f"SELECT %s, %s, %s, %s, {', '.join(f'n.{f}' for f in fields)} "
+            # WHERE true: without it SQLite could read ON CONFLICT as part of the SELECT.
+            f"FROM ({counts_sql}) n WHERE true "
             f"ON CONFLICT (group_id, {t('date')}) DO UPDATE SET "
             + ", ".join(f"{f} = excluded.{f}" for f in fields)
             + f" RETURNING id, {', '.join(fields)}"
         )
         date = connection.ops.adapt_datefield_value(day)
-        params = [group.season.factory_id, group.season_id, group.pk, date]
-        params += [*expected_params, group.pk, date]
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+            cursor.execute(sql, [factory_id, season_id, group.pk, date, *counts_params])
             pk, *values = cursor.fetchone()
         return cls(
             pk=pk,
-            factory_id=group.season.factory_id,
-            season_id=group.season_id,
+            factory_id=factory_id,
+            season_id=season_id,
             group=group,
             date=day,
             **dict(zip(fields, values, strict=True)),
         )
+
+
+def minute_of_day_sql(column: str, zone: str) -> str:
+    """SQL for the minutes after local midnight (seconds dropped) of a datetime
+    column in the time zone named by the SQL expression `zone`. PostgreSQL
+    converts once per row; SQLite calls Django's own extract function, as the
+    ORM's ExtractHour and ExtractMinute do there."""
+    if connection.vendor == "postgresql":
+        return f"FLOOR(DATE_PART('epoch', ({column} AT TIME ZONE {zone})::time) / 60)"
+    # Stored values are UTC text (USE_TZ), the zone Django tells the function.
+    return (
+        f"(django_datetime_extract('hour', {column}, {zone}, 'UTC') * 60 "
+        f"+ django_datetime_extract('minute', {column}, {zone}, 'UTC'))"
+    )
+
+
+def _counts_sql(group: Group, day: datetime.date) -> tuple[str, list]:
+    """One row of a group-day's counts from its attendance rows (a SELECT with
+    no GROUP BY, so one row even when nobody is marked yet)."""
+    expected = (
+        Enrollment.objects.for_roll_call(group, day)
+        .order_by()
+        .values("group")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    expected_sql, expected_params = expected.query.sql_with_params()
+    t = connection.ops.quote_name
+
+    def count(condition: str) -> str:
+        return f"COALESCE(SUM(CASE WHEN {condition} THEN 1 ELSE 0 END), 0)"
+
+    def minutes(column: str) -> str:
+        return f"COALESCE(SUM({minute_of_day_sql(column, 'z.name')}), 0)"
+
+    conditions = {
+        "attended": "a.status IN ('present', 'late')",
+        "late": "a.status = 'late'",
+        "absent": "a.status = 'absent'",
+        "excused": "a.status = 'excused'",
+        "here": "a.check_in_at IS NOT NULL AND a.check_out_at IS NULL",
+    }
+    zone = f"(SELECT time_zone FROM {t(Factory._meta.db_table)} WHERE id = %s)"
+    sql = (
+        f"SELECT COALESCE(({expected_sql}), 0) AS expected, COUNT(a.id) AS recorded, "
+        + "".join(f"{count(condition)} AS {name}, " for name, condition in conditions.items())
+        + f"{minutes('a.check_in_at')} AS check_in_minutes, COUNT(a.check_in_at) AS check_ins, "
+        f"{minutes('a.check_out_at')} AS check_out_minutes, COUNT(a.check_out_at) AS check_outs "
+        f"FROM {t(Attendance._meta.db_table)} a, (SELECT {zone} AS name) z "
+        f"WHERE a.group_id = %s AND a.{t('date')} = %s"
+    )
+    date = connection.ops.adapt_datefield_value(day)
+    return sql, [*expected_params, group.season.factory_id, group.pk, date]
+
+
+class SeasonTotal(models.Model):
+    """A season's figures summed over all its days: the daily counts, how many
+    group-days there are, the children enrolled and the incidents. What the
+    programme dashboard reads, one row a season, so its work grows with the
+    seasons, not with their days or children.
+
+    The database keeps it: triggers on the daily counts, the enrollments and
+    the incidents (migration 0003_season_totals_and_times_of_day) add each
+    change to its season's row within the same statement. Triggers rather than
+    a second statement in `GroupDay.recount`: the tap stays within its query
+    budget, and every writer (the tap, a recount, a bulk load, HR's screens, an
+    UPDATE by hand) moves the totals without having to remember to. A
+    migration that rebuilds one of those tables on SQLite must make them again.
+    `attendance.counts` checks the totals and rebuilds them.
+    """
+
+    season = models.OneToOneField(
+        Season, on_delete=models.CASCADE, primary_key=True, related_name="total"
+    )
+    factory = models.ForeignKey(Factory, on_delete=models.CASCADE, related_name="+")
+    # Plain integers, not positive ones: a total that drifted below a difference
+    # taken off it must show up in the check, not stop the roll call.
+    expected = models.IntegerField(_("expected"), default=0)
+    recorded = models.IntegerField(_("marked"), default=0)
+    attended = models.IntegerField(_("present or late"), default=0)
+    late = models.IntegerField(_("late"), default=0)
+    absent = models.IntegerField(_("absent"), default=0)
+    excused = models.IntegerField(_("excused"), default=0)
+    days = models.IntegerField(_("group-days counted"), default=0)
+    enrolled = models.IntegerField(_("children enrolled"), default=0)
+    incidents = models.IntegerField(_("incidents"), default=0)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("season total")
+        verbose_name_plural = _("season totals")
+
+    def __str__(self) -> str:
+        return str(self.season)
+
+    @classmethod
+    def computed(cls, seasons: list[int]) -> dict[int, SeasonTotal]:
+        """The totals these seasons should have, from the rows they sum."""
+        totals = {
+            pk: cls(season_id=pk, factory_id=factory_id)
+            for pk, factory_id in Season.objects.filter(pk__in=seasons).values_list(
+                "pk", "factory_id"
+            )
+        }
+        sums = (
+            GroupDay.objects.filter(season__in=seasons)
+            .order_by()
+            .values("season_id")
+            .annotate(days=Count("pk"), **{name: models.Sum(name) for name in SUMMED})
+        )
+        for row in sums:
+            for name, value in row.items():
+                setattr(totals[row["season_id"]], name, value)
+        counted = [Enrollment.Status.ENROLLED, Enrollment.Status.COMPLETED]
+        for figure, rows in (
+            ("enrolled", Enrollment.objects.filter(season__in=seasons, status__in=counted)
+             .order_by().values_list("season_id").annotate(n=Count("pk"))),
+            ("incidents", Incident.objects.filter(group__season__in=seasons)
+             .order_by().values_list("group__season_id").annotate(n=Count("pk"))),
+        ):  # fmt: skip
+            for season_id, n in rows:
+                setattr(totals[season_id], figure, n)
+        return totals
+
+    @classmethod
+    def rebuild(cls, seasons: list[int]) -> int:
+        """Sum these seasons' figures afresh (after a repair of the daily counts)."""
+        totals = cls.computed(seasons)
+        with transaction.atomic():
+            cls.objects.filter(season__in=seasons).delete()
+            return len(cls.objects.bulk_create(totals.values()))

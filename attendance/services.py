@@ -18,7 +18,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from enrollment.models import Child, Enrollment
-from enrollment.services import ANONYMISED, export_row
+from enrollment.privacy import ANONYMISED, export_row
 from enrollment.signals import child_anonymising, child_exporting, enrollment_moved
 from factories.models import AuditEntry
 from spaces.models import Group, Teacher

@@ -64,6 +64,10 @@ def coordinator_of(n):
         Membership.objects.bulk_create(
             Membership(user=user, factory=f, role=Role.COORDINATOR) for f in factories
         )
+        # Planner statistics that know these memberships, as autovacuum's would
+        # within a minute: otherwise every scoped query is planned for one.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE factories_membership")
     return user
 
 

@@ -231,6 +231,8 @@ MIN_CELL = env.int("MIN_CELL", default=5)
 
 # How many days back a teacher may still correct a roll call (coordinators: any day).
 ROLL_CALL_TEACHER_DAYS_BACK = env.int("ROLL_CALL_TEACHER_DAYS_BACK", default=3)
+# Days the ids of applied roll-call taps are kept (a phone's queue sent twice is applied once).
+ROLL_CALL_TAP_DAYS = env.int("ROLL_CALL_TAP_DAYS", default=30)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -295,9 +297,8 @@ NOTIFICATIONS_QUEUE = env.str("NOTIFICATIONS_QUEUE", default="celery")
 # (a send takes at most a few EMAIL_TIMEOUTs; a killed worker's message is sent
 # again within a minute).
 NOTIFICATION_CLAIM_SECONDS = env.int("NOTIFICATION_CLAIM_SECONDS", default=45)
-# The relay hands due notifications to the broker every few seconds: in every
-# worker's main process, or in `manage.py relay_outbox` (then set this to 0).
-NOTIFICATION_RELAY_IN_WORKER = env.bool("NOTIFICATION_RELAY_IN_WORKER", default=True)
+# The relay (`manage.py relay_outbox`, a process of its own next to the
+# workers) hands due notifications to the broker every few seconds.
 NOTIFICATION_RELAY_SECONDS = env.float("NOTIFICATION_RELAY_SECONDS", default=2.0)
 # A handed-over row is handed over again once a worker took a row handed over
 # this much later (its message was lost), or when no worker took it for the
@@ -328,6 +329,12 @@ CELERY_BEAT_SCHEDULE = {
     # Anonymise children RETENTION_MONTHS after their last season (PIPL); daily.
     "anonymise-children": {
         "task": "enrollment.tasks.anonymise_children",
+        "schedule": 24 * 3600.0,
+        "options": {"expires": 12 * 3600},
+    },
+    # Forget the ids of roll-call taps older than ROLL_CALL_TAP_DAYS; daily.
+    "purge-roll-call-taps": {
+        "task": "attendance.tasks.purge_roll_call_taps",
         "schedule": 24 * 3600.0,
         "options": {"expires": 12 * 3600},
     },

@@ -10,16 +10,13 @@ STACK-NOTES' measurements.
 from __future__ import annotations
 
 import datetime
-import json
 from dataclasses import dataclass
 
-from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ccrcsr.fields import years_before
 from factories.models import AuditEntry, Worker
 from spaces.models import Group, Season
 
@@ -32,7 +29,7 @@ from .models import (
     Guardianship,
     RosterCheck,
 )
-from .signals import child_anonymising, child_exporting, enrollment_moved, waitlist_promoted
+from .signals import enrollment_moved, waitlist_promoted
 
 Status = Enrollment.Status
 
@@ -108,91 +105,163 @@ def _group_with_room(season: Season, age: int, wanted: Group | None) -> Group | 
     return None
 
 
-def _place(enrollment: Enrollment, *, group: Group | None, user, now) -> Decision:
-    """Enroll if the season and a group have room, else waitlist. Season row locked."""
-    season = enrollment.season
+def _lock(season: Season) -> None:
+    Season.objects.select_for_update().filter(pk=season.pk).exists()
+
+
+class Places:
+    """A season's places as decisions need them: read once under the season's
+    row lock, then kept up to date by the decisions themselves, so that a
+    bulk decision on 20 children counts the season once, not 20 times."""
+
+    def __init__(self, season: Season):
+        _lock(season)
+        self.season = season
+        self.enrolled = season.enrollments.filter(status=Status.ENROLLED).count()
+        self.has_groups = season.groups.exists()
+
+    @property
+    def free(self) -> bool:
+        return self.enrolled < self.season.capacity
+
+
+def _place(
+    enrollment: Enrollment,
+    *,
+    group: Group | None,
+    user,
+    now,
+    places: Places,
+    reason: str = "",
+    room: Group | None = None,
+) -> Decision:
+    """Enroll if the season and a group have room, else waitlist. `room`: a group
+    the caller has just found with room for this child."""
+    season = places.season
     before = enrollment.status
-    taken = season.enrollments.filter(status=Status.ENROLLED).count()
-    age = season.age_on_start(enrollment.child.date_of_birth)
-    placed = _group_with_room(season, age, group) if season.groups.exists() else None
-    if taken < season.capacity and (placed is not None or not season.groups.exists()):
-        enrollment.status, enrollment.group = Status.ENROLLED, placed
-        if placed is None:
+    if room is None and places.has_groups:
+        age = season.age_on_start(enrollment.child.date_of_birth)
+        room = _group_with_room(season, age, group)
+    if places.free and (room is not None or not places.has_groups):
+        enrollment.status, enrollment.group = Status.ENROLLED, room
+        places.enrolled += 1
+        if room is None:
             message = _("%(child)s is enrolled.") % {"child": enrollment.child.name}
         else:
             message = _("%(child)s is enrolled. Group: %(group)s.") % {
                 "child": enrollment.child.name,
-                "group": placed.name,
+                "group": room.name,
             }
     else:
         enrollment.status, enrollment.group = Status.WAITLISTED, None
-        if taken >= season.capacity:
+        if not places.free:
             message = _("The season is full: %(child)s is on the waitlist.")
         else:
             message = _("No group for this age has room: %(child)s is on the waitlist.")
         message %= {"child": enrollment.child.name}
     enrollment.decided_at = now
-    enrollment.status_reason = ""
+    enrollment.status_reason = reason
     enrollment.save(update_fields=["status", "group", "decided_at", "status_reason"])
     _audit(enrollment, user, before)
     return Decision(enrollment, enrollment.status, message)
 
 
-def _lock(season: Season) -> None:
-    Season.objects.select_for_update().filter(pk=season.pk).exists()
+def _enroll(enrollment: Enrollment, *, group: Group | None, user, places: Places) -> Decision:
+    if enrollment.child.is_erased:
+        return Decision(enrollment, "refused", str(ERASED_REFUSAL))
+    if enrollment.status == Status.ENROLLED:
+        return Decision(enrollment, enrollment.status, _("Already enrolled."))
+    problems = eligibility_problems(enrollment)
+    if problems:
+        return Decision(enrollment, "refused", " ".join(problems))
+    return _place(enrollment, group=group, user=user, now=timezone.now(), places=places)
+
+
+def _set_status(enrollment: Enrollment, *, status: str, reason: str, user, places: Places):
+    # An erased child's place can still be given up, never taken or queued for.
+    if enrollment.child.is_erased and status not in (Status.WITHDRAWN, Status.DECLINED):
+        return Decision(enrollment, "refused", str(ERASED_REFUSAL))
+    before = enrollment.status
+    enrollment.status = status
+    enrollment.status_reason = reason
+    enrollment.decided_at = timezone.now()
+    if status != Status.ENROLLED:
+        enrollment.group = None
+    enrollment.save(update_fields=["status", "status_reason", "decided_at", "group"])
+    _audit(enrollment, user, before, reason)
+    message = {
+        Status.WAITLISTED: _("%(child)s is on the waitlist."),
+        Status.DECLINED: _("%(child)s's application is declined."),
+        Status.WITHDRAWN: _("%(child)s is withdrawn."),
+    }.get(status, _("%(child)s is updated.")) % {"child": enrollment.child.name}
+    decision = Decision(enrollment, status, message)
+    if before == Status.ENROLLED:
+        places.enrolled -= 1
+        promoted = promote_waitlist(season=places.season, user=user, places=places)
+        if promoted:
+            decision.message += " " + _("%(child)s was promoted from the waitlist.") % {
+                "child": promoted.child.name
+            }
+    return decision
 
 
 def enrollment_enroll(*, enrollment: Enrollment, group: Group | None = None, user) -> Decision:
     """Enroll an eligible child into a group (chosen, or placed by age), or waitlist
     them when the season or group is full."""
     with transaction.atomic():
-        _lock(enrollment.season)
+        places = Places(enrollment.season)
         enrollment.refresh_from_db()
-        if enrollment.child.is_erased:
-            return Decision(enrollment, "refused", str(ERASED_REFUSAL))
-        if enrollment.status == Status.ENROLLED:
-            return Decision(enrollment, enrollment.status, _("Already enrolled."))
-        problems = eligibility_problems(enrollment)
-        if problems:
-            return Decision(enrollment, "refused", " ".join(problems))
-        return _place(enrollment, group=group, user=user, now=timezone.now())
+        return _enroll(enrollment, group=group, user=user, places=places)
 
 
 def enrollment_set_status(*, enrollment: Enrollment, status: str, reason: str, user) -> Decision:
     """Waitlist, decline or withdraw. Freeing a place promotes the waitlist."""
     with transaction.atomic():
-        _lock(enrollment.season)
+        places = Places(enrollment.season)
         enrollment.refresh_from_db()
-        # An erased child's place can still be given up, never taken or queued for.
-        if enrollment.child.is_erased and status not in (Status.WITHDRAWN, Status.DECLINED):
-            return Decision(enrollment, "refused", str(ERASED_REFUSAL))
-        before = enrollment.status
-        enrollment.status = status
-        enrollment.status_reason = reason
-        enrollment.decided_at = timezone.now()
-        if status != Status.ENROLLED:
-            enrollment.group = None
-        enrollment.save(update_fields=["status", "status_reason", "decided_at", "group"])
-        _audit(enrollment, user, before, reason)
-        message = {
-            Status.WAITLISTED: _("%(child)s is on the waitlist."),
-            Status.DECLINED: _("%(child)s's application is declined."),
-            Status.WITHDRAWN: _("%(child)s is withdrawn."),
-        }.get(status, _("%(child)s is updated.")) % {"child": enrollment.child.name}
-        decision = Decision(enrollment, status, message)
-        if before == Status.ENROLLED:
-            promoted = promote_waitlist(season=enrollment.season, user=user)
-            if promoted:
-                decision.message += " " + _("%(child)s was promoted from the waitlist.") % {
-                    "child": promoted.child.name
-                }
-        return decision
+        return _set_status(enrollment, status=status, reason=reason, user=user, places=places)
 
 
-def promote_waitlist(*, season: Season, user) -> Enrollment | None:
+def enrollments_decide(
+    *,
+    season: Season,
+    enrollments,
+    user,
+    status: str | None = None,
+    group: Group | None = None,
+    reason: str = "",
+) -> list[Decision]:
+    """HR's bulk decision on the ticked applications of one season: enroll them
+    (`status` None, into `group` or by age) or give them `status`, in
+    application order. One transaction: all of them change, or none (a
+    failure half-way rolls back every child). The season is locked and
+    counted once; the rows are read once, after the lock."""
+    with transaction.atomic():
+        places = Places(season)
+        rows = (
+            enrollments.filter(season=season)
+            .select_related("child", "season")
+            .prefetch_related("consents")
+            .order_by("applied_at", "pk")
+        )
+        decisions = []
+        for enrollment in rows:
+            if status is None:
+                decision = _enroll(enrollment, group=group, user=user, places=places)
+            else:
+                decision = _set_status(
+                    enrollment, status=status, reason=reason, user=user, places=places
+                )
+            decisions.append(decision)
+        return decisions
+
+
+def promote_waitlist(*, season: Season, user, places: Places | None = None) -> Enrollment | None:
     """Give a freed place to the first eligible child on the waitlist (by application
-    time). The caller holds the season lock."""
-    if season.enrollments.filter(status=Status.ENROLLED).count() >= season.capacity:
+    time). The caller holds the season lock (`places`, when it has them)."""
+    if places is None:
+        places = Places(season)
+    if not places.free:
         return None
     waiting = (
         season.enrollments.filter(status=Status.WAITLISTED)
@@ -201,19 +270,25 @@ def promote_waitlist(*, season: Season, user) -> Enrollment | None:
         .order_by("applied_at", "pk")
     )
     now = timezone.now()
-    has_groups = season.groups.exists()
-    # In small chunks: the first child waiting usually takes the place, and a
-    # bulk withdrawal promotes once per child (loading the whole list each time
-    # made 20 withdrawals take seconds).
+    # In small chunks: the first child waiting usually takes the place.
     for enrollment in waiting.iterator(chunk_size=10):
         if eligibility_problems(enrollment):
             continue
-        age = season.age_on_start(enrollment.child.date_of_birth)
-        if has_groups and _group_with_room(season, age, None) is None:
-            continue  # no group for this child's age has room: the next child may fit
-        _place(enrollment, group=None, user=user, now=now)
-        enrollment.status_reason = _("Promoted from the waitlist")
-        enrollment.save(update_fields=["status_reason"])
+        room = None
+        if places.has_groups:
+            age = season.age_on_start(enrollment.child.date_of_birth)
+            room = _group_with_room(season, age, None)
+            if room is None:
+                continue  # no group for this child's age has room: the next child may fit
+        _place(
+            enrollment,
+            group=None,
+            user=user,
+            now=now,
+            places=places,
+            reason=_("Promoted from the waitlist"),
+            room=room,
+        )
         # HR calls the family: the notifications app emails them, after commit.
         waitlist_promoted.send(sender=Enrollment, enrollment=enrollment)
         return enrollment
@@ -383,173 +458,6 @@ def _record_created(user, factory_id: int, instance, fields: dict) -> AuditEntry
         action=AuditEntry.Action.CREATE,
         changes={name: [None, value] for name, value in fields.items()},
     )
-
-
-ANONYMISED = "已匿名"
-
-
-def child_anonymise(*, child: Child, user=None, reason: str) -> None:
-    """Remove what identifies a child, keeping what the reports count.
-
-    Kept: sex, home province, who the child lives with, and a birth date moved
-    to keep the child's age at the start of each season (the age band), the
-    enrollments and attendance rows. Removed: name, county, health notes,
-    guardians' links, pickups, emergency contacts, who dropped off and picked
-    up, who gave consent, the free text of incidents naming the child, the
-    values the audit trail recorded about all of it, the emails that named the
-    child, and what any open session holds about the child (the public form's
-    "applied" list, an import preview). What stays of the erasure itself is
-    one audit entry: who, when, why.
-    """
-    with transaction.atomic():
-        child = Child.objects.select_for_update().get(pk=child.pk)
-        if child.is_erased:
-            return  # erased already (two clicks, or the daily job after HR)
-        former_name = child.name
-        references = list(child.enrollments.values_list("reference", flat=True))
-        audited = {
-            "enrollment.child": [child.pk],
-            "enrollment.enrollment": list(child.enrollments.values_list("pk", flat=True)),
-            "enrollment.consent": list(
-                Consent.objects.filter(enrollment__child=child).values_list("pk", flat=True)
-            ),
-            "enrollment.guardianship": list(child.guardianships.values_list("pk", flat=True)),
-            "enrollment.authorisedpickup": list(child.pickups.values_list("pk", flat=True)),
-            "enrollment.emergencycontact": list(
-                child.emergency_contacts.values_list("pk", flat=True)
-            ),
-        }
-        first_season = (
-            Season.objects.filter(enrollments__child=child).order_by("start_date").first()
-        )
-        if first_season is not None:
-            age = first_season.age_on_start(child.date_of_birth)
-            child.date_of_birth = years_before(first_season.start_date, age)
-        child.name = ANONYMISED
-        child.home_county = child.allergies = child.medical_notes = child.special_needs = ""
-        child.school_grade = ""
-        child.anonymised_at = timezone.now()
-        child.save()
-        child.guardianships.all().delete()
-        child.pickups.all().delete()
-        child.emergency_contacts.all().delete()
-        Consent.objects.filter(enrollment__child=child).update(given_by=ANONYMISED)
-        for model, pks in audited.items():
-            AuditEntry.objects.scrub(model=model, object_ids=pks, mark=ANONYMISED)
-        _scrub_sessions(former_name, references)
-        # Attendance, incidents and emails are scrubbed by the apps that hold them.
-        child_anonymising.send(sender=Child, child=child, former_name=former_name)
-        AuditEntry.objects.record(
-            user=user,
-            factory_id=child.factory_id,
-            instance=child,
-            action=AuditEntry.Action.UPDATE,
-            changes={"anonymised": [None, reason]},
-        )
-
-
-def _scrub_sessions(name: str, references: list[str]) -> None:
-    """Drop what open sessions hold about an erased child: the family the public
-    form remembers on that phone (its children and parent), and any import
-    preview naming the child. Sessions live in the database (db or
-    cached_db engine); a cache-only store forgets them within the idle limit."""
-    needles = [name, *references]
-    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
-        data = session.get_decoded()
-        stale = [
-            key
-            for key, value in data.items()
-            if key.startswith(("apply-", "import-"))
-            and any(n in json.dumps(value, ensure_ascii=False, default=str) for n in needles)
-        ]
-        if stale:
-            for key in stale:
-                del data[key]
-            Session.objects.filter(pk=session.pk).update(session_data=Session.objects.encode(data))
-
-
-def children_due_for_anonymising(*, today: datetime.date, months: int):
-    """Children whose last season closed `months` ago (or, never enrolled,
-    registered that long ago), not yet anonymised."""
-    cutoff = today - datetime.timedelta(days=round(months * 30.44))
-    recent = Enrollment.objects.filter(
-        Q(season__end_date__gte=cutoff) | ~Q(season__status=Season.Status.CLOSED)
-    )
-    return (
-        Child.objects.filter(anonymised_at__isnull=True)
-        .exclude(pk__in=recent.values("child_id"))
-        .filter(Q(enrollments__isnull=False) | Q(created_at__date__lt=cutoff))
-        .distinct()
-    )
-
-
-def export_row(obj, *fields) -> dict:
-    """Some fields of a row as text, for a child's export."""
-    return {f: (str(v) if (v := getattr(obj, f)) is not None else None) for f in fields}
-
-
-def child_export(child: Child) -> dict:
-    """Everything held about one child, for the guardian who asks."""
-    row = export_row
-    export = {
-        "child": row(
-            child,
-            "name",
-            "sex",
-            "date_of_birth",
-            "home_province",
-            "home_county",
-            "lives_with",
-            "school_grade",
-            "allergies",
-            "medical_notes",
-            "special_needs",
-            "created_at",
-        ),  # fmt: skip
-        "guardians": [
-            {
-                **row(g.worker, "employee_number", "name", "phone", "department"),
-                "relationship": g.relationship,
-            }
-            for g in child.guardianships.select_related("worker")
-        ],  # fmt: skip
-        "pickups": [row(p, "name", "relationship", "phone") for p in child.pickups.all()],
-        "emergency_contacts": [
-            row(c, "name", "relationship", "phone") for c in child.emergency_contacts.all()
-        ],
-        "enrollments": [
-            {
-                **row(
-                    e,
-                    "reference",
-                    "status",
-                    "arrival_date",
-                    "departure_date",
-                    "applied_at",
-                    "decided_at",
-                    "status_reason",
-                ),
-                "season": str(e.season),
-                "group": str(e.group) if e.group else None,
-                "consents": [
-                    row(c, "kind", "given_by", "given_at", "withdrawn_at") for c in e.consents.all()
-                ],
-            }
-            for e in child.enrollments.select_related("season", "group").prefetch_related(
-                "consents"
-            )
-        ],  # fmt: skip
-        "history": [
-            row(a, "at", "action", "model", "object_id") | {"changes": a.changes}
-            for a in AuditEntry.objects.filter(model="enrollment.child", object_id=str(child.pk))
-        ],
-    }
-    # Attendance and incidents come from the apps that hold them, before the history.
-    history = export.pop("history")
-    for _receiver, (section, rows) in child_exporting.send(sender=Child, child=child):
-        export[section] = rows
-    export["history"] = history
-    return export
 
 
 def enrollment_move(*, enrollment: Enrollment, group: Group, user) -> str | None:

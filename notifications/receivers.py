@@ -5,7 +5,7 @@ is logged with the change and leaves only after it commits."""
 from django.db.models import Q
 from django.dispatch import receiver
 
-from enrollment.services import ANONYMISED
+from enrollment.privacy import ANONYMISED
 from enrollment.signals import child_anonymising, waitlist_promoted
 from factories.models import Role, staff_of
 

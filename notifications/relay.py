@@ -1,8 +1,8 @@
 """The relay: hands due rows of the notification log to the broker.
 
 No user's request talks to the broker: `notify()` only writes a row in the
-request's transaction. This loop, in a process that serves no user (a thread
-of every Celery worker, or `manage.py relay_outbox`), polls every
+request's transaction. This loop, in a process of its own that serves no
+user (`manage.py relay_outbox`, started next to the workers), polls every
 `NOTIFICATION_RELAY_SECONDS` (2) and publishes each due row with short
 timeouts. While the broker is hung or down a cycle fails in about a second
 and the rows wait; the first cycle after it is back hands them over.
@@ -16,12 +16,18 @@ have died with messages in hand), or, failing those, after
 `NOTIFICATION_REQUEUE_LOST_SECONDS` (60), then twice as long after each
 further hand-over. A backlog or a stopped worker therefore adds at most a
 few copies of a message to the broker, not one a minute.
+
+The loop never runs inside a Celery worker: a prefork worker forks its pool
+processes whenever one dies, and a thread running in the forking process
+(its database and broker connections, any lock it holds at that moment) is
+copied half-way into every child.
 """
 
 from __future__ import annotations
 
 import datetime
 import logging
+import signal
 import threading
 
 from django.conf import settings
@@ -35,7 +41,6 @@ from .models import Notification
 
 log = logging.getLogger(__name__)
 
-SEND_TASK = "notifications.tasks.send_notification"
 # Rows taken per cycle: a big reminder batch goes over in a few cycles.
 BATCH = 500
 
@@ -104,6 +109,10 @@ def relay_once(
     )
     if not rows:
         return 0
+    # Imported here, as tasks.py imports this module; a relay process (not a
+    # worker) has no task registered until then.
+    from .tasks import send_notification
+
     url = settings.CELERY_BROKER_URL
     sent = 0
     try:
@@ -119,7 +128,7 @@ def relay_once(
                 if not taken:
                     continue
                 try:
-                    app.tasks[SEND_TASK].apply_async(
+                    send_notification.apply_async(
                         args=[pk],
                         connection=connection,
                         retry=False,
@@ -137,17 +146,17 @@ def relay_once(
     return sent
 
 
-class Relay(threading.Thread):
-    """The relay loop as a daemon thread (started inside each Celery worker)."""
+class Relay:
+    """The relay loop: `run()` until `stop()` (or SIGTERM, see `manage.py relay_outbox`)."""
 
     def __init__(self, interval: float | None = None):
-        super().__init__(name="notification-relay", daemon=True)
         self.interval = interval or settings.NOTIFICATION_RELAY_SECONDS
         self.stopped = threading.Event()
 
     def run(self) -> None:
-        # A worker that has just (re)started may follow one that died with
-        # messages in hand: the first cycle hands over again all that wait.
+        # A relay that has just (re)started may follow one that died between
+        # taking rows and publishing them: its first cycle hands over again
+        # all that wait.
         restarted = timezone.now()
         while not self.stopped.is_set():
             try:
@@ -159,5 +168,9 @@ class Relay(threading.Thread):
                 close_old_connections()
             self.stopped.wait(self.interval)
 
-    def stop(self) -> None:
+    def stop(self, *_signal_args) -> None:
         self.stopped.set()
+
+    def stop_on_sigterm(self) -> None:
+        """A SIGTERM (`make run` ending, a supervisor) ends the loop after its cycle."""
+        signal.signal(signal.SIGTERM, self.stop)

@@ -4,14 +4,12 @@ import logging
 import smtplib
 
 from celery import shared_task
-from celery.signals import worker_ready, worker_shutdown
-from django.conf import settings
 from django.core.mail import get_connection
 from django.utils import timezone
 
 from . import reminders
 from .models import Notification, smtp_refusal
-from .relay import Relay, relay_once
+from .relay import relay_once
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +49,8 @@ def send_notification(self, notification_id: int) -> None:
 
 @shared_task
 def send_pending_notifications() -> int:
-    """One relay cycle from beat, for a deployment whose relay loop is not
-    running: free stale claims and hand due rows to the broker."""
+    """One relay cycle from beat, a fallback should no `relay_outbox` process
+    run: free stale claims and hand due rows to the broker."""
     return relay_once(timezone.now())
 
 
@@ -60,23 +58,3 @@ def send_pending_notifications() -> int:
 def send_reminders() -> None:
     """Every reminder and summary due now; each is logged once, so reruns are harmless."""
     reminders.run_all(now=timezone.now())
-
-
-_relay: Relay | None = None
-
-
-@worker_ready.connect
-def _start_relay(**kwargs) -> None:
-    """Every worker runs the relay loop in its main process (not in the pool
-    processes), unless NOTIFICATION_RELAY_IN_WORKER=0 (then run
-    `manage.py relay_outbox`)."""
-    global _relay
-    if settings.NOTIFICATION_RELAY_IN_WORKER and _relay is None:
-        _relay = Relay()
-        _relay.start()
-
-
-@worker_shutdown.connect
-def _stop_relay(**kwargs) -> None:
-    if _relay is not None:
-        _relay.stop()

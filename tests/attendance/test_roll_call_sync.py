@@ -209,3 +209,23 @@ def test_the_service_worker_is_served_from_the_root_and_never_cached(client):
     assert response["Content-Type"].startswith("text/javascript")
     assert response["Cache-Control"] == "no-cache"
     assert b"IndexedDB" in response.content
+
+
+def test_tap_ids_are_forgotten_after_the_retention_days_by_the_daily_job(teacher, site, settings):
+    from attendance.tasks import purge_roll_call_taps
+    from ccrcsr.celery import app
+
+    settings.ROLL_CALL_TAP_DAYS = 30
+    old, recent = enroll(site.group), enroll(site.group)
+    old_op, recent_op = str(uuid.uuid4()), str(uuid.uuid4())
+    tap(teacher, old, status="present", op_id=old_op, seen="0")
+    tap(teacher, recent, status="present", op_id=recent_op, seen="0")
+    RollCallOp.objects.filter(op_id=old_op).update(
+        applied_at=timezone.now() - datetime.timedelta(days=31)
+    )
+    assert purge_roll_call_taps() == 1
+    assert list(RollCallOp.objects.values_list("op_id", flat=True)) == [uuid.UUID(recent_op)]
+    # The records themselves stay; only the ids go. Beat runs the job daily.
+    assert Attendance.objects.count() == 2
+    entry = settings.CELERY_BEAT_SCHEDULE["purge-roll-call-taps"]
+    assert entry["task"] in app.tasks

@@ -1,4 +1,5 @@
-"""seed_demo: a believable demo programme, with a login per role, never created twice."""
+"""seed_demo: a believable demo programme, with a login per role, never created twice.
+The demo is seeded once for this module (see `seeded`)."""
 
 import datetime
 import io
@@ -6,13 +7,12 @@ import zoneinfo
 
 import pytest
 from django.contrib.auth import authenticate
-from django.core.management import CommandError, call_command
+from django.core.management import call_command
 from django.db import transaction
 from django.db.models import Count, F
-from django.test import RequestFactory
+from django.test import RequestFactory, override_settings
 from django.utils import timezone
 
-from attendance.demo import ROLL_CALL_TODAY
 from attendance.models import Attendance, Incident
 from enrollment.models import Child, Consent, Enrollment, Guardianship
 from factories.demo import FACTORIES, PASSWORD
@@ -52,16 +52,18 @@ def development(settings):
     settings.DEBUG = True  # the test runner turns it off; seed_demo refuses production
 
 
-@pytest.fixture
-def seeded() -> str:
-    return seed()
-
-
-def test_it_refuses_to_seed_production(settings):
-    settings.DEBUG = False
-    with pytest.raises(CommandError, match="--allow-production"):
-        seed()
-    assert not Factory.objects.exists()
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):
+    """The demo, seeded once for this module's tests (seeding takes seconds):
+    inside a transaction rolled back after the last of them, and each test in
+    a savepoint of it as usual, so what a test writes is undone and the other
+    test modules start from an empty database. The tests that need an empty
+    database are in test_seed_demo_runs.py."""
+    fast = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # as conftest's, per test
+    with django_db_blocker.unblock(), override_settings(DEBUG=True, PASSWORD_HASHERS=fast):
+        with transaction.atomic():
+            yield seed()
+            transaction.set_rollback(True)
 
 
 def test_six_factories_each_with_a_season_running_today(seeded):
@@ -158,20 +160,6 @@ def test_attendance_history_has_one_record_per_child_per_day_in_programme(seeded
         assert days >= {day for day in opening if day < today}
 
 
-def test_todays_roll_call_is_done_at_two_factories_half_done_at_one(monkeypatch):
-    # A Wednesday evening, so today is an opening day and every child has left.
-    evening = datetime.datetime(2026, 7, 15, 18, 30, tzinfo=zoneinfo.ZoneInfo("Asia/Shanghai"))
-    monkeypatch.setattr(timezone, "now", lambda: evening)
-    seed()
-    today = evening.date()
-    running = Group.objects.filter(season__status=Season.Status.RUNNING)
-    for group in running.with_roll_call_status(today).select_related("season__factory"):
-        assert group.n_expected > 0
-        share = ROLL_CALL_TODAY.get(group.season.factory.code, 0.0)
-        assert group.n_recorded == round(share * group.n_expected)
-    assert sorted(ROLL_CALL_TODAY.values()) == [0.5, 1.0, 1.0]
-
-
 def test_each_demo_login_authenticates_with_its_role(seeded):
     # One seeded database for all of them: checking a password is slow on purpose.
     expected = [
@@ -215,44 +203,6 @@ def test_running_twice_creates_nothing_more(seeded):
     assert "Demo data already present" in output
     assert "coordinator" in output
     assert counts() == before
-
-
-def test_if_empty_does_nothing_when_a_factory_exists():
-    Factory.objects.create(code="acme", name_zh="某某厂", province="guangdong", city="广州")
-    output = seed("--if-empty")
-    assert "demo data not created" in output
-    assert counts() == {
-        "factories": 1,
-        "children": 0,
-        "enrollments": 0,
-        "attendance": 0,
-        "users": 0,
-        "memberships": 0,
-        "incidents": 0,
-    }
-
-
-def test_if_empty_seeds_an_empty_database():
-    seed("--if-empty")
-    assert Factory.objects.count() == 6
-
-
-def test_the_same_seed_gives_the_same_demo():
-    def children_of_a_run(seed_value: str) -> list[tuple]:
-        # Each run inside a savepoint rolled back afterwards, so runs start empty.
-        with transaction.atomic():
-            seed("--seed", seed_value)
-            children = list(
-                Child.objects.order_by("pk").values_list(
-                    "name", "date_of_birth", "home_county", "enrollments__status"
-                )
-            )
-            transaction.set_rollback(True)
-        return children
-
-    first = children_of_a_run("7")
-    assert first == children_of_a_run("7")
-    assert first != children_of_a_run("8")
 
 
 def test_the_reports_daily_counts_match_the_demo_roll_call(seeded):

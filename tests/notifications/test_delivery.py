@@ -1,5 +1,6 @@
-"""Delivery for real: a Celery worker process, the project's broker (Redis in CI),
-and an SMTP server on localhost. Exactly once, never lost, never blocking."""
+"""Delivery for real: a Celery worker process and a relay process (as `make run`
+starts them), the project's broker (Redis in CI) and an SMTP server on localhost.
+Exactly once, never lost, never blocking."""
 
 import os
 import signal
@@ -9,7 +10,7 @@ import sys
 import threading
 import time
 import uuid
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
@@ -71,10 +72,8 @@ def database_url() -> str:
     return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
 
 
-@contextmanager
-def celery_worker(
-    *, queue: str, smtp_port: int, pool: str = "solo", concurrency: int = 1, **env_extra
-):
+def process_env(*, queue: str, smtp_port: int, **env_extra) -> dict[str, str]:
+    """The environment of a worker or relay process: this test's database and queue."""
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env.update(
         DATABASE_URL=database_url(),
@@ -82,20 +81,54 @@ def celery_worker(
         NOTIFICATIONS_QUEUE=queue,
         **env_extra,
     )
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "ccrcsr", "worker", "-Q", queue, "--pool", pool,
-         "--concurrency", str(concurrency), "--loglevel", "warning", "--without-heartbeat",
-         "--without-mingle", "--without-gossip"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    return env
+
+
+@contextmanager
+def running(command: list[str], env: dict[str, str]):
+    """A process of the pipeline; its output goes to TEST_PROCESS_LOG_DIR if set."""
+    log_dir = os.environ.get("TEST_PROCESS_LOG_DIR")
+    with ExitStack() as logs:
+        output = subprocess.DEVNULL
+        if log_dir:
+            name = f"{Path(command[2]).name}-{time.time():.3f}.log"
+            output = logs.enter_context(open(Path(log_dir) / name, "w"))  # noqa: PTH123
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=output)
     try:
-        yield worker
+        yield process
     finally:
-        worker.send_signal(signal.SIGTERM)
+        process.send_signal(signal.SIGTERM)
         try:
-            worker.wait(timeout=20)
+            process.wait(timeout=20)
         except subprocess.TimeoutExpired:
-            worker.kill()
+            process.kill()
+            process.wait()
+
+
+@contextmanager
+def outbox_relay(*, queue: str, smtp_port: int, **env_extra):
+    """`manage.py relay_outbox`, as `make run` starts it next to the worker."""
+    env = process_env(queue=queue, smtp_port=smtp_port, **env_extra)
+    with running([sys.executable, "manage.py", "relay_outbox"], env) as relay:
+        yield relay
+
+
+@contextmanager
+def celery_worker(
+    *, queue: str, smtp_port: int, pool: str = "solo", concurrency: int = 1, relay: bool = True,
+    **env_extra,
+):  # fmt: skip
+    """A worker on the test's queue and, unless relay=False, a relay process with it."""
+    env = process_env(queue=queue, smtp_port=smtp_port, **env_extra)
+    command = [
+        sys.executable, "-m", "celery", "-A", "ccrcsr", "worker", "-Q", queue, "--pool", pool,
+        "--concurrency", str(concurrency), "--loglevel", "warning", "--without-heartbeat",
+        "--without-mingle", "--without-gossip",
+    ]  # fmt: skip
+    with ExitStack() as stack:
+        if relay:
+            stack.enter_context(outbox_relay(queue=queue, smtp_port=smtp_port, **env_extra))
+        yield stack.enter_context(running(command, env))
 
 
 def wait_for(condition, timeout=60.0) -> bool:

@@ -3,8 +3,6 @@ and ends visibly failed; a real Celery worker delivers it."""
 
 import datetime
 import os
-import signal
-import subprocess
 import sys
 import time
 import uuid
@@ -17,6 +15,8 @@ from django.utils import timezone
 
 from notifications.models import Notification
 from notifications.tasks import send_notification, send_pending_notifications
+
+from .test_delivery import running
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -112,27 +112,20 @@ def test_a_real_worker_delivers_a_notification(site, tmp_path):
         DATABASE_URL=database_url(), EMAIL_FILE_PATH=str(outbox), EMAIL_URL="",
         NOTIFICATIONS_QUEUE=queue,
     )  # fmt: skip
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "ccrcsr", "worker", "-Q", queue,
-         "--pool", "solo", "--loglevel", "warning", "--without-heartbeat",
-         "--without-mingle", "--without-gossip"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
-    try:
-        # The worker's relay hands the logged row to the broker; nothing else does.
+    worker = [
+        sys.executable, "-m", "celery", "-A", "ccrcsr", "worker", "-Q", queue, "--pool", "solo",
+        "--loglevel", "warning", "--without-heartbeat", "--without-mingle", "--without-gossip",
+    ]  # fmt: skip
+    relay = [sys.executable, "manage.py", "relay_outbox"]
+    with running(relay, env), running(worker, env) as worker_process:
+        # The relay process hands the logged row to the broker; nothing else does.
         note = notification(site)
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and worker.poll() is None:
+        while time.monotonic() < deadline and worker_process.poll() is None:
             note.refresh_from_db()
             if note.status == Notification.Status.SENT:
                 break
             time.sleep(0.3)
-        assert note.status == Notification.Status.SENT, worker.poll()
+        assert note.status == Notification.Status.SENT, worker_process.poll()
         sent = "".join(p.read_text() for p in outbox.iterdir())
         assert "manager@example.com" in sent
-    finally:
-        worker.send_signal(signal.SIGTERM)
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()

@@ -81,6 +81,21 @@ def test_the_exports_carry_the_screens_figures(client_of, site, small):
     assert ["2026-07-08", "2", "2", "0"] in rows
 
 
+def test_a_typed_name_stays_text_in_the_workbook_never_a_formula(client_of, site, small):
+    group = small.groups.get()
+    group.name = '=HYPERLINK("http://x.example","A")'
+    group.save()
+    xlsx = client_of(site.coordinator).get(
+        reverse("reports:season-export", args=[small.pk, "xlsx"])
+    )
+    workbook = openpyxl.load_workbook(io.BytesIO(xlsx.content))
+    cells = [c for sheet in workbook.worksheets for row in sheet.iter_rows() for c in row]
+    named = [c for c in cells if c.value == group.name]
+    assert named and all(c.data_type == "s" for c in named)
+    days = [c.value for c in cells if c.is_date]
+    assert datetime.datetime(2026, 7, 8) in days  # dates stay dates
+
+
 def test_reports_are_scoped_by_factory(client_of, site, stranger, small):
     for url in (
         reverse("reports:season", args=[small.pk]),

@@ -25,6 +25,14 @@ def test_five_failures_lock_the_account_with_a_clear_message(client, site):
     assert "_auth_user_id" not in client.session
 
 
+def test_the_lockout_page_says_how_long_the_lock_really_lasts(client, site, settings):
+    settings.AXES_COOLOFF_TIME = datetime.timedelta(minutes=45)
+    for _ in range(4):
+        attempt(client, site.hr, "wrong")
+    locked = attempt(client, site.hr, "wrong").content.decode()
+    assert "45 分钟" in locked and "30 分钟" not in locked
+
+
 def test_another_account_at_the_same_address_is_not_locked(client, site):
     for _ in range(5):
         attempt(client, site.hr, "wrong")

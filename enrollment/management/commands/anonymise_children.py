@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from enrollment.services import child_anonymise, children_due_for_anonymising
+from enrollment.privacy import child_anonymise, children_due_for_anonymising
 
 
 class Command(BaseCommand):

@@ -1,4 +1,9 @@
-"""`manage.py relay_outbox`: the relay loop as a process of its own."""
+"""`manage.py relay_outbox`: the relay loop as a process of its own.
+
+Run it next to the Celery workers (`make run` does); several at once are safe.
+It is a process of its own, not a thread in a worker, because a prefork worker
+forks its pool processes while such a thread would be running.
+"""
 
 from django.core.management.base import BaseCommand
 
@@ -13,6 +18,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, interval=None, **options):
         relay = Relay(interval)
+        relay.stop_on_sigterm()
         self.stdout.write(f"relaying the notification outbox every {relay.interval:g} s")
         try:
             relay.run()

@@ -132,7 +132,8 @@ class Command(BaseCommand):
         )
 
     def attendance(self, enrollments, opening, rng) -> int:
-        """Every enrolled child on every opening day, and the matching daily counts."""
+        """Every enrolled child on every opening day, and the matching daily counts
+        (the season totals follow them in the database)."""
         now = timezone.now().isoformat()
         counts: dict[tuple, list[int]] = {}
         n = 0
@@ -143,19 +144,25 @@ class Command(BaseCommand):
             for day in opening:
                 status = rng.choice(STATUSES)
                 reason = rng.choice(REASONS) if status == "absent" else ""
-                arrive = (
-                    f"{day.isoformat()} 0{7 + (status == 'late') * 2}:{rng.randint(10, 59)}:00+08"
-                )
-                leave = f"{day.isoformat()} 17:{rng.randint(10, 59)}:00+08"
+                # Times at +08:00, the bench factories' zone (Asia/Shanghai).
+                arrive_hour, arrive_minute = 7 + (status == "late") * 2, rng.randint(10, 59)
+                leave_minute = rng.randint(10, 59)
+                arrive = f"{day.isoformat()} 0{arrive_hour}:{arrive_minute}:00+08"
+                leave = f"{day.isoformat()} 17:{leave_minute}:00+08"
                 came = status in ("present", "late")
                 key = (e.season.factory_id, e.season_id, e.group_id, day)
-                c = counts.setdefault(key, [0, 0, 0, 0, 0, 0])
+                c = counts.setdefault(key, [0] * 10)
                 c[0] += 1  # expected
                 c[1] += 1  # recorded
                 c[2] += came
                 c[3] += status == "late"
                 c[4] += status == "absent"
                 c[5] += status == "excused"
+                if came and postgres:  # the rows without COPY have no times
+                    c[6] += arrive_hour * 60 + arrive_minute
+                    c[7] += 1
+                    c[8] += 17 * 60 + leave_minute
+                    c[9] += 1
                 if postgres:
                     chunk.write(
                         f"{e.pk}\t{e.group_id}\t{day}\t{status}\t{reason}\t"
@@ -185,6 +192,10 @@ class Command(BaseCommand):
                     late=c[3],
                     absent=c[4],
                     excused=c[5],
+                    check_in_minutes=c[6],
+                    check_ins=c[7],
+                    check_out_minutes=c[8],
+                    check_outs=c[9],
                 )
                 for (f, s, g, d), c in counts.items()
             ],  # fmt: skip

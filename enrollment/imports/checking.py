@@ -1,0 +1,372 @@
+"""Checking every row before anything is saved (each problem named with its
+row and column), the preview HR confirms, and saving all rows at once."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ccrcsr.fields import EMPLOYEE_NUMBER, FORBIDDEN, PHONE, years_before
+from factories.models import AuditEntry, Factory, Worker
+
+from ..models import Child, Enrollment, Guardianship, Relationship
+from .columns import (
+    DATE_FORMATS,
+    FIELD_LABELS,
+    LIVES_WITH,
+    MAX_ROWS,
+    PROVINCE_KEYS,
+    RELATIONSHIPS,
+    SEXES,
+    SHIFTS,
+    ImportError_,
+    Layout,
+    cell_text,
+    find_layout,
+    province_key,
+    remembered_mapping,
+)
+from .reading import parse_date, too_many
+
+
+@dataclass
+class Row:
+    number: int
+    values: dict
+    layout: Layout
+    problems: list[str] = field(default_factory=list)
+    worker_action: str = ""  # add, update, left
+    child_action: str = ""  # add, left, or "" for a row without a child
+    updates: dict = field(default_factory=dict)  # worker field -> new value
+
+    @property
+    def person(self) -> str:
+        return self.values.get("child_name") or self.values.get("worker_name") or ""
+
+    def problem(self, column: str, message: str) -> None:
+        header = self.layout.header_of(column)
+        if self.person:
+            self.problems.append(
+                _("Row %(row)d (%(name)s): %(column)s: %(message)s")
+                % {"row": self.number, "name": self.person, "column": header, "message": message}
+            )
+        else:
+            self.problems.append(
+                _("Row %(row)d: %(column)s: %(message)s")
+                % {"row": self.number, "column": header, "message": message}
+            )
+
+    @property
+    def outcome(self) -> list[str]:
+        """What confirming does with this row, in words."""
+        said = {
+            "add": _("new worker"),
+            "update": _("worker updated: %(fields)s")
+            % {"fields": "、".join(str(FIELD_LABELS[k]) for k in self.updates)},
+            "left": _("worker left as is"),
+        }
+        words = [said[self.worker_action]] if self.worker_action else []
+        if self.child_action == "add":
+            words.append(_("new child"))
+        elif self.child_action == "left":
+            words.append(_("child already registered, left as is"))
+        return words
+
+
+@dataclass
+class Preview:
+    layout: Layout
+    rows: list[Row]
+    update_workers: bool = False
+
+    @property
+    def problems(self) -> list[Row]:
+        return [row for row in self.rows if row.problems]
+
+    @property
+    def ready(self) -> bool:
+        """Every column found and every row valid: confirming saves it."""
+        return bool(self.rows) and not self.layout.missing and not self.problems
+
+    def count(self, attribute: str, value: str) -> int:
+        return sum(1 for row in self.rows if getattr(row, attribute) == value)
+
+    @property
+    def n_workers(self) -> int:
+        return self.count("worker_action", "add")
+
+    @property
+    def n_children(self) -> int:
+        return self.count("child_action", "add")
+
+    @property
+    def n_workers_updated(self) -> int:
+        return self.count("worker_action", "update")
+
+    @property
+    def n_left(self) -> int:
+        return sum(1 for row in self.rows if row.child_action == "left" or (
+            not row.child_action and row.worker_action == "left"))  # fmt: skip
+
+
+TEXT_FIELDS = ("employee_number", "worker_name", "department", "phone", "child_name",
+               "home_county", "allergies", "medical_notes")  # fmt: skip
+
+
+WORKER_UPDATES = ("phone", "department", "shift")
+
+
+def validate(
+    rows: list[list],
+    *,
+    factory: Factory,
+    season=None,
+    layout: Layout | None = None,
+    update_workers: bool = False,
+) -> Preview:
+    """Check every row and say what confirming would do with it; no database writes.
+
+    A few queries whatever the file's size. A preview whose layout lacks a required
+    column has no rows: HR maps the columns first.
+    """
+    layout = layout or find_layout(rows, remembered_mapping(factory))
+    if layout.missing:
+        return Preview(layout, [], update_workers)
+    n = sum(1 for row in rows[layout.header_index + 1 :] if row)
+    if n > MAX_ROWS:
+        raise too_many(n)
+    existing = {
+        w.employee_number: w
+        for w in Worker.objects.filter(factory=factory).only(
+            "employee_number", "name", "phone", "department", "shift", "on_roster"
+        )
+    }
+    known_children = set(
+        Guardianship.objects.filter(worker__factory=factory).values_list(
+            "worker__employee_number", "child__name", "child__date_of_birth"
+        )
+    )
+    parsed, seen_children, file_workers = [], {}, {}
+    today = timezone.localdate()
+    columns = layout.columns
+    for index in range(layout.header_index + 1, len(rows)):
+        raw = rows[index]
+        if not raw:
+            continue
+        values = {key: (raw[i] if i < len(raw) else None) for key, i in columns.items()}
+        row = Row(index + 1, {}, layout)
+        _validate_worker(row, values, existing=existing, file_workers=file_workers)
+        _plan_worker(row, existing=existing, file_workers=file_workers, update=update_workers)
+        if row.values["child_name"]:
+            _validate_child(row, values, today=today, season=season)
+            key = (row.values["employee_number"], row.values["child_name"],
+                   row.values.get("date_of_birth"))  # fmt: skip
+            if key in seen_children:
+                row.problem(
+                    "child_name",
+                    _("the same child as in row %(row)d") % {"row": seen_children[key]},
+                )
+            else:
+                seen_children[key] = row.number
+            row.child_action = "left" if key in known_children else "add"
+        parsed.append(row)
+    if not parsed:
+        raise ImportError_(_("The file has no rows under the header."))
+    return Preview(layout, parsed, update_workers)
+
+
+def _validate_worker(row: Row, values: dict, *, existing: dict, file_workers: dict) -> None:
+    v = row.values
+    for key in TEXT_FIELDS:
+        v[key] = cell_text(values.get(key))
+        limit = 1000 if key in ("allergies", "medical_notes") else 100
+        if len(v[key]) > limit:
+            row.problem(key, _("longer than %(n)d characters") % {"n": limit})
+        elif key not in ("allergies", "medical_notes") and FORBIDDEN.search(v[key]):
+            row.problem(key, _("contains < > { } or control characters"))
+    number = v["employee_number"] = v["employee_number"].upper()
+    if not EMPLOYEE_NUMBER.match(number):
+        row.problem("employee_number", _("missing or not letters and digits"))
+    elif number not in existing and number not in file_workers and not v["worker_name"]:
+        # The name is what is missing, so the message sits on the name's column.
+        row.problem(
+            "worker_name",
+            _("missing: employee number %(number)s is not registered yet") % {"number": number},
+        )
+    if v["phone"]:
+        v["phone"] = re.sub(r"[\s-]", "", v["phone"]).removeprefix("+86")
+        if not PHONE.match(v["phone"]):
+            row.problem("phone", _("not an 11-digit mobile number"))
+    for key, mapping in (("relationship", RELATIONSHIPS), ("shift", SHIFTS)):
+        text = cell_text(values.get(key)).lower()
+        v[key] = mapping.get(text, "") if text else ""
+        if text and not v[key]:
+            row.problem(key, _("“%(value)s” is not one of the allowed values") % {"value": text})
+
+
+def _plan_worker(row: Row, *, existing: dict, file_workers: dict, update: bool) -> None:
+    """Add a worker the factory does not have; for one it has, update phone,
+    department and shift when HR asked for it, else leave it. A worker on several
+    rows is planned on the first."""
+    v = row.values
+    number = v["employee_number"]
+    if number in file_workers:
+        row.worker_action = "left"
+        return
+    file_workers[number] = row.number
+    worker = existing.get(number)
+    if worker is None:
+        row.worker_action = "add"
+        return
+    if update:
+        row.updates = {
+            key: v[key] for key in WORKER_UPDATES if v[key] and v[key] != getattr(worker, key)
+        }
+    row.worker_action = "update" if row.updates else "left"
+
+
+def _validate_child(row: Row, values: dict, *, today, season) -> None:
+    v = row.values
+    for key, mapping, required in (
+        ("sex", SEXES, True),
+        ("home_province", PROVINCE_KEYS, True),
+        ("lives_with", LIVES_WITH, True),
+    ):
+        text = cell_text(values.get(key))
+        if key == "home_province":
+            v[key] = province_key(text) if text else ""
+        else:
+            v[key] = mapping.get(text.lower()) or mapping.get(text) or ""
+        if not text and required:
+            row.problem(key, _("required for a child"))
+        elif not v[key]:
+            row.problem(key, _("“%(value)s” is not one of the allowed values") % {"value": text})
+    for key in ("date_of_birth", "arrival_date", "departure_date"):
+        raw = values.get(key)
+        v[key] = None
+        if cell_text(raw):
+            try:
+                v[key] = parse_date(raw)
+            except ValueError:
+                row.problem(
+                    key,
+                    _("“%(value)s” is not a date; write it as one of %(formats)s")
+                    % {"value": cell_text(raw), "formats": DATE_FORMATS},
+                )
+    born = v["date_of_birth"]
+    if born is None and not cell_text(values.get("date_of_birth")):
+        row.problem("date_of_birth", _("required for a child"))
+    elif born and born > today:
+        row.problem("date_of_birth", _("in the future"))
+    elif born and born < years_before(today, 18):
+        row.problem("date_of_birth", _("more than 18 years ago"))
+    elif born and season is not None:
+        age = season.age_on_start(born)
+        if not season.min_age <= age <= season.max_age:
+            row.problem(
+                "date_of_birth",
+                _("aged %(age)d at the start; the season takes %(min)d to %(max)d")
+                % {"age": age, "min": season.min_age, "max": season.max_age},
+            )
+    arrival, departure = v["arrival_date"], v["departure_date"]
+    if arrival and departure and departure < arrival:
+        row.problem("departure_date", _("before the arrival date"))
+
+
+def save(preview: Preview, *, factory: Factory, season, user) -> tuple[int, int, int]:
+    """Save a valid preview in one transaction; returns (workers created, workers
+    updated, children created)."""
+    now = timezone.now()
+    with transaction.atomic():
+        workers = {w.employee_number: w for w in Worker.objects.filter(factory=factory)}
+        new_workers, updated = [], []
+        for row in preview.rows:
+            v = row.values
+            if row.worker_action == "add":
+                worker = Worker(
+                    factory=factory,
+                    employee_number=v["employee_number"],
+                    name=v["worker_name"],
+                    department=v["department"],
+                    shift=v["shift"],
+                    phone=v["phone"],
+                )
+                workers[v["employee_number"]] = worker
+                new_workers.append(worker)
+            elif row.worker_action == "update":
+                worker = workers[v["employee_number"]]
+                changes = {k: [getattr(worker, k), new] for k, new in row.updates.items()}
+                for key, new in row.updates.items():
+                    setattr(worker, key, new)
+                updated.append((worker, changes))
+        Worker.objects.bulk_create(new_workers)
+        # A worker the public form registered is confirmed by appearing on the roster.
+        in_file = {row.values["employee_number"] for row in preview.rows}
+        confirmed = [w.pk for n, w in workers.items() if w.pk and not w.on_roster and n in in_file]
+        Worker.objects.filter(pk__in=confirmed).update(on_roster=True)
+        Worker.objects.bulk_update([w for w, _c in updated], list(WORKER_UPDATES))
+        children, guardianships, enrollments = [], [], []
+        for row in preview.rows:
+            v = row.values
+            if row.child_action != "add":
+                continue
+            child = Child(
+                factory=factory,
+                name=v["child_name"],
+                sex=v["sex"],
+                date_of_birth=v["date_of_birth"],
+                home_province=v["home_province"],
+                home_county=v["home_county"],
+                lives_with=v["lives_with"],
+                allergies=v["allergies"],
+                medical_notes=v["medical_notes"],
+            )
+            children.append(child)
+            guardianships.append((child, workers[v["employee_number"]], v["relationship"]))
+            if season is not None:
+                enrollments.append((child, v))
+        Child.objects.bulk_create(children)
+        Guardianship.objects.bulk_create(
+            Guardianship(child=c, worker=w, relationship=r or Relationship.OTHER)
+            for c, w, r in guardianships
+        )
+        if season is not None:
+            Enrollment.objects.bulk_create(
+                Enrollment(
+                    child=child,
+                    season=season,
+                    arrival_date=v["arrival_date"] or season.start_date,
+                    departure_date=v["departure_date"] or season.end_date,
+                    created_by=user,
+                    applied_at=now,
+                )
+                for child, v in enrollments
+            )
+        audit = [
+            AuditEntry(
+                user=user,
+                factory=factory,
+                model=Child._meta.label_lower,
+                object_id=str(child.pk),
+                action=AuditEntry.Action.CREATE,
+                changes={"imported": [None, True]},
+            )
+            for child in children
+        ]
+        audit += [
+            AuditEntry(
+                user=user,
+                factory=factory,
+                model=Worker._meta.label_lower,
+                object_id=str(worker.pk),
+                action=AuditEntry.Action.UPDATE,
+                changes={**changes, "imported": [None, True]},
+            )
+            for worker, changes in updated
+        ]
+        AuditEntry.objects.bulk_create(audit)
+    return len(new_workers), len(updated), len(children)

@@ -1,0 +1,150 @@
+"""Reading an upload into rows of cells (xlsx, or CSV in UTF-8 or GBK) within
+the size limits, the dates HR writes, and the template workbook."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import re
+import zipfile
+
+import openpyxl
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from factories.models import PROVINCES, Shift
+
+from ..models import LivesWith, Relationship
+from .columns import (
+    COLUMNS,
+    DATE_FORMATS,
+    EXAMPLE,
+    HEADER_SEARCH,
+    MAX_BYTES,
+    MAX_ROWS,
+    ImportError_,
+    cell_text,
+)
+
+
+def template_workbook() -> bytes:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "家长和孩子"
+    sheet.append([zh for _k, zh, _en, _r in COLUMNS])
+    sheet.append(EXAMPLE)
+    for column in sheet.columns:
+        sheet.column_dimensions[column[0].column_letter].width = 14
+    notes = workbook.create_sheet("填写说明")
+    with translation.override("zh-hans"):
+        notes.append(["列", "可填的值"])
+        notes.append(["工号", "必填。只登记家长（没有孩子）时，孩子的列留空。"])
+        notes.append(["性别", "男 / 女"])
+        notes.append(["出生日期、到厂日期、离厂日期", DATE_FORMATS + "，或 Excel 的日期格式"])
+        notes.append(["老家省份", "、".join(str(label) for _k, label in PROVINCES)])
+        notes.append(["平时和谁生活", " / ".join(str(label) for _k, label in LivesWith.choices)])
+        notes.append(["与孩子关系", "母亲 / 父亲 / " + " / ".join(
+            str(label) for key, label in Relationship.choices if key not in ("mother", "father")
+        )])  # fmt: skip
+        notes.append(["班次", " / ".join(str(label) for _k, label in Shift.choices)])
+        notes.append(["其他列", "表头上方可以有标题行；认不出的列会在预览里列出，不导入。"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def read_rows(upload) -> list[list]:
+    """Every row of an uploaded .xlsx or .csv, blank ones kept as [] so that row
+    numbers stay those HR sees in the spreadsheet."""
+    data = upload.read(MAX_BYTES + 1)
+    if not data:
+        raise ImportError_(_("The file is empty."))
+    if len(data) > MAX_BYTES:
+        raise ImportError_(_("The file is larger than 5 MB; split it into smaller files."))
+    limit = MAX_ROWS + HEADER_SEARCH + 1
+    if data[:2] == b"PK":
+        try:
+            workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+            raise ImportError_(
+                _("This Excel file cannot be read; save it again as .xlsx.")
+            ) from exc
+        sheet = workbook.worksheets[0]
+        rows = [list(row) for row in sheet.iter_rows(values_only=True, max_row=limit + 1)]
+        workbook.close()
+    else:
+        text = None
+        # Excel in China saves CSV as GBK; gb18030 is its superset.
+        for encoding in ("utf-8-sig", "gb18030"):
+            try:
+                text = data.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        if text is None or "\x00" in text:
+            raise ImportError_(_("This is not an Excel (.xlsx) or CSV file."))
+        try:
+            rows = list(csv.reader(io.StringIO(text, newline="")))
+        except csv.Error as exc:
+            raise ImportError_(_("This is not an Excel (.xlsx) or CSV file.")) from exc
+    rows = [row if any(cell not in (None, "") for cell in row) else [] for row in rows]
+    while rows and not rows[-1]:
+        rows.pop()
+    if sum(1 for row in rows if row) < 2:
+        raise ImportError_(_("The file has no rows under the header."))
+    # Title lines above the header do not count: the limit is checked on the data
+    # rows once the header is found (validate); this only stops a huge file early.
+    n = sum(1 for row in rows if row) - 1
+    if n > MAX_ROWS + HEADER_SEARCH:
+        raise too_many(n)
+    return rows
+
+
+def too_many(n: int) -> ImportError_:
+    return ImportError_(
+        _("The file has %(n)d rows; import at most %(max)d at a time.") % {"n": n, "max": MAX_ROWS}
+    )
+
+
+# 2019-03-05, 2019/3/5, 2019.3.5, 2019年3月5日; a CSV export may add " 00:00:00".
+DATE = re.compile(
+    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s+0?0:00(?::00)?)?$"
+)
+
+
+COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+
+
+EXCEL_SERIAL = re.compile(r"^(\d{4,5})(?:\.0+)?$")
+
+
+EXCEL_EPOCH = datetime.date(1899, 12, 30)
+
+
+def parse_date(value) -> datetime.date:
+    """An Excel date cell, 2019-03-05, 2019/3/5, 2019.3.5, 2019年3月5日, 20190305 or a
+    bare Excel serial number (a date cell pasted as text). ValueError otherwise:
+    a two-digit year cannot be told apart from a typo."""
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    text = cell_text(value)
+    match = DATE.match(text) or COMPACT_DATE.match(text)
+    if match:
+        return datetime.date(*(int(part) for part in match.groups()))
+    match = EXCEL_SERIAL.match(text)
+    if match and 1 <= int(match.group(1)) <= 73050:  # up to the year 2099
+        return EXCEL_EPOCH + datetime.timedelta(days=int(match.group(1)))
+    raise ValueError(text)
+
+
+def serialise(rows: list[list]) -> list[list[str]]:
+    """Rows as plain strings, to keep in the session between preview and confirm."""
+    return [
+        [cell.date().isoformat() if isinstance(cell, datetime.datetime)
+         else cell.isoformat() if isinstance(cell, datetime.date) else cell_text(cell)
+         for cell in row]
+        for row in rows
+    ]  # fmt: skip
