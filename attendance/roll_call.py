@@ -185,13 +185,6 @@ def pickup_people(child_ids) -> dict[int, list[dict]]:
     return _people(_pickup_rows(child_ids))
 
 
-def roster_pickup_people(user, group: Group, day: datetime.date) -> dict[int, list[dict]]:
-    """`pickup_people` of the children of `roll_call_roster(user, group, day)`,
-    the roster being a subquery of the one query."""
-    roster = Enrollment.objects.visible_to(user).for_roll_call(group, day)
-    return _people(_pickup_rows(roster.order_by().values("child_id")))
-
-
 def pickup_listed(name: str):
     """Whether `name` is on the child's list (a guardian or an authorised pickup
     person), as an expression for the roster's query."""

@@ -32,7 +32,6 @@ from .roll_call import (
     roll_call_group,
     roll_call_refusal,
     roll_call_roster,
-    roster_pickup_people,
     roster_with_records,
     teachers_on_duty,
 )
@@ -111,7 +110,8 @@ def roll_call(request: HttpRequest, group_id: int, day: datetime.date | None = N
     refusal = roll_call_refusal(group, request.user, day, today=today)
     # Managers read the figures; the list of children is for staff who may see them.
     enrollments = roll_call_roster(request.user, group, day)
-    people = roster_pickup_people(request.user, group, day) if enrollments else {}
+    # By the roster's child ids: cheaper to build than the scoped roster as a subquery.
+    people = pickup_people([e.child_id for e in enrollments]) if enrollments else {}
     words = RowWords(group, day)
     return render(
         request,
