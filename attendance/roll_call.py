@@ -26,7 +26,7 @@ from enrollment.models import AuthorisedPickup, Enrollment, Guardianship, Relati
 from factories.models import Membership, Role
 from spaces.models import ClosedDay, Group, Teacher
 
-from .models import Attendance, GroupDay
+from .models import Attendance, GroupDay, StaffShift
 
 RECORD_FIELDS = (
     "id",
@@ -46,11 +46,17 @@ def roster_with_records(enrollments, day: datetime.date) -> list[Enrollment]:
     """The roster with each child's record of `day`, in ONE query (a LEFT JOIN on
     the day's row, which the (enrollment, date) constraint keeps to one), read
     by `Enrollment.day_record` like `with_day_record`."""
-    rows = enrollments.annotate(
+    return _attach_records(list(_with_record_columns(enrollments, day)), day)
+
+
+def _with_record_columns(enrollments, day: datetime.date):
+    return enrollments.annotate(
         rec=FilteredRelation("attendances", condition=Q(attendances__date=day)),
         **{f"rec_{field}": F(f"rec__{field}") for field in RECORD_FIELDS},
     )
-    roster = list(rows)
+
+
+def _attach_records(roster: list[Enrollment], day: datetime.date) -> list[Enrollment]:
     for enrollment in roster:
         values = {field: getattr(enrollment, f"rec_{field}") for field in RECORD_FIELDS}
         record = None
@@ -59,6 +65,19 @@ def roster_with_records(enrollments, day: datetime.date) -> list[Enrollment]:
             record._state.adding = False
         enrollment.day_records = [record] if record else []
     return roster
+
+
+def roll_call_roster(
+    user, group: Group, day: datetime.date, *, enrollment_id: int | None = None
+) -> list[Enrollment]:
+    """The children of `group` on `day` that `user` may see, each with the day's
+    record (`Enrollment.day_record`), in roll-call order; only the one child
+    `enrollment_id` if given. One query: `roster_with_records` over
+    `Enrollment.objects.visible_to(user).for_roll_call(group, day)`."""
+    roster = Enrollment.objects.visible_to(user).for_roll_call(group, day)
+    if enrollment_id is not None:
+        roster = roster.filter(pk=enrollment_id)
+    return roster_with_records(roster, day)
 
 
 def with_day_record(enrollments, day: datetime.date):
@@ -129,25 +148,27 @@ def roll_call_group(user, group_id: int, day: datetime.date, *, lock: bool = Fal
     return group
 
 
-def pickup_people(child_ids) -> dict[int, list[dict]]:
-    """Who may pick each child up (guardians first, then the authorised pickup
-    people), with relationship and phone, in one query (a UNION) for a whole roster."""
+def _pickup_rows(children):
+    """Guardians and authorised pickup people of `children` (ids, or a subquery
+    of them), as one UNION of (child, kind, name, relationship, phone)."""
     columns = ("child_id", "kind", "person", "relationship", "tel")
     guardians = (
-        Guardianship.objects.filter(child_id__in=child_ids)
+        Guardianship.objects.filter(child_id__in=children)
         .annotate(kind=Value(0), person=F("worker__name"), tel=F("worker__phone"))
         .values_list(*columns)
     )
     pickups = (
-        AuthorisedPickup.objects.filter(child_id__in=child_ids)
+        AuthorisedPickup.objects.filter(child_id__in=children)
         .annotate(kind=Value(1), person=F("name"), tel=F("phone"))
         .values_list(*columns)
     )
+    return guardians.union(pickups, all=True)
+
+
+def _people(rows) -> dict[int, list[dict]]:
     labels = dict(Relationship.choices)
     people: dict[int, list[dict]] = {}
-    for child_id, _kind, name, relationship, phone in sorted(
-        guardians.union(pickups, all=True), key=lambda row: row[:3]
-    ):
+    for child_id, _kind, name, relationship, phone in sorted(rows, key=lambda row: row[:3]):
         people.setdefault(child_id, []).append(
             {
                 "name": name,
@@ -156,6 +177,12 @@ def pickup_people(child_ids) -> dict[int, list[dict]]:
             }
         )
     return people
+
+
+def pickup_people(child_ids) -> dict[int, list[dict]]:
+    """Who may pick each child up (guardians first, then the authorised pickup
+    people), with relationship and phone, in one query (a UNION) for a whole roster."""
+    return _people(_pickup_rows(child_ids))
 
 
 def pickup_listed(name: str):
@@ -190,15 +217,37 @@ def day_summary(group: Group, day: datetime.date, counts: GroupDay | None = None
     }
 
 
-def roll_call_summary(group: Group, day: datetime.date) -> dict:
-    """Counts for the roll call's header, in two queries whatever the group size."""
-    expected = Enrollment.objects.for_roll_call(group, day).count()
-    marked = Attendance.objects.filter(group=group, date=day).aggregate(
-        marked=Count("pk"),
-        present=Count("pk", filter=Q(status__in=["present", "late"])),
-        here=Count("pk", filter=Q(check_in_at__isnull=False, check_out_at__isnull=True)),
+def _count(queryset):
+    return Coalesce(
+        Subquery(queryset.order_by().values("group").annotate(n=Count("pk")).values("n")), 0
     )
-    return {"expected": expected, **marked}
+
+
+def roll_call_summary(group: Group, day: datetime.date) -> dict:
+    """Counts for the roll call's header from the attendance rows, in one query
+    whatever the group size."""
+    records = Attendance.objects.filter(group=group, date=day)
+    row = (
+        Group.objects.filter(pk=group.pk)
+        .annotate(
+            n_expected=_count(Enrollment.objects.for_roll_call(group, day)),
+            n_marked=_count(records),
+            n_present=_count(records.filter(status__in=["present", "late"])),
+            n_here=_count(records.filter(check_in_at__isnull=False, check_out_at__isnull=True)),
+        )
+        .values_list("n_expected", "n_marked", "n_present", "n_here")
+        .first()
+    ) or (0, 0, 0, 0)
+    return dict(zip(("expected", "marked", "present", "here"), row, strict=True))
+
+
+def teachers_on_duty(group: Group, day: datetime.date) -> list[StaffShift]:
+    """The shifts of `group` on `day` not yet ended, with their teachers, by check-in."""
+    return list(
+        StaffShift.objects.filter(group=group, date=day, check_out_at__isnull=True)
+        .select_related("teacher")
+        .order_by("check_in_at")
+    )
 
 
 def with_roll_call_status(groups, day: datetime.date):

@@ -24,15 +24,18 @@ from spaces.models import Group, Season, Teacher
 
 from . import services
 from .forms import CheckOutForm, IncidentForm, MarkForm
-from .models import Attendance, Incident, RollCallOp, StaffShift
+from .models import Attendance, Incident, RollCallOp
 from .roll_call import (
     day_summary,
     pickup_listed,
     pickup_people,
     roll_call_group,
     roll_call_refusal,
+    roll_call_roster,
     roster_with_records,
+    teachers_on_duty,
 )
+from .rows import RowWords, render_row, render_rows
 
 # A refusal (closed day, out of the teacher's window, bad value) re-renders the
 # row with its message; htmx is configured in base.html to swap 422 answers.
@@ -52,19 +55,11 @@ def _roster(user, group: Group, day: datetime.date):
     return Enrollment.objects.visible_to(user).for_roll_call(group, day)
 
 
-def _on_duty(group: Group, day: datetime.date) -> list[StaffShift]:
-    return list(
-        StaffShift.objects.filter(group=group, date=day, check_out_at__isnull=True)
-        .select_related("teacher")
-        .order_by("check_in_at")
-    )
-
-
 def _roll_call_state(group: Group, day: datetime.date, counts=None) -> dict:
     """What the roll-call header shows: the daily counts, teachers on duty, the ratio.
     `group` comes from `roll_call_group` (role, teacher row and counts on it)."""
     summary = day_summary(group, day, counts)
-    on_duty = _on_duty(group, day)
+    on_duty = teachers_on_duty(group, day)
     children_here = summary["here"] if day == timezone.localdate() else summary["present"]
     limit = group.children_per_teacher  # the strictest ratio rule for the group's ages
     return {
@@ -81,27 +76,25 @@ def _roll_call_state(group: Group, day: datetime.date, counts=None) -> dict:
 
 
 def _row_context(request, group, day, enrollment, **extra) -> dict:
-    today = timezone.localdate()
-    now = timezone.localtime()
-    return {
-        "group": group,
-        "day": day,
-        "enrollment": enrollment,
-        "record": enrollment.day_record,
-        "age": enrollment.child.age_on(day),
-        "is_today": day == today,
-        "after_closing": day == today and now.time() >= group.season.closes_at,
-        "can_edit": True,
-        "absence_reasons": Attendance.AbsenceReason.choices,
+    """The context of one row answered alone (a tap): the row, and the models
+    its rarer parts (a conflict, the check-out form) read."""
+    words = RowWords(group, day)
+    return words.context(
+        group=group,
+        day=day,
+        enrollment=enrollment,
+        record=enrollment.day_record,
+        row=words.row(enrollment),
+        can_edit=True,
         **extra,
-    }
+    )
 
 
 def _render_row(request, group, day, enrollment, status=200, counts=None, **extra):
     """One child's row, with the header counts swapped in out of band."""
     context = _row_context(request, group, day, enrollment, **extra)
     context.update(_roll_call_state(group, day, counts), oob=True)
-    return render(request, "attendance/_roll_call_row.html", context, status=status)
+    return HttpResponse(render_row(request, context), status=status)
 
 
 @login_required
@@ -116,21 +109,22 @@ def roll_call(request: HttpRequest, group_id: int, day: datetime.date | None = N
         raise Http404
     refusal = roll_call_refusal(group, request.user, day, today=today)
     # Managers read the figures; the list of children is for staff who may see them.
-    enrollments = roster_with_records(_roster(request.user, group, day), day)
+    enrollments = roll_call_roster(request.user, group, day)
+    # By the roster's child ids: cheaper to build than the scoped roster as a subquery.
     people = pickup_people([e.child_id for e in enrollments]) if enrollments else {}
-    rows = [_row_context(request, group, day, e, can_edit=refusal is None) for e in enrollments]
+    words = RowWords(group, day)
     return render(
         request,
         "attendance/roll_call.html",
         {
             **_roll_call_state(group, day),
-            "rows": rows,
+            "rows_html": render_rows(request, words, enrollments, can_edit=refusal is None),
             # Kept on the phone with the page: check-out offline still needs the list.
             # A data attribute, not a <script> block: the page has no inline script.
             "pickups": json.dumps({str(e.pk): people.get(e.child_id, []) for e in enrollments}),
             "absence_reasons": Attendance.AbsenceReason.choices,
             "refusal": refusal,
-            "is_today": day == today,
+            "is_today": words.is_today,
             "previous_day": day - datetime.timedelta(days=1),
             "next_day": day + datetime.timedelta(days=1) if day < today else None,
         },
@@ -143,11 +137,12 @@ def _tap_target(request, group_id, day, enrollment_id, *, lock, pickup=None):
     group = roll_call_group(request.user, group_id, day, lock=lock)
     if group is None:
         return None, None
-    roster = _roster(request.user, group, day).filter(pk=enrollment_id)
-    if pickup is not None:
+    if pickup is None:
+        found = roll_call_roster(request.user, group, day, enrollment_id=enrollment_id)
+    else:
         # Whether the chosen person is on the child's list, in the same query.
-        roster = roster.annotate(pickup_listed=pickup_listed(pickup))
-    found = roster_with_records(roster, day)
+        roster = _roster(request.user, group, day).filter(pk=enrollment_id)
+        found = roster_with_records(roster.annotate(pickup_listed=pickup_listed(pickup)), day)
     return group, (found[0] if found else None)
 
 

@@ -14,9 +14,11 @@ server: /healthz/, the login page, the roll-call page of the 32-child and of
 the 80-child group, and a tap on the roll call (present and late in turn,
 with the CSRF token, as htmx sends it). Each figure prints one JSON line
 (rps, p50 and p95 in ms), then the ratios of each to /healthz/ and to the
-login page. Absolute figures move with the machine; compare the ratios,
-which come from one run. The whole run is bounded: 5 figures x --seconds,
-plus about 30 s to start.
+login page. Each figure also has `cpu_ms`: the CPU time the gunicorn
+workers spent per request during that figure (from /proc, on Linux; the
+database's and locust's share is not in it). Absolute figures move with the
+machine; compare the ratios, which come from one run. The whole run is
+bounded: 5 figures x --seconds, plus about 30 s to start.
 """
 
 import sys
@@ -188,6 +190,20 @@ def warm_up(base: str, plan: dict, workers: int) -> None:
                 response.read()
 
 
+def workers_cpu_seconds(master_pid: int) -> float | None:
+    """User plus system CPU of gunicorn's workers (the master's children), or
+    None where /proc is not there to read it."""
+    try:
+        children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
+        ticks = 0
+        for pid in children:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    except OSError:
+        return None
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def run_locust(target, plan_file, base, args, folder) -> dict:
     prefix = folder / target
     env = {**os.environ, "BENCH_TARGET": target, "BENCH_PLAN": str(plan_file)}
@@ -246,7 +262,13 @@ def main():
         warm_up(base, plan, args.workers)
         results = {}
         for target in TARGETS:
+            cpu_before = workers_cpu_seconds(server.pid)
             results[target] = run_locust(target, plan_file, base, args, folder)
+            cpu_after = workers_cpu_seconds(server.pid)
+            if cpu_before is not None and cpu_after is not None:
+                # Includes the few requests locust sent while stopping: a slight overestimate.
+                spent = (cpu_after - cpu_before) * 1000 / results[target]["requests"]
+                results[target]["cpu_ms"] = round(spent, 1)
             print(json.dumps(results[target]), flush=True)
         for target in TARGETS[1:]:
             for base_name in ("healthz", "login_page"):
