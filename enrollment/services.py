@@ -192,29 +192,12 @@ def _set_status(enrollment: Enrollment, *, status: str, reason: str, user, place
     decision = Decision(enrollment, status, message)
     if before == Status.ENROLLED:
         places.enrolled -= 1
-        promoted = promote_waitlist(season=places.season, user=user, places=places)
+        promoted = promote_waitlist(user=user, places=places)
         if promoted:
             decision.message += " " + _("%(child)s was promoted from the waitlist.") % {
                 "child": promoted.child.name
             }
     return decision
-
-
-def enrollment_enroll(*, enrollment: Enrollment, group: Group | None = None, user) -> Decision:
-    """Enroll an eligible child into a group (chosen, or placed by age), or waitlist
-    them when the season or group is full."""
-    with transaction.atomic():
-        places = Places(enrollment.season)
-        enrollment.refresh_from_db()
-        return _enroll(enrollment, group=group, user=user, places=places)
-
-
-def enrollment_set_status(*, enrollment: Enrollment, status: str, reason: str, user) -> Decision:
-    """Waitlist, decline or withdraw. Freeing a place promotes the waitlist."""
-    with transaction.atomic():
-        places = Places(enrollment.season)
-        enrollment.refresh_from_db()
-        return _set_status(enrollment, status=status, reason=reason, user=user, places=places)
 
 
 def enrollments_decide(
@@ -251,11 +234,10 @@ def enrollments_decide(
         return decisions
 
 
-def promote_waitlist(*, season: Season, user, places: Places | None = None) -> Enrollment | None:
+def promote_waitlist(*, user, places: Places) -> Enrollment | None:
     """Give a freed place to the first eligible child on the waitlist (by application
-    time). The caller holds the season lock (`places`, when it has them)."""
-    if places is None:
-        places = Places(season)
+    time). `places` holds the season's lock."""
+    season = places.season
     if not places.free:
         return None
     waiting = (

@@ -11,13 +11,13 @@ import io
 import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.urls import reverse
 
 from enrollment.imports import parse_date
 from enrollment.models import Child, ColumnMapping, Enrollment
 from factories.models import AuditEntry, Worker
 
 from ..builders import WorkerBuilder
+from .test_import import confirm, upload, url
 
 TITLE = "2026年暑期儿童之家报名表"
 # A roster in an HR office's own words: none of these is the template's header but 工号.
@@ -56,18 +56,6 @@ def roster_csv(rows, *, header=HR_HEADER, titles=(TITLE,), encoding="gbk"):
         writer.writerow([title])
     writer.writerows([header, *rows])
     return SimpleUploadedFile("花名册.csv", buffer.getvalue().encode(encoding))
-
-
-def url(factory):
-    return reverse("enrollment:import", args=[factory.pk])
-
-
-def upload(client, factory, file, **extra):
-    return client.post(url(factory), {"file": file, **extra})
-
-
-def confirm(client, factory):
-    return client.post(url(factory), {"confirm": "1"}, follow=True)
 
 
 def test_a_title_row_is_skipped_and_the_preview_says_which_row_is_the_header(client_of, site):

@@ -177,8 +177,10 @@ def test_many_hr_clicks_at_once_fill_exactly_the_last_places(site):
     def click(enrollment):
         try:
             barrier.wait()
-            services.enrollment_enroll(
-                enrollment=Enrollment.objects.get(pk=enrollment.pk), user=site.hr
+            services.enrollments_decide(
+                season=site.season,
+                enrollments=Enrollment.objects.filter(pk=enrollment.pk),
+                user=site.hr,
             )
         except Exception as exc:  # noqa: BLE001 - asserted below
             errors.append(exc)
