@@ -26,7 +26,7 @@ def rebuild_season(season: Season, *, until: datetime.date) -> int:
     n = 0
     for group in season.groups.select_related("season"):
         for day in days:
-            GroupDay.refresh(group, day)
+            GroupDay.recount(group, day)
             n += 1
     SeasonTotal.rebuild([season.pk])
     return n

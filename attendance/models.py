@@ -251,11 +251,6 @@ SUMMED = ("expected", "recorded", "attended", "late", "absent", "excused")
 TIMES = ("check_in_minutes", "check_ins", "check_out_minutes", "check_outs")
 
 
-class GroupDayQuerySet(ScopedQuerySet):
-    def totals(self):
-        return self.aggregate(**{name: models.Sum(name) for name in SUMMED + TIMES})
-
-
 class GroupDay(models.Model):
     """One group's roll call on one day, counted."""
 
@@ -279,7 +274,7 @@ class GroupDay(models.Model):
     check_out_minutes = models.PositiveIntegerField(_("check-out minutes"), default=0)
     check_outs = models.PositiveIntegerField(_("check-outs"), default=0)
 
-    objects = GroupDayQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         db_table = "reports_groupday"
@@ -297,12 +292,6 @@ class GroupDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.group} {self.date}"
-
-    @classmethod
-    def refresh(cls, group: Group, day: datetime.date) -> GroupDay:
-        """Recount one group's day from the attendance rows (after a bulk load,
-        or to repair): the same statements as the tap's `recount`."""
-        return cls.recount(group, day)
 
     @classmethod
     def recount(cls, group: Group, day: datetime.date) -> GroupDay:

@@ -14,7 +14,6 @@ from django.db.models import (
     F,
     FilteredRelation,
     OuterRef,
-    Prefetch,
     Q,
     Subquery,
     Value,
@@ -45,7 +44,7 @@ RECORD_FIELDS = (
 def roster_with_records(enrollments, day: datetime.date) -> list[Enrollment]:
     """The roster with each child's record of `day`, in ONE query (a LEFT JOIN on
     the day's row, which the (enrollment, date) constraint keeps to one), read
-    by `Enrollment.day_record` like `with_day_record`."""
+    by `Enrollment.day_record`."""
     return _attach_records(list(_with_record_columns(enrollments, day)), day)
 
 
@@ -80,19 +79,11 @@ def roll_call_roster(
     return roster_with_records(roster, day)
 
 
-def with_day_record(enrollments, day: datetime.date):
-    """The roster with each child's record of `day` in `day_records` (a list of at
-    most one, read by `Enrollment.day_record`): one more query for any group size."""
-    return enrollments.prefetch_related(
-        Prefetch("attendances", queryset=Attendance.objects.filter(date=day), to_attr="day_records")
-    )
-
-
 def roll_call_refusal(
     group: Group, user, day: datetime.date, *, today: datetime.date
 ) -> str | None:
     """Why `user` may not take or correct this group's roll call on `day`; None if they may.
-    A group fetched by `Group.objects.for_roll_call_of` answers without a query."""
+    A group fetched by `roll_call_group` answers without a query."""
     if day > today:
         return gettext("A roll call cannot be taken for a day that has not come yet.")
     if not group.season.is_opening_day(day, closed=getattr(group, "is_closed_day", None)):

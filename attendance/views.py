@@ -258,9 +258,11 @@ def _check_out(request, form_data, group, day, enrollment) -> HttpResponse:
     if form.is_valid() and not on_the_day:
         form.add_error(None, _("Children can only be checked out on the day itself."))
     if not form.is_valid():
-        people = pickup_people([enrollment.child_id]).get(enrollment.child_id, [])
-        form = CheckOutForm(form_data, people=people)
         error = " ".join(form.non_field_errors()) or None
+        if getattr(enrollment, "pickup_listed", False):
+            # The form is shown again with the child's whole list to choose from.
+            people = pickup_people([enrollment.child_id]).get(enrollment.child_id, [])
+            form = CheckOutForm(form_data, people=people)
         return _render_row(
             request, group, day, enrollment, status=REFUSED, checkout_form=form, error=error
         )

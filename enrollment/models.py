@@ -266,7 +266,7 @@ class EnrollmentQuerySet(ScopedQuerySet):
 
     def for_roll_call(self, group: Group, day: datetime.date):
         """The group's children in the programme on `day`, in roll-call order.
-        The attendance app adds each child's record of the day (`with_day_record`)."""
+        The attendance app adds each child's record of the day (`roster_with_records`)."""
         return (
             self.filter(
                 group=group,
@@ -372,7 +372,7 @@ class Enrollment(models.Model):
 
     @property
     def day_record(self):
-        """That day's attendance, when fetched through `attendance.roll_call.with_day_record`."""
+        """That day's attendance, when fetched by `attendance.roll_call.roster_with_records`."""
         return self.day_records[0] if self.day_records else None
 
 

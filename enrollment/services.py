@@ -114,6 +114,9 @@ class Places:
         self.season = season
         self.enrolled = season.enrollments.filter(status=Status.ENROLLED).count()
         self.has_groups = season.groups.exists()
+        # The rows HR is deciding on right now: a place they free is never given
+        # to one of them (HR is withdrawing or waitlisting it in the same action).
+        self.deciding: set[int] = set()
 
     @property
     def free(self) -> bool:
@@ -213,15 +216,17 @@ def enrollments_decide(
     (`status` None, into `group` or by age) or give them `status`, in
     application order. One transaction: all of them change, or none (a
     failure half-way rolls back every child). The season is locked and
-    counted once; the rows are read once, after the lock."""
+    counted once; the rows are read once, after the lock, and a place freed
+    on the way goes to a child waiting who is not among them."""
     with transaction.atomic():
         places = Places(season)
-        rows = (
+        rows = list(
             enrollments.filter(season=season)
             .select_related("child", "season")
             .prefetch_related("consents")
             .order_by("applied_at", "pk")
         )
+        places.deciding = {enrollment.pk for enrollment in rows}
         decisions = []
         for enrollment in rows:
             if status is None:
@@ -242,6 +247,7 @@ def promote_waitlist(*, user, places: Places) -> Enrollment | None:
         return None
     waiting = (
         season.enrollments.filter(status=Status.WAITLISTED)
+        .exclude(pk__in=places.deciding)
         .select_related("child", "season")
         .prefetch_related("consents")
         .order_by("applied_at", "pk")

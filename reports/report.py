@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
+from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import (
     Count,
@@ -300,7 +301,7 @@ def _sort_key(sort: str, today) -> tuple[list[str], dict]:
     return order + ["factory_id"], annotations
 
 
-def dashboard(factories, *, sort: str = "factory", page: int = 1) -> dict:
+def dashboard(factories, *, sort: str = "factory", page=1) -> dict:
     """Every factory's current season, a page at a time, sorted in SQL, with the
     totals of all of them and the seasons compared across years. Three queries
     (every season with its totals in order, today's counts, the page's seasons),
@@ -311,20 +312,20 @@ def dashboard(factories, *, sort: str = "factory", page: int = 1) -> dict:
     current = _current(seasons)
     counted_today = _today(factories, current, today)
     totals = _totals(current, counted_today)
-    pages = max(1, -(-totals["seasons"] // PAGE_SIZE))
-    page = min(max(page, 1), pages)
-    offset = (page - 1) * PAGE_SIZE
-    ids = list(current)[offset : offset + PAGE_SIZE]
+    # `page` as the address gives it (Django's paging: not a number shows the first
+    # page, one out of range the last).
+    shown_page = Paginator(list(current), PAGE_SIZE).get_page(page)
+    ids = shown_page.object_list
     shown = Season.objects.select_related("factory").in_bulk(ids)
     rows = _rows([shown[pk] for pk in ids], current, counted_today)
     return {
         "rows": rows,
         "totals": totals,
         "years": _years(seasons),
-        "page": page,
-        "pages": pages,
-        "first_row": offset + 1 if rows else 0,
-        "last_row": offset + len(rows),
+        "page": shown_page.number,
+        "pages": shown_page.paginator.num_pages,
+        "first_row": shown_page.start_index(),
+        "last_row": shown_page.end_index(),
     }
 
 

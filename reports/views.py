@@ -206,11 +206,7 @@ def programme_dashboard(request: HttpRequest) -> HttpResponse:
     factories = Factory.objects.for_roles(request.user, Role.COORDINATOR, Role.MANAGER)
     sort = request.GET.get("sort", "factory")
     sort = sort if sort.lstrip("-") in report.SORTS else "factory"
-    try:
-        page = int(request.GET.get("page", 1))
-    except ValueError:
-        page = 1
-    data = report.dashboard(factories, sort=sort, page=page)
+    data = report.dashboard(factories, sort=sort, page=request.GET.get("page"))
     for row in data["rows"]:  # formatted once here: quicker than a filter per cell
         row["rate_pct"] = f"{row['rate']:.0%}" if row["rate"] is not None else "—"
     labels = {"taken_label": _("Taken"), "not_yet_label": _("Not yet")}

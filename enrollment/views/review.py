@@ -197,7 +197,11 @@ def _apply_action(request: HttpRequest, season: Season, form: ReviewActionForm) 
     )
     for decision in decisions:
         if decision.status == "refused":
-            messages.error(request, f"{decision.enrollment.child.name}: {decision.message}")
+            messages.error(
+                request,
+                _("%(child)s: %(problem)s")
+                % {"child": decision.enrollment.child.name, "problem": decision.message},
+            )
         elif decision.status == Enrollment.Status.WAITLISTED and action == form.ENROLL:
             messages.warning(request, decision.message)
         else:

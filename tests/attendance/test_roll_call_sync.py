@@ -229,3 +229,23 @@ def test_tap_ids_are_forgotten_after_the_retention_days_by_the_daily_job(teacher
     assert Attendance.objects.count() == 2
     entry = settings.CELERY_BEAT_SCHEDULE["purge-roll-call-taps"]
     assert entry["task"] in app.tasks
+
+
+def test_a_check_out_on_a_later_day_is_refused_with_its_reason(teacher, site):
+    enrollment = enroll(site.group)
+    AuthorisedPickup.objects.create(
+        child=enrollment.child, name="王奶奶", relationship="grandparent", phone="13900001111"
+    )
+    earlier = max(d for d in site.season.opening_days() if d < today())
+    arrived = timezone.make_aware(datetime.datetime.combine(earlier, datetime.time(8)))
+    Attendance.objects.create(
+        enrollment=enrollment, group=site.group, date=earlier, status="present",
+        check_in_at=arrived,
+    )  # fmt: skip
+    url = reverse("attendance:roll-call-check-out", args=[site.group.pk, earlier, enrollment.pk])
+    # Sent today (a queue kept since that day), by a person on the child's list.
+    data = {"picked_up_by": "王奶奶", "op_id": str(uuid.uuid4()), "tapped_at": ms(timezone.now())}
+    refused = teacher.post(url, data, **HTMX)
+    assert refused.status_code == 422
+    assert "只能在当天为孩子签退。" in refused.content.decode()
+    assert Attendance.objects.get().check_out_at is None
