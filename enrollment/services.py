@@ -114,9 +114,8 @@ class Places:
         self.season = season
         self.enrolled = season.enrollments.filter(status=Status.ENROLLED).count()
         self.has_groups = season.groups.exists()
-        # The rows HR is deciding on right now: a place they free is never given
-        # to one of them (HR is withdrawing or waitlisting it in the same action).
-        self.deciding: set[int] = set()
+        # Children promoted on the way: a bulk decision reads these rows again.
+        self.promoted: set[int] = set()
 
     @property
     def free(self) -> bool:
@@ -216,8 +215,8 @@ def enrollments_decide(
     (`status` None, into `group` or by age) or give them `status`, in
     application order. One transaction: all of them change, or none (a
     failure half-way rolls back every child). The season is locked and
-    counted once; the rows are read once, after the lock, and a place freed
-    on the way goes to a child waiting who is not among them."""
+    counted once; the rows are read once, after the lock (again only for a
+    child promoted by an earlier row)."""
     with transaction.atomic():
         places = Places(season)
         rows = list(
@@ -226,9 +225,12 @@ def enrollments_decide(
             .prefetch_related("consents")
             .order_by("applied_at", "pk")
         )
-        places.deciding = {enrollment.pk for enrollment in rows}
         decisions = []
         for enrollment in rows:
+            if enrollment.pk in places.promoted:
+                # Given a place freed by an earlier row of this action: decide
+                # on what it is now, not on the copy read before.
+                enrollment.refresh_from_db()
             if status is None:
                 decision = _enroll(enrollment, group=group, user=user, places=places)
             else:
@@ -247,7 +249,6 @@ def promote_waitlist(*, user, places: Places) -> Enrollment | None:
         return None
     waiting = (
         season.enrollments.filter(status=Status.WAITLISTED)
-        .exclude(pk__in=places.deciding)
         .select_related("child", "season")
         .prefetch_related("consents")
         .order_by("applied_at", "pk")
@@ -272,6 +273,7 @@ def promote_waitlist(*, user, places: Places) -> Enrollment | None:
             reason=_("Promoted from the waitlist"),
             room=room,
         )
+        places.promoted.add(enrollment.pk)
         # HR calls the family: the notifications app emails them, after commit.
         waitlist_promoted.send(sender=Enrollment, enrollment=enrollment)
         return enrollment
