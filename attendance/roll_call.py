@@ -187,10 +187,14 @@ def pickup_listed(name: str):
 DAY_COUNTS = ("id", "expected", "recorded", "attended", "here")
 
 
-def day_summary(group: Group, day: datetime.date, counts: GroupDay | None = None) -> dict:
+def day_summary(
+    group: Group, day: datetime.date, counts: GroupDay | None = None, roster=None
+) -> dict:
     """The header's counts from the daily counts (`counts`, or the row fetched
-    with `roll_call_group`); counted from the attendance rows when the day has
-    no row yet (records loaded in bulk, or none taken)."""
+    with `roll_call_group`); when the day has no row yet (records loaded in
+    bulk, or none taken), counted from `roster` (the group's whole roster of the
+    day with its records, as `roll_call_roster` gives it to whoever may take the
+    roll call), else from the attendance rows."""
     if counts is None and getattr(group, "counted_id", None) is not None:
         counts = GroupDay(
             expected=group.counted_expected,
@@ -198,6 +202,14 @@ def day_summary(group: Group, day: datetime.date, counts: GroupDay | None = None
             attended=group.counted_attended,
             here=group.counted_here,
         )
+    if counts is None and roster is not None:
+        records = [e.day_record for e in roster if e.day_record is not None]
+        return {
+            "expected": len(roster),
+            "marked": len(records),
+            "present": sum(r.status in ("present", "late") for r in records),
+            "here": sum(r.is_here for r in records),
+        }
     if counts is None:
         return roll_call_summary(group, day)
     return {

@@ -55,10 +55,11 @@ def _roster(user, group: Group, day: datetime.date):
     return Enrollment.objects.visible_to(user).for_roll_call(group, day)
 
 
-def _roll_call_state(group: Group, day: datetime.date, counts=None) -> dict:
+def _roll_call_state(group: Group, day: datetime.date, counts=None, roster=None) -> dict:
     """What the roll-call header shows: the daily counts, teachers on duty, the ratio.
-    `group` comes from `roll_call_group` (role, teacher row and counts on it)."""
-    summary = day_summary(group, day, counts)
+    `group` comes from `roll_call_group` (role, teacher row and counts on it);
+    `roster`: the group's whole roster of the day, if the page has read it."""
+    summary = day_summary(group, day, counts, roster)
     on_duty = teachers_on_duty(group, day)
     children_here = summary["here"] if day == timezone.localdate() else summary["present"]
     limit = group.children_per_teacher  # the strictest ratio rule for the group's ages
@@ -113,11 +114,14 @@ def roll_call(request: HttpRequest, group_id: int, day: datetime.date | None = N
     # By the roster's child ids: cheaper to build than the scoped roster as a subquery.
     people = pickup_people([e.child_id for e in enrollments]) if enrollments else {}
     words = RowWords(group, day)
+    # Those who may take the roll call see every child of the group (coordinators,
+    # its teachers): the header is counted from their roster, without a query.
+    whole_roster = enrollments if group.rc_role is not None else None
     return render(
         request,
         "attendance/roll_call.html",
         {
-            **_roll_call_state(group, day),
+            **_roll_call_state(group, day, roster=whole_roster),
             "rows_html": render_rows(request, words, enrollments, can_edit=refusal is None),
             # Kept on the phone with the page: check-out offline still needs the list.
             # A data attribute, not a <script> block: the page has no inline script.

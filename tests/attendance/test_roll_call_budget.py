@@ -113,3 +113,36 @@ def test_a_tap_takes_at_most_10_queries(teacher, site, size, django_assert_max_n
         1,
         0,
     )
+
+
+def test_a_day_without_daily_counts_is_counted_from_the_roster_the_same_for_every_role(
+    client_of, site, django_assert_max_num_queries
+):
+    """Records loaded in bulk have no daily-counts row: the teacher's header is
+    counted from the roster the page read anyway (no query of its own), and says
+    what HR's header, counted from the attendance rows, says; a manager, who
+    sees no child, gets the same figures."""
+    children = a_group_of(site, 6)
+    now = timezone.now()
+    statuses = ["present", "present", "late", "absent", "excused"]  # the sixth: not marked
+    for enrollment, status in zip(children, statuses, strict=False):
+        Attendance.objects.create(
+            enrollment=enrollment,
+            group=site.group,
+            date=today(),
+            status=status,
+            absence_reason="sick" if status == "absent" else "",
+            check_in_at=now if status in ("present", "late") else None,
+            check_out_at=now if enrollment == children[0] else None,
+            picked_up_by="奶奶" if enrollment == children[0] else "",
+        )
+    assert not GroupDay.objects.filter(group=site.group, date=today()).exists()
+    url = reverse("attendance:roll-call", args=[site.group.pk, today()])
+    teacher = client_of(site.teacher_user)
+    teacher.get(url)  # the session's first visit writes its start time
+    with django_assert_max_num_queries(8):  # the same 8: no query for the header
+        teacher_page = teacher.get(url)
+    for user in (site.teacher_user, site.hr, site.manager):
+        summary = client_of(user).get(url).context["summary"]
+        assert summary == {"expected": 6, "marked": 5, "present": 3, "here": 2}, user
+    assert teacher_page.context["summary"]["marked"] == 5
