@@ -5,6 +5,7 @@ default) and an SMTP server. Workers are killed mid-send and between the
 server's "250" and the status update; a relay is killed; the server fails for
 a while. Nothing is lost, and any repeat carries the first copy's Message-ID."""
 
+import asyncio
 import email
 import os
 import random
@@ -85,10 +86,13 @@ class TableLock:
 
 class FaultyInbox(Inbox):
     """Keeps every message; can refuse for a while (451), and can hold the next
-    delivery's status update (the table lock) right after accepting it."""
+    delivery's status update (the table lock) right after accepting it.
+    `pace`: seconds each message takes to accept, so that a quick machine
+    does not deliver everything before the faults are in."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, pace: float = 0.0, **kwargs):
         super().__init__(**kwargs)
+        self.pace = pace
         self.failing_until = 0.0
         self.hold_next = threading.Event()
         self.holding = threading.Event()
@@ -100,6 +104,8 @@ class FaultyInbox(Inbox):
         return await super().handle_RCPT(server, session, envelope, address, rcpt_options)
 
     async def handle_DATA(self, server, session, envelope):
+        if self.pace:
+            await asyncio.sleep(self.pace)
         self.messages.append(envelope.content)
         if self.hold_next.is_set():
             self.hold_next.clear()
@@ -212,7 +218,9 @@ def test_200_messages_through_killed_workers_and_a_failing_server_all_arrive_onc
     """The fault test of "Done means", bounded to a few minutes."""
     rng = random.Random(12)
     notes = [notification(site, n) for n in range(200)]
-    inbox = FaultyInbox()
+    # 200 messages at 2 at a time take 20 s at least: longer than the faults'
+    # plan (8 faults 0.5-2.5 s apart), which must all land while mail flows.
+    inbox = FaultyInbox(pace=0.2)
     env = {
         "NOTIFICATION_CLAIM_SECONDS": "4",  # a dead worker's claim is stale after 4 s
         "NOTIFICATION_RETRY_SECONDS": "0.5",  # back-off 0.5, 1, 2, 4, 8 s
