@@ -207,7 +207,7 @@ def day_summary(
         return {
             "expected": len(roster),
             "marked": len(records),
-            "present": sum(r.status in ("present", "late") for r in records),
+            "present": sum(r.attended for r in records),
             "here": sum(r.is_here for r in records),
         }
     if counts is None:
