@@ -8,22 +8,28 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import (
+    BooleanField,
+    CharField,
     Count,
     Exists,
     F,
     FilteredRelation,
+    IntegerField,
     OuterRef,
+    Prefetch,
     Q,
     Subquery,
     Value,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext, ngettext
 
 from enrollment.models import AuthorisedPickup, Enrollment, Guardianship, Relationship
 from factories.models import Membership, Role
-from spaces.models import ClosedDay, Group, Teacher
+from spaces.models import ClosedDay, Group, RatioRule, Season, Teacher, TeacherAssignment
 
 from .models import Attendance, GroupDay, StaffShift
 
@@ -67,15 +73,21 @@ def _attach_records(roster: list[Enrollment], day: datetime.date) -> list[Enroll
 
 
 def roll_call_roster(
-    user, group: Group, day: datetime.date, *, enrollment_id: int | None = None
+    group: Group, day: datetime.date, *, enrollment_id: int | None = None, pickup: str | None = None
 ) -> list[Enrollment]:
-    """The children of `group` on `day` that `user` may see, each with the day's
-    record (`Enrollment.day_record`), in roll-call order; only the one child
-    `enrollment_id` if given. One query: `roster_with_records` over
-    `Enrollment.objects.visible_to(user).for_roll_call(group, day)`."""
-    roster = Enrollment.objects.visible_to(user).for_roll_call(group, day)
+    """The children of `group` (from `roll_call_group`, which says whether its
+    user sees them) on `day`, each with the day's record
+    (`Enrollment.day_record`), in roll-call order; only the one child
+    `enrollment_id` if given; `pickup`: whether that person is on the child's
+    list (`pickup_listed`), in the same query. One query, none for a user who
+    does not see the children (a manager reads the counts)."""
+    if not group.sees_children:
+        return []
+    roster = Enrollment.objects.for_roll_call(group, day)
     if enrollment_id is not None:
         roster = roster.filter(pk=enrollment_id)
+    if pickup is not None:
+        roster = roster.annotate(pickup_listed=pickup_listed(pickup))
     return roster_with_records(roster, day)
 
 
@@ -103,39 +115,79 @@ def roll_call_refusal(
     return gettext("Only this group's teachers and the coordinator can take its roll call.")
 
 
-def roll_call_group(user, group_id: int, day: datetime.date, *, lock: bool = False):
-    """The group as the roll call needs it, fetched once: `user`'s scope, and
-    annotated with what the page and a tap ask of it (closed day, the user's
-    role and teacher row, the day's counts), so that permissions cost no
-    further query. `lock`: take the group's row lock (a tap). None if out of scope."""
-    membership = Membership.objects.filter(
-        user=user, factory=OuterRef("season__factory"), role=Role.COORDINATOR
+def _user_at_group(user) -> dict:
+    """Annotations of a group with what `user` is to it: their best role at its
+    factory (`best_role`: coordinator, HR, manager, or None), whether they teach
+    it (`teaches`: its lead teacher, or assigned to it or to its whole season:
+    `Group.objects.taught_by`) and their teacher row at the factory
+    (`my_teacher_id`; within one factory the model's order is by name).
+
+    Written in SQL: the same three as ORM subqueries cost this page and every
+    tap about 3.5 ms of Python to build (bench/http.py), more than the rest of
+    the query; the database's work is the same. Tables from the models."""
+    group, season, membership, teacher, assignment = (
+        connection.ops.quote_name(model._meta.db_table)
+        for model in (Group, Season, Membership, Teacher, TeacherAssignment)
     )
+    factory = f"(SELECT s.factory_id FROM {season} s WHERE s.id = {group}.season_id)"
+    best_role = f"""SELECT m.role FROM {membership} m
+        WHERE m.user_id = %s AND m.factory_id = {factory} AND m.role IN (%s, %s, %s)
+        ORDER BY CASE m.role WHEN %s THEN 0 WHEN %s THEN 1 ELSE 2 END LIMIT 1"""
+    teaches = f"""EXISTS (SELECT 1 FROM {teacher} t WHERE t.user_id = %s AND (
+        t.id = {group}.lead_teacher_id OR EXISTS (SELECT 1 FROM {assignment} a
+            WHERE a.teacher_id = t.id AND (a.group_id = {group}.id
+                OR (a.group_id IS NULL AND a.season_id = {group}.season_id)))))"""
+    my_teacher = f"""SELECT t.id FROM {teacher} t
+        WHERE t.user_id = %s AND t.factory_id = {factory} ORDER BY t.name LIMIT 1"""
+    roles = [Role.COORDINATOR, Role.HR, Role.MANAGER]
+    return {
+        "best_role": RawSQL(best_role, [user.pk, *roles, *roles[:2]], CharField()),
+        "teaches": RawSQL(teaches, [user.pk], BooleanField()),
+        "my_teacher_id": RawSQL(my_teacher, [user.pk], IntegerField()),
+    }
+
+
+def roll_call_group(user, group_id: int, day: datetime.date, *, lock: bool = False):
+    """The group as the roll call needs it, fetched once, with what the page and
+    a tap ask of it (closed day, the user's role, teacher row and view of the
+    children, the day's counts), so that permissions cost no further query.
+    `lock`: take the group's row lock (a tap). None if out of `user`'s scope.
+
+    The scope is `Group.objects.visible_to(user)` (a superuser; HR, a
+    coordinator or a manager of the factory; a teacher of the group), asked of
+    this one group in the same query: the user's best role at the factory and
+    whether they teach it, not the scope's subqueries over every factory.
+    tests/attendance/test_roll_call_access.py holds the two to the same answers."""
+    if not user.is_authenticated:
+        return None
     groups = (
-        Group.objects.visible_to(user)
-        .select_related("season__factory")
-        .prefetch_related("season__ratio_rules")
+        Group.objects.select_related("season__factory")
+        # Unordered: `ratio_limit` takes the strictest rule whatever the order,
+        # and the model's order (by season, so by factory name) costs a join.
+        .prefetch_related(Prefetch("season__ratio_rules", RatioRule.objects.order_by()))
         .annotate(
             is_closed_day=Exists(ClosedDay.objects.filter(season=OuterRef("season"), date=day)),
-            is_coordinator=Exists(membership),
-            is_teacher=Exists(Group.objects.taught_by(user).filter(pk=OuterRef("pk"))),
-            my_teacher_id=Subquery(
-                Teacher.objects.filter(user=user, factory=OuterRef("season__factory")).values("pk")[
-                    :1
-                ]
-            ),
+            **_user_at_group(user),
             counted=FilteredRelation("days", condition=Q(days__date=day)),
             **{f"counted_{field}": F(f"counted__{field}") for field in DAY_COUNTS},
         )
     )
     if lock:
         groups = groups.select_for_update(of=("self",))
-    group = groups.filter(pk=group_id).first()
-    if group is not None:
-        if user.is_superuser or group.is_coordinator:
-            group.rc_role = Role.COORDINATOR
-        else:
-            group.rc_role = Role.TEACHER if group.is_teacher else None
+    # Unordered (the model's order joins the season and factory): one row by its key.
+    group = groups.filter(pk=group_id).order_by().first()
+    if group is None:
+        return None
+    teaches = bool(group.teaches)
+    if not (user.is_superuser or group.best_role or teaches):
+        return None
+    if user.is_superuser or group.best_role == Role.COORDINATOR:
+        group.rc_role = Role.COORDINATOR
+    else:
+        group.rc_role = Role.TEACHER if teaches else None
+    # Enrollment.objects.visible_to(user) on this group: HR, coordinators, its teachers.
+    staff = user.is_superuser or group.best_role in (Role.HR, Role.COORDINATOR)
+    group.sees_children = staff or teaches
     return group
 
 

@@ -3,6 +3,7 @@ paper sign-in sheet. Every view fetches its group through the one scope
 (`Group.objects.visible_to`), so another factory's group answers 404."""
 
 import datetime
+import functools
 import json
 import uuid
 
@@ -27,12 +28,10 @@ from .forms import CheckOutForm, IncidentForm, MarkForm
 from .models import Attendance, Incident, RollCallOp
 from .roll_call import (
     day_summary,
-    pickup_listed,
     pickup_people,
     roll_call_group,
     roll_call_refusal,
     roll_call_roster,
-    roster_with_records,
     teachers_on_duty,
 )
 from .rows import RowWords, render_row, render_rows
@@ -48,11 +47,6 @@ def _group_for(user, group_id: int) -> Group:
     return get_object_or_404(
         Group.objects.visible_to(user).select_related("season__factory"), pk=group_id
     )
-
-
-def _roster(user, group: Group, day: datetime.date):
-    """The group's children on `day` that `user` may see."""
-    return Enrollment.objects.visible_to(user).for_roll_call(group, day)
 
 
 def _roll_call_state(group: Group, day: datetime.date, counts=None, roster=None) -> dict:
@@ -92,10 +86,31 @@ def _row_context(request, group, day, enrollment, **extra) -> dict:
 
 
 def _render_row(request, group, day, enrollment, status=200, counts=None, **extra):
-    """One child's row, with the header counts swapped in out of band."""
-    context = _row_context(request, group, day, enrollment, **extra)
-    context.update(_roll_call_state(group, day, counts), oob=True)
-    return HttpResponse(render_row(request, context), status=status)
+    """One child's row, with the header counts swapped in out of band: the answer
+    to a tap, rendered when called, once the tap's transaction has released the
+    group's lock (see `_answer_after_commit`)."""
+
+    def answer() -> HttpResponse:
+        context = _row_context(request, group, day, enrollment, **extra)
+        context.update(_roll_call_state(group, day, counts), oob=True)
+        return HttpResponse(render_row(request, context), status=status)
+
+    return answer
+
+
+def _answer_after_commit(tap, request, group_id, day, enrollment_id, *, lock, **fetch):
+    """Run `tap(request, group, day, enrollment)` in one transaction with the
+    group locked (no savepoint: the lock is taken by the fetch itself, so the
+    record read next is the one the change applies to), then render its answer
+    after the commit: the lock is held for the change alone, and a colleague's
+    tap on the same group waits for no template or header query. 404 if the
+    group or the child is out of scope."""
+    with transaction.atomic(savepoint=False):
+        group, enrollment = _tap_target(request, group_id, day, enrollment_id, lock=lock, **fetch)
+        answer = None if enrollment is None else tap(request, group, day, enrollment)
+    if answer is None:
+        raise Http404
+    return answer()
 
 
 @login_required
@@ -110,13 +125,13 @@ def roll_call(request: HttpRequest, group_id: int, day: datetime.date | None = N
         raise Http404
     refusal = roll_call_refusal(group, request.user, day, today=today)
     # Managers read the figures; the list of children is for staff who may see them.
-    enrollments = roll_call_roster(request.user, group, day)
+    enrollments = roll_call_roster(group, day)
     # By the roster's child ids: cheaper to build than the scoped roster as a subquery.
     people = pickup_people([e.child_id for e in enrollments]) if enrollments else {}
     words = RowWords(group, day)
-    # Those who may take the roll call see every child of the group (coordinators,
-    # its teachers): the header is counted from their roster, without a query.
-    whole_roster = enrollments if group.rc_role is not None else None
+    # Who sees the children sees every child of the group (HR, coordinators, its
+    # teachers): the header is counted from their roster, without a query.
+    whole_roster = enrollments if group.sees_children else None
     return render(
         request,
         "attendance/roll_call.html",
@@ -141,12 +156,8 @@ def _tap_target(request, group_id, day, enrollment_id, *, lock, pickup=None):
     group = roll_call_group(request.user, group_id, day, lock=lock)
     if group is None:
         return None, None
-    if pickup is None:
-        found = roll_call_roster(request.user, group, day, enrollment_id=enrollment_id)
-    else:
-        # Whether the chosen person is on the child's list, in the same query.
-        roster = _roster(request.user, group, day).filter(pk=enrollment_id)
-        found = roster_with_records(roster.annotate(pickup_listed=pickup_listed(pickup)), day)
+    # With the check-out's person: whether they are on the child's list, in the same query.
+    found = roll_call_roster(group, day, enrollment_id=enrollment_id, pickup=pickup)
     return group, (found[0] if found else None)
 
 
@@ -154,17 +165,11 @@ def _tap_target(request, group_id, day, enrollment_id, *, lock, pickup=None):
 @require_POST
 def roll_call_mark(request, group_id: int, day: datetime.date, enrollment_id: int):
     form = MarkForm(request.POST)
-    # One transaction, no savepoint: the group's lock is taken by the fetch
-    # itself, so the record read next is the one the change applies to.
-    with transaction.atomic(savepoint=False):
-        group, enrollment = _tap_target(request, group_id, day, enrollment_id, lock=True)
-        response = None if enrollment is None else _mark(request, form, group, day, enrollment)
-    if response is None:
-        raise Http404
-    return response
+    tap = functools.partial(_mark, form=form)
+    return _answer_after_commit(tap, request, group_id, day, enrollment_id, lock=True)
 
 
-def _mark(request, form, group, day, enrollment) -> HttpResponse:
+def _mark(request, group, day, enrollment, *, form):
     refusal = roll_call_refusal(group, request.user, day, today=timezone.localdate())
     if refusal or not form.is_valid():
         error = refusal or " ".join(e for errors in form.errors.values() for e in errors)
@@ -181,9 +186,9 @@ def _mark(request, form, group, day, enrollment) -> HttpResponse:
     return _tap_answer(request, group, day, enrollment, outcome)
 
 
-def _tap_answer(request, group, day, enrollment, outcome) -> HttpResponse:
+def _tap_answer(request, group, day, enrollment, outcome):
     if not request.htmx:
-        return redirect("attendance:roll-call", group_id=group.pk, day=day)
+        return functools.partial(redirect, "attendance:roll-call", group_id=group.pk, day=day)
     if outcome.conflict:
         mine = outcome.mine
         if "picked_up_by" in mine:
@@ -213,21 +218,15 @@ def _tap_answer(request, group, day, enrollment, outcome) -> HttpResponse:
 @login_required
 def roll_call_check_out(request, group_id: int, day: datetime.date, enrollment_id: int):
     form_data = request.POST if request.method == "POST" else None
-    with transaction.atomic(savepoint=False):
-        group, enrollment = _tap_target(
-            request,
-            group_id,
-            day,
-            enrollment_id,
-            lock=form_data is not None,
-            pickup=(form_data or {}).get("picked_up_by", None),
-        )
-        response = (
-            None if enrollment is None else _check_out(request, form_data, group, day, enrollment)
-        )
-    if response is None:
-        raise Http404
-    return response
+    return _answer_after_commit(
+        functools.partial(_check_out, form_data=form_data),
+        request,
+        group_id,
+        day,
+        enrollment_id,
+        lock=form_data is not None,
+        pickup=(form_data or {}).get("picked_up_by", None),
+    )
 
 
 def _known_op(form_data) -> bool:
@@ -238,7 +237,7 @@ def _known_op(form_data) -> bool:
     return RollCallOp.objects.filter(op_id=op_id).exists()
 
 
-def _check_out(request, form_data, group, day, enrollment) -> HttpResponse:
+def _check_out(request, group, day, enrollment, *, form_data):
     record = enrollment.day_record
     today = timezone.localdate()
     refusal = roll_call_refusal(group, request.user, day, today=today)
@@ -314,9 +313,10 @@ def roll_call_duty(request, group_id: int, day: datetime.date):
 @login_required
 def sign_in_sheet(request, group_id: int, day: datetime.date):
     """A printable paper sign-in sheet, in Chinese, for the day the Wi-Fi is down."""
-    group = _group_for(request.user, group_id)
-    enrollments = _roster(request.user, group, day)
-    rows = [(e, e.child.age_on(day)) for e in enrollments]
+    group = roll_call_group(request.user, group_id, day)
+    if group is None:
+        raise Http404
+    rows = [(e, e.child.age_on(day)) for e in roll_call_roster(group, day)]
     # A sheet of children's names leaves the system on paper: log it as an export.
     AuditEntry.objects.record(
         user=request.user,
