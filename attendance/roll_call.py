@@ -160,20 +160,21 @@ def roll_call_group(user, group_id: int, day: datetime.date, *, lock: bool = Fal
     tests/attendance/test_roll_call_access.py holds the two to the same answers."""
     if not user.is_authenticated:
         return None
-    groups = (
-        Group.objects.select_related("season__factory")
-        # Unordered: `ratio_limit` takes the strictest rule whatever the order,
-        # and the model's order (by season, so by factory name) costs a join.
-        .prefetch_related(Prefetch("season__ratio_rules", RatioRule.objects.order_by()))
-        .annotate(
-            is_closed_day=Exists(ClosedDay.objects.filter(season=OuterRef("season"), date=day)),
-            **_user_at_group(user),
-            counted=FilteredRelation("days", condition=Q(days__date=day)),
-            **{f"counted_{field}": F(f"counted__{field}") for field in DAY_COUNTS},
-        )
+    groups = Group.objects.select_related("season__factory").annotate(
+        is_closed_day=Exists(ClosedDay.objects.filter(season=OuterRef("season"), date=day)),
+        **_user_at_group(user),
+        counted=FilteredRelation("days", condition=Q(days__date=day)),
+        **{f"counted_{field}": F(f"counted__{field}") for field in DAY_COUNTS},
     )
     if lock:
         groups = groups.select_for_update(of=("self",))
+    else:
+        # The header's ratio rules. A tap reads them when it renders its answer,
+        # after the commit: not while it holds the lock. Unordered: the strictest
+        # rule is taken whatever the order, and the model's order joins the factory.
+        groups = groups.prefetch_related(
+            Prefetch("season__ratio_rules", RatioRule.objects.order_by())
+        )
     # Unordered (the model's order joins the season and factory): one row by its key.
     group = groups.filter(pk=group_id).order_by().first()
     if group is None:
