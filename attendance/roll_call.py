@@ -91,16 +91,14 @@ def roll_call_roster(
     return roster_with_records(roster, day)
 
 
-def roll_call_refusal(
-    group: Group, user, day: datetime.date, *, today: datetime.date
-) -> str | None:
-    """Why `user` may not take or correct this group's roll call on `day`; None if they may.
-    A group fetched by `roll_call_group` answers without a query."""
+def roll_call_refusal(group: Group, day: datetime.date, *, today: datetime.date) -> str | None:
+    """Why the user `group` was fetched for (by `roll_call_group`, with their role)
+    may not take or correct its roll call on `day`; None if they may. No query."""
     if day > today:
         return gettext("A roll call cannot be taken for a day that has not come yet.")
-    if not group.season.is_opening_day(day, closed=getattr(group, "is_closed_day", None)):
+    if not group.season.is_opening_day(day, closed=group.is_closed_day):
         return gettext("The space is closed on this day: there is no roll call.")
-    role = group.rc_role if hasattr(group, "rc_role") else group.roll_call_role(user)
+    role = group.rc_role
     if role == Role.COORDINATOR:
         return None
     if role == Role.TEACHER:
@@ -140,8 +138,9 @@ def _user_at_group(user) -> dict:
     my_teacher = f"""SELECT t.id FROM {teacher} t
         WHERE t.user_id = %s AND t.factory_id = {factory} ORDER BY t.name LIMIT 1"""
     roles = [Role.COORDINATOR, Role.HR, Role.MANAGER]
+    ranked = [Role.COORDINATOR, Role.HR]  # 0 and 1 in the ORDER BY; the manager 2
     return {
-        "best_role": RawSQL(best_role, [user.pk, *roles, *roles[:2]], CharField()),
+        "best_role": RawSQL(best_role, [user.pk, *roles, *ranked], CharField()),
         "teaches": RawSQL(teaches, [user.pk], BooleanField()),
         "my_teacher_id": RawSQL(my_teacher, [user.pk], IntegerField()),
     }

@@ -1,6 +1,7 @@
 """The daily roll call on a phone, check-out, teachers on duty, incidents and the
 paper sign-in sheet. Every view fetches its group through the one scope
-(`Group.objects.visible_to`), so another factory's group answers 404."""
+(`Group.objects.visible_to`, or `roll_call_group`, which asks the same of the
+one group with the user's role), so another factory's group answers 404."""
 
 import datetime
 import functools
@@ -123,7 +124,7 @@ def roll_call(request: HttpRequest, group_id: int, day: datetime.date | None = N
     group = roll_call_group(request.user, group_id, day)
     if group is None:
         raise Http404
-    refusal = roll_call_refusal(group, request.user, day, today=today)
+    refusal = roll_call_refusal(group, day, today=today)
     # Managers read the figures; the list of children is for staff who may see them.
     enrollments = roll_call_roster(group, day)
     # By the roster's child ids: cheaper to build than the scoped roster as a subquery.
@@ -170,7 +171,7 @@ def roll_call_mark(request, group_id: int, day: datetime.date, enrollment_id: in
 
 
 def _mark(request, group, day, enrollment, *, form):
-    refusal = roll_call_refusal(group, request.user, day, today=timezone.localdate())
+    refusal = roll_call_refusal(group, day, today=timezone.localdate())
     if refusal or not form.is_valid():
         error = refusal or " ".join(e for errors in form.errors.values() for e in errors)
         return _render_row(request, group, day, enrollment, status=REFUSED, error=error)
@@ -240,7 +241,7 @@ def _known_op(form_data) -> bool:
 def _check_out(request, group, day, enrollment, *, form_data):
     record = enrollment.day_record
     today = timezone.localdate()
-    refusal = roll_call_refusal(group, request.user, day, today=today)
+    refusal = roll_call_refusal(group, day, today=today)
     if refusal is None and form_data and record and record.check_out_at and _known_op(form_data):
         # A check-out sent again after it was applied (its answer was lost).
         return _render_row(request, group, day, enrollment, saved=True, kept=True)
@@ -283,10 +284,12 @@ def _check_out(request, group, day, enrollment, *, form_data):
 @login_required
 @require_POST
 def roll_call_mark_all(request, group_id: int, day: datetime.date):
-    group = _group_for(request.user, group_id)
-    if group.roll_call_role(request.user) is None:
+    group = roll_call_group(request.user, group_id, day)
+    if group is None:
+        raise Http404
+    if group.rc_role is None:
         raise PermissionDenied  # the button is not shown to them: a forged request
-    refusal = roll_call_refusal(group, request.user, day, today=timezone.localdate())
+    refusal = roll_call_refusal(group, day, today=timezone.localdate())
     if refusal:
         messages.error(request, refusal)
     else:
@@ -333,10 +336,12 @@ def sign_in_sheet(request, group_id: int, day: datetime.date):
 
 @login_required
 def incident_new(request, group_id: int):
-    group = _group_for(request.user, group_id)
     today = timezone.localdate()
+    group = roll_call_group(request.user, group_id, today)
+    if group is None:
+        raise Http404
     refusal = None
-    if group.roll_call_role(request.user) is None:
+    if group.rc_role is None:
         refusal = _("Only this group's teachers and the coordinator can record incidents.")
     children = Child.objects.filter(
         pk__in=Enrollment.objects.for_roll_call(group, today).values("child_id")
