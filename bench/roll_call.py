@@ -1,12 +1,21 @@
 """Roll-call speed and weight: one JSON line per figure.
 
-Run: .venv/bin/python bench/roll_call.py [--children 80] [--repeat 30]
+Run: .venv/bin/python bench/roll_call.py [--children 80] [--repeat 30] [--parts]
 Uses a throwaway test database on whatever DATABASE_URL points at (SQLite by
 default; set DATABASE_URL to measure PostgreSQL). Prints name, ms (median,
 warm), queries and bytes (raw and gzipped HTML).
+
+--parts: where the page's CPU goes (this process's CPU time, so the
+database's own work is not in it), per request: each fetch and render the
+view calls, the login page for comparison, and the page once more with its
+four fetches (the group, the roster, the pickup lists, the teachers on duty)
+answered from memory: what the page costs before it asks the database
+anything of the roll call, which bounds how far faster fetching can take it.
 """
 
 import argparse
+import collections
+import functools
 import gzip
 import json
 import os
@@ -52,10 +61,79 @@ def measure(name, request, repeat):
     )
 
 
+def cpu_ms(request, repeat) -> float:
+    request()  # warm
+    started = time.process_time()
+    for _ in range(repeat):
+        request()
+    return (time.process_time() - started) * 1000 / repeat
+
+
+def first_answer(function):
+    """`function` answering every call with its first answer (the same page, asked again)."""
+    answers = []
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        if not answers:
+            answers.append(function(*args, **kwargs))
+        return answers[0]
+
+    return wrapper
+
+
+FETCHES = ("roll_call_group", "roll_call_roster", "pickup_people", "teachers_on_duty")
+PARTS = (*FETCHES, "render_rows", "render")
+
+
+def parts(page, login, repeat):
+    """Print the CPU of each part of the page, then the page without its fetches."""
+    from attendance import views
+
+    spent = collections.Counter()
+    originals = {name: getattr(views, name) for name in PARTS}
+
+    def timed(name, function):
+        @functools.wraps(function)
+        def wrapper(*args, **kwargs):
+            started = time.process_time()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spent[name] += time.process_time() - started
+
+        return wrapper
+
+    try:
+        for name, function in originals.items():
+            setattr(views, name, timed(name, function))
+        page()
+        spent.clear()
+        whole = cpu_ms(page, repeat)
+        shares = {name: round(spent[name] * 1000 / (repeat + 1), 2) for name in PARTS}
+        # `render` is the page template, the base and its menu; the rows are rendered before it.
+        print(json.dumps({"name": "roll_call_page_cpu", "cpu_ms": round(whole, 2), **shares}))
+        for name in FETCHES:
+            setattr(views, name, first_answer(originals[name]))
+        unfetched = cpu_ms(page, repeat)
+    finally:
+        for name, function in originals.items():
+            setattr(views, name, function)
+    login_ms = cpu_ms(login, repeat)
+    print(json.dumps({
+        "name": "roll_call_page_cpu_without_fetches",
+        "cpu_ms": round(unfetched, 2),
+        "login_page_cpu_ms": round(login_ms, 2),
+        "page_to_login": round(whole / login_ms, 2),
+        "without_fetches_to_login": round(unfetched / login_ms, 2),
+    }))  # fmt: skip
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--children", type=int, default=80)
     parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--parts", action="store_true", help="where the page's CPU goes")
     args = parser.parse_args()
 
     from django.conf import settings
@@ -85,6 +163,8 @@ def main():
             lambda: client.post(tap, {"status": "present"}, HTTP_HX_REQUEST="true"),
             args.repeat,
         )
+        if args.parts:
+            parts(lambda: client.get(page), lambda: Client().get("/login/"), args.repeat * 5)
         static = sum(
             (Path(settings.BASE_DIR) / "static" / f).stat().st_size
             for f in (
