@@ -2,6 +2,7 @@
 
 import datetime
 import re
+import unicodedata
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -25,7 +26,7 @@ class TickedRowsField(forms.ModelMultipleChoiceField):
         return super()._check_values(value)
 
 
-PHONE = re.compile(r"^1[3-9]\d{9}$")
+PHONE = re.compile(r"^1[3-9][0-9]{9}$")
 EMPLOYEE_NUMBER = re.compile(r"^[A-Za-z0-9-]{1,40}$")
 FORBIDDEN = re.compile(r"[<>{}\x00-\x1f]")
 
@@ -37,10 +38,24 @@ def years_before(day: datetime.date, years: int) -> datetime.date:
         return day.replace(year=day.year - years, day=28)
 
 
+def plain_ascii(value: str) -> str:
+    """Full-width letters and digits (a Chinese keyboard's full-width mode) as plain
+    ones, and no spaces: what a badge or a phone number means, typed any way."""
+    return re.sub(r"\s", "", unicodedata.normalize("NFKC", value))
+
+
+def normalise_phone(value: str) -> str:
+    """A phone as typed or pasted, without separators or +86: check it with PHONE."""
+    return plain_ascii(value).replace("-", "").removeprefix("+86")
+
+
+def normalise_employee_number(value: str) -> str:
+    """An employee number as typed: check it with EMPLOYEE_NUMBER."""
+    return plain_ascii(value).upper()
+
+
 def clean_phone(value: str) -> str:
-    phone = re.sub(r"[\s-]", "", value)
-    if phone.startswith("+86"):
-        phone = phone[3:]
+    phone = normalise_phone(value)
     if not PHONE.match(phone):
         raise forms.ValidationError(_("Enter an 11-digit mobile number, such as 13812345678."))
     return phone

@@ -10,6 +10,7 @@ from ccrcsr.fields import (
     TickedRowsField,
     clean_phone,
     clean_plain,
+    normalise_employee_number,
     years_before,
 )
 from factories.models import PROVINCES, Worker
@@ -87,7 +88,7 @@ class ApplicationForm(forms.Form):
         self.season = season
 
     def clean_employee_number(self) -> str:
-        number = self.cleaned_data["employee_number"].strip().upper()
+        number = normalise_employee_number(self.cleaned_data["employee_number"])
         if not EMPLOYEE_NUMBER.match(number):
             raise forms.ValidationError(_("Use the letters and digits on your work badge."))
         return number
@@ -385,7 +386,7 @@ class RosterCheckForm(forms.Form):
         cleaned = super().clean()
         cleaned["worker"] = None
         if cleaned.get("decision") == self.CORRECT:
-            number = cleaned.get("employee_number", "").strip().upper()
+            number = normalise_employee_number(cleaned.get("employee_number", ""))
             worker = (
                 Worker.objects.filter(
                     factory=self.factory, on_roster=True, employee_number=number

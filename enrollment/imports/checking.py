@@ -3,14 +3,20 @@ row and column), the preview HR confirms, and saving all rows at once."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ccrcsr.fields import EMPLOYEE_NUMBER, FORBIDDEN, PHONE, years_before
+from ccrcsr.fields import (
+    EMPLOYEE_NUMBER,
+    FORBIDDEN,
+    PHONE,
+    normalise_employee_number,
+    normalise_phone,
+    years_before,
+)
 from factories.models import AuditEntry, Factory, Worker
 
 from ..models import Child, Enrollment, Guardianship, Relationship
@@ -188,7 +194,7 @@ def _validate_worker(row: Row, values: dict, *, existing: dict, file_workers: di
             row.problem(key, _("longer than %(n)d characters") % {"n": limit})
         elif key not in ("allergies", "medical_notes") and FORBIDDEN.search(v[key]):
             row.problem(key, _("contains < > { } or control characters"))
-    number = v["employee_number"] = v["employee_number"].upper()
+    number = v["employee_number"] = normalise_employee_number(v["employee_number"])
     if not EMPLOYEE_NUMBER.match(number):
         row.problem("employee_number", _("missing or not letters and digits"))
     elif number not in existing and number not in file_workers and not v["worker_name"]:
@@ -198,7 +204,7 @@ def _validate_worker(row: Row, values: dict, *, existing: dict, file_workers: di
             _("missing: employee number %(number)s is not registered yet") % {"number": number},
         )
     if v["phone"]:
-        v["phone"] = re.sub(r"[\s-]", "", v["phone"]).removeprefix("+86")
+        v["phone"] = normalise_phone(v["phone"])
         if not PHONE.match(v["phone"]):
             row.problem("phone", _("not an 11-digit mobile number"))
     for key, mapping in (("relationship", RELATIONSHIPS), ("shift", SHIFTS)):

@@ -184,6 +184,26 @@ def test_an_existing_worker_is_matched_by_employee_number(client, site):
     assert Enrollment.objects.get().child.guardians.get() == worker
 
 
+@pytest.mark.parametrize(
+    "number, phone",
+    [
+        ("ａ１００", "１３８１２３４５６７８"),  # a Chinese keyboard in full-width mode
+        ("A100", "138１２３４５６７８"),  # half switched: passed, stored full-width
+        (" A 100 ", "+86 138-1234-5678"),
+    ],
+)
+def test_full_width_digits_and_letters_are_read_as_plain_ones(client, site, number, phone):
+    worker = WorkerBuilder(factory=site.factory, employee_number="A100", name="李四")
+    response = client.post(
+        url(site.season),
+        valid(site.season, employee_number=number, phone=phone, worker_name="李四"),
+    )
+    assert response.status_code == 302
+    worker.refresh_from_db()
+    assert Enrollment.objects.get().child.guardians.get() == worker
+    assert worker.phone == "13812345678"
+
+
 text = st.text(max_size=60)
 
 

@@ -260,3 +260,13 @@ def test_a_header_row_with_nothing_under_it_is_a_message(client_of, site):
     response = hr.post(url(site.factory), {"remap": "1", "header_row": "4"})
     assert "表头缺少这些列：工号" in response.content.decode()
     assert not Child.objects.exists()
+
+
+def test_full_width_numbers_in_cells_are_read_as_plain_ones(client_of, site):
+    hr = client_of(site.hr)
+    row = hr_row(**{"工号": "ａ１００", "手机号": "１３８ １２３４ ５６７８"})
+    html = upload(hr, site.factory, roster([row])).content.decode()
+    assert "文件没有问题" in html
+    confirm(hr, site.factory)
+    worker = Worker.objects.get()
+    assert (worker.employee_number, worker.phone) == ("A100", "13812345678")
