@@ -130,7 +130,7 @@ def application_submit(*, season: Season, data: ApplicationData, user=None) -> E
     return enrollment
 
 
-def _same_name(a: str, b: str) -> bool:
+def same_name(a: str, b: str) -> bool:
     return "".join(a.split()).casefold() == "".join(b.split()).casefold()
 
 
@@ -141,7 +141,7 @@ def roster_check(factory_id: int, worker: Worker | None, name: str) -> str:
     nothing to compare with: every application passes until it has one.
     """
     if worker is not None and worker.on_roster:
-        return "" if _same_name(worker.name, name) else RosterCheck.NAME_DIFFERS
+        return "" if same_name(worker.name, name) else RosterCheck.NAME_DIFFERS
     if not Worker.objects.filter(factory_id=factory_id, on_roster=True).exists():
         return ""
     return RosterCheck.UNKNOWN_NUMBER

@@ -19,6 +19,7 @@ from ccrcsr.fields import (
 )
 from factories.models import AuditEntry, Factory, Worker
 
+from ..applications import same_name
 from ..models import Child, Enrollment, Guardianship, Relationship
 from .columns import (
     DATE_FORMATS,
@@ -217,14 +218,30 @@ def _validate_worker(row: Row, values: dict, *, existing: dict, file_workers: di
 def _plan_worker(row: Row, *, existing: dict, file_workers: dict, update: bool) -> None:
     """Add a worker the factory does not have; for one it has, update phone,
     department and shift when HR asked for it, else leave it. A worker on several
-    rows is planned on the first."""
+    rows is planned on the first.
+
+    One number under two names is a typo somewhere: saved, it would make the
+    second parent's child the first parent's, so it is a problem of the row."""
     v = row.values
-    number = v["employee_number"]
+    number, name = v["employee_number"], v["worker_name"]
+    worker = existing.get(number)
     if number in file_workers:
+        first, first_name = file_workers[number]
+        if name and first_name and not same_name(name, first_name):
+            row.problem(
+                "worker_name",
+                _("employee number %(number)s is %(name)s in row %(row)d")
+                % {"number": number, "name": first_name, "row": first},
+            )
         row.worker_action = "left"
         return
-    file_workers[number] = row.number
-    worker = existing.get(number)
+    file_workers[number] = (row.number, name or (worker.name if worker else ""))
+    if name and worker is not None and worker.on_roster and not same_name(name, worker.name):
+        row.problem(
+            "worker_name",
+            _("employee number %(number)s is registered as %(name)s")
+            % {"number": number, "name": worker.name},
+        )
     if worker is None:
         row.worker_action = "add"
         return
