@@ -12,6 +12,9 @@ import zipfile
 import openpyxl
 from django.utils import translation
 from django.utils.translation import gettext as _
+from openpyxl.utils.cell import range_boundaries
+from openpyxl.xml.constants import SHEET_MAIN_NS
+from openpyxl.xml.functions import iterparse
 
 from factories.models import PROVINCES, Shift
 
@@ -72,7 +75,14 @@ def read_rows(upload) -> list[list]:
             ) from exc
         sheet = workbook.worksheets[0]
         rows = [list(row) for row in sheet.iter_rows(values_only=True, max_row=limit + 1)]
-        workbook.close()
+        try:
+            _fill_merged_down(rows, workbook, sheet)
+        except (KeyError, SyntaxError, ValueError) as exc:  # ParseError is a SyntaxError
+            raise ImportError_(
+                _("This Excel file cannot be read; save it again as .xlsx.")
+            ) from exc
+        finally:
+            workbook.close()
     else:
         text = None
         # Excel in China saves CSV as GBK; gb18030 is its superset.
@@ -99,6 +109,39 @@ def read_rows(upload) -> list[list]:
     if n > MAX_ROWS + HEADER_SEARCH:
         raise too_many(n)
     return rows
+
+
+def _fill_merged_down(rows: list[list], workbook, sheet) -> None:
+    """Give every cell of a range merged over several rows the range's value.
+
+    HR merges a parent's cells down over the rows of their children; openpyxl
+    reads only the top cell. A read-only sheet does not list its merged ranges,
+    so they are read from the sheet's XML (they follow the cells). A title merged
+    across one row is left alone.
+    """
+    width = max((len(row) for row in rows), default=0)
+    with workbook._archive.open(sheet._worksheet_path) as source:
+        for _event, element in iterparse(source):
+            if element.tag == ROW:
+                element.clear()  # the cells were read already; keep memory flat
+            if element.tag != MERGE_CELL:
+                continue
+            first_col, first_row, last_col, last_row = range_boundaries(element.get("ref"))
+            last_col = min(last_col, width)  # a range to column XFD is no reason to grow
+            if last_row == first_row or first_row > len(rows) or first_col > last_col:
+                continue
+            top = rows[first_row - 1]
+            value = top[first_col - 1] if first_col <= len(top) else None
+            for index in range(first_row - 1, min(last_row, len(rows))):
+                row = rows[index]
+                row.extend([None] * (last_col - len(row)))
+                row[first_col - 1 : last_col] = [value] * (last_col - first_col + 1)
+
+
+MERGE_CELL = f"{{{SHEET_MAIN_NS}}}mergeCell"
+
+
+ROW = f"{{{SHEET_MAIN_NS}}}row"
 
 
 def too_many(n: int) -> ImportError_:

@@ -270,3 +270,25 @@ def test_full_width_numbers_in_cells_are_read_as_plain_ones(client_of, site):
     confirm(hr, site.factory)
     worker = Worker.objects.get()
     assert (worker.employee_number, worker.phone) == ("A100", "13812345678")
+
+
+def test_a_parent_merged_over_the_rows_of_their_children_is_read_on_each_row(client_of, site):
+    """HR offices merge a parent's cells down over the rows of their children."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append([TITLE])
+    sheet.merge_cells("A1:L1")
+    sheet.append(HR_HEADER)
+    sheet.append(hr_row(1))
+    sheet.append(hr_row(2, **{"工号": None, "姓名": None, "手机号": None, "子女姓名": "王小红",
+                              "性别": "女"}))  # fmt: skip
+    for column in "BCDEF":  # 工号, 姓名, 车间, 班次, 手机号
+        sheet.merge_cells(f"{column}3:{column}4")
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    hr = client_of(site.hr)
+    html = upload(hr, site.factory, SimpleUploadedFile("花名册.xlsx", buffer.getvalue()))
+    assert "文件没有问题" in html.content.decode()
+    confirm(hr, site.factory)
+    worker = Worker.objects.get()
+    assert sorted(worker.children.values_list("name", flat=True)) == ["王小明", "王小红"]
