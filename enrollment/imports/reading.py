@@ -66,6 +66,10 @@ def read_rows(upload) -> list[list]:
     if len(data) > MAX_BYTES:
         raise ImportError_(_("The file is larger than 5 MB; split it into smaller files."))
     limit = MAX_ROWS + HEADER_SEARCH + 1
+    if data[:8] == OLE2:
+        raise ImportError_(
+            _("This is an old Excel (.xls) file: open it in Excel or WPS and save it as .xlsx.")
+        )
     if data[:2] == b"PK":
         try:
             workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -142,6 +146,10 @@ MERGE_CELL = f"{{{SHEET_MAIN_NS}}}mergeCell"
 
 
 ROW = f"{{{SHEET_MAIN_NS}}}row"
+
+
+# Excel 97-2003 (.xls) and WPS (.et) files start so; openpyxl reads only .xlsx.
+OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 def too_many(n: int) -> ImportError_:

@@ -156,6 +156,11 @@ def test_a_registered_workers_number_with_another_name_is_a_problem(client_of, s
         (SimpleUploadedFile("x.xlsx", b""), "文件是空的"),
         (SimpleUploadedFile("x.xlsx", b"\x89PNG\r\n\x1a\n" + b"\x00" * 100), "不是 Excel"),
         (SimpleUploadedFile("x.xlsx", b"PK\x03\x04broken"), "无法读取"),
+        # Excel 97-2003 (.xls) and WPS (.et) files: Excel files, only not .xlsx.
+        (
+            SimpleUploadedFile("x.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600),
+            "另存为 .xlsx",
+        ),
         (SimpleUploadedFile("x.csv", "姓名,电话\n张三,1\n".encode()), "缺少这些列"),
         (SimpleUploadedFile("x.csv", ",".join(HEADER).encode()), "没有数据行"),
     ],
