@@ -264,8 +264,13 @@ class ChildForm(forms.ModelForm):
 
     def clean_date_of_birth(self) -> datetime.date:
         born = self.cleaned_data["date_of_birth"]
-        if born > timezone.localdate():
+        today = timezone.localdate()
+        if born > today:
             raise forms.ValidationError(_("A date of birth cannot be in the future."))
+        if born < years_before(today, 18):  # as the roster import: a typo, not a child
+            raise forms.ValidationError(
+                _("A child's date of birth cannot be more than 18 years ago.")
+            )
         return born
 
     def clean_home_county(self) -> str:
@@ -281,8 +286,16 @@ class EnrollmentDatesForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         arrival, departure = cleaned.get("arrival_date"), cleaned.get("departure_date")
+        season = self.instance.season
         if arrival and departure and departure < arrival:
             self.add_error("departure_date", _("The child cannot leave before arriving."))
+        elif arrival and departure and (departure < season.start_date or arrival > season.end_date):
+            # The public form's rule: a stay that misses the season is a typo.
+            self.add_error(
+                "arrival_date",
+                _("The programme runs from %(start)s to %(end)s; choose dates inside it.")
+                % {"start": season.start_date, "end": season.end_date},
+            )
         return cleaned
 
 

@@ -259,6 +259,44 @@ def test_arrival_and_departure_dates_are_validated_on_edit(client_of, site):
     assert enrollment.departure_date != datetime.date(2026, 8, 1)
 
 
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        (
+            {"dates-arrival_date": "9999-12-31", "dates-departure_date": "9999-12-31"},
+            "本期项目时间为",
+        ),
+        (
+            {"dates-arrival_date": "2000-01-01", "dates-departure_date": "2000-01-31"},
+            "本期项目时间为",
+        ),
+        ({"child-date_of_birth": "1018-05-03"}, "早于 18 年前"),  # a typo for 2018
+    ],
+)
+def test_an_edit_cannot_move_the_stay_out_of_the_season_or_the_birth_out_of_childhood(
+    client_of, site, changes, message
+):
+    enrollment = application(site.season)
+    child = enrollment.child
+    edit = reverse("enrollment:child-edit", args=[child.pk, enrollment.pk])
+    data = {
+        "child-name": child.name,
+        "child-sex": child.sex,
+        "child-date_of_birth": child.date_of_birth.isoformat(),
+        "child-home_province": child.home_province,
+        "child-lives_with": child.lives_with,
+        "dates-arrival_date": enrollment.arrival_date.isoformat(),
+        "dates-departure_date": enrollment.departure_date.isoformat(),
+        **changes,
+    }
+    response = client_of(site.hr).post(edit, data)
+    assert response.status_code == 200 and message in response.content.decode()
+    saved = Enrollment.objects.select_related("child").get(pk=enrollment.pk)
+    assert (saved.arrival_date, saved.departure_date, saved.child.date_of_birth) == (
+        enrollment.arrival_date, enrollment.departure_date, child.date_of_birth,
+    )  # fmt: skip
+
+
 def test_an_id_too_big_for_the_database_is_an_error_on_the_form(client_of, site):
     html = act(client_of(site.hr), site.season, [], "enroll", selected=["9" * 25]).content.decode()
     assert "9" * 25 in html and 'role="alert"' in html  # "“999…” 不是有效的值"
