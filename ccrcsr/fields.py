@@ -28,7 +28,14 @@ class TickedRowsField(forms.ModelMultipleChoiceField):
 
 PHONE = re.compile(r"^1[3-9][0-9]{9}$")
 EMPLOYEE_NUMBER = re.compile(r"^[A-Za-z0-9-]{1,40}$")
-FORBIDDEN = re.compile(r"[<>{}\x00-\x1f]")
+# Markup, control characters, and the bidi controls that make 王\u202e明小 show as 王小明.
+FORBIDDEN = re.compile(r"[<>{}\x00-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+# Spaces and the invisible characters text pasted from a chat app carries at its ends.
+EDGES = re.compile(r"^[\s\u200b-\u200d\u2060\ufeff]+|[\s\u200b-\u200d\u2060\ufeff]+$")
+
+
+def strip_edges(value: str) -> str:
+    return EDGES.sub("", value)
 
 
 def years_before(day: datetime.date, years: int) -> datetime.date:
@@ -62,7 +69,7 @@ def clean_phone(value: str) -> str:
 
 
 def clean_plain(value: str) -> str:
-    value = value.strip()
+    value = strip_edges(value)
     if FORBIDDEN.search(value):
         raise forms.ValidationError(_("Use letters and numbers only, without < > { }."))
     return value
@@ -73,4 +80,7 @@ class PlainCharField(forms.CharField):
 
     def clean(self, value):
         value = super().clean(value)
-        return clean_plain(value) if value else value
+        value = clean_plain(value) if value else value
+        if not value and self.required:  # nothing visible was typed
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+        return value

@@ -129,6 +129,8 @@ def test_the_form_is_throttled_per_client(client, site):
         ("employee_number", "工号!", "工牌"),
         ("worker_name", "<script>alert(1)</script>", "不能有 &lt; &gt; { } 等符号"),
         ("worker_name", "名" * 51, "50"),
+        ("child_name", "\u200b\ufeff", "这个字段是必填项"),  # invisible, pasted from a chat
+        ("child_name", "王\u202e明小", "不能有"),  # right-to-left override: shows 王小明
         ("phone", "12345", "11 位手机号"),
         ("child_name", "长" * (5 * 1024 * 1024 // 3), "50"),
         ("sex", "X", "选择一个有效的选项"),
@@ -202,6 +204,12 @@ def test_full_width_digits_and_letters_are_read_as_plain_ones(client, site, numb
     worker.refresh_from_db()
     assert Enrollment.objects.get().child.guardians.get() == worker
     assert worker.phone == "13812345678"
+
+
+def test_invisible_characters_around_a_name_are_dropped(client, site):
+    client.post(url(site.season), valid(site.season, child_name="\ufeff王小明\u200b"))
+    client.post(url(site.season), valid(site.season))
+    assert list(Child.objects.values_list("name", flat=True)) == ["王小明"]
 
 
 text = st.text(max_size=60)
