@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from enrollment.models import Child, Consent, Enrollment
 from factories.models import Worker
 
-from ..builders import WorkerBuilder
+from ..builders import ChildBuilder, WorkerBuilder
 
 
 @pytest.fixture(autouse=True)
@@ -250,3 +250,23 @@ def test_random_input_never_causes_a_server_error(client, site, data):
     clean = {k: v.replace("\x00", "") for k, v in data.items()}
     response = client.post(url(site.season), clean)
     assert response.status_code in (200, 302)
+
+
+def test_allergies_given_for_a_child_already_registered_are_kept(client, site):
+    """A child the roster import registered (no health notes) is matched by the
+    application; the allergy the parent declares must reach the record."""
+    worker = WorkerBuilder(factory=site.factory, employee_number="DG-2024-0815", name="王秀英")
+    start = site.season.start_date
+    child = ChildBuilder(
+        factory=site.factory, name="王小明", guardian=worker, allergies="青霉素",
+        date_of_birth=start.replace(year=start.year - 8),
+    )  # fmt: skip
+    client.post(url(site.season), valid(site.season, medical_notes="哮喘，随身带喷雾"))
+    child.refresh_from_db()
+    assert Enrollment.objects.get().child == child
+    assert "青霉素" in child.allergies and "花生" in child.allergies
+    assert child.medical_notes == "哮喘，随身带喷雾"
+    # Applying again with the same words adds nothing.
+    client.post(url(site.season), valid(site.season, medical_notes="哮喘，随身带喷雾"))
+    child.refresh_from_db()
+    assert child.allergies.count("花生") == 1 and child.medical_notes.count("哮喘") == 1
