@@ -47,7 +47,8 @@ class Row:
     layout: Layout
     problems: list[str] = field(default_factory=list)
     worker_action: str = ""  # add, update, left
-    child_action: str = ""  # add, left, or "" for a row without a child
+    child_action: str = ""  # add, apply, left, or "" for a row without a child
+    child_id: int | None = None  # the registered child of an "apply" row
     updates: dict = field(default_factory=dict)  # worker field -> new value
 
     @property
@@ -79,6 +80,8 @@ class Row:
         words = [said[self.worker_action]] if self.worker_action else []
         if self.child_action == "add":
             words.append(_("new child"))
+        elif self.child_action == "apply":
+            words.append(_("child already registered, entered as an application"))
         elif self.child_action == "left":
             words.append(_("child already registered, left as is"))
         return words
@@ -109,6 +112,10 @@ class Preview:
     @property
     def n_children(self) -> int:
         return self.count("child_action", "add")
+
+    @property
+    def n_applied(self) -> int:
+        return self.count("child_action", "apply")
 
     @property
     def n_workers_updated(self) -> int:
@@ -152,10 +159,17 @@ def validate(
             "employee_number", "name", "phone", "department", "shift", "on_roster"
         )
     }
-    known_children = set(
-        Guardianship.objects.filter(worker__factory=factory).values_list(
-            "worker__employee_number", "child__name", "child__date_of_birth"
-        )
+    known_children = {
+        (number, name, born): child_id
+        for number, name, born, child_id in Guardianship.objects.filter(
+            worker__factory=factory
+        ).values_list("worker__employee_number", "child__name", "child__date_of_birth", "child_id")
+    }
+    # A registered child is left as is, but still applies to the season HR chose.
+    in_season = (
+        set(Enrollment.objects.filter(season=season).values_list("child_id", flat=True))
+        if season is not None
+        else set()
     )
     parsed, seen_children, file_workers = [], {}, {}
     today = timezone.localdate()
@@ -179,7 +193,14 @@ def validate(
                 )
             else:
                 seen_children[key] = row.number
-            row.child_action = "left" if key in known_children else "add"
+            row.child_id = known_children.get(key)
+            if row.child_id is None:
+                row.child_action = "add"
+            elif season is not None and row.child_id not in in_season:
+                row.child_action = "apply"
+                in_season.add(row.child_id)  # once, if two guardians' rows name the child
+            else:
+                row.child_action = "left"
         parsed.append(row)
     if not parsed:
         raise ImportError_(_("The file has no rows under the header."))
@@ -335,6 +356,8 @@ def save(preview: Preview, *, factory: Factory, season, user) -> tuple[int, int,
         children, guardianships, enrollments = [], [], []
         for row in preview.rows:
             v = row.values
+            if row.child_action == "apply":
+                enrollments.append((Child(pk=row.child_id), v))
             if row.child_action != "add":
                 continue
             child = Child(

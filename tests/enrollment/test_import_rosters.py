@@ -292,3 +292,23 @@ def test_a_parent_merged_over_the_rows_of_their_children_is_read_on_each_row(cli
     confirm(hr, site.factory)
     worker = Worker.objects.get()
     assert sorted(worker.children.values_list("name", flat=True)) == ["王小明", "王小红"]
+
+
+def test_children_registered_before_are_entered_into_the_season_chosen_now(client_of, site):
+    """Spring: the roster is imported to register families. Summer: the same file
+    with the season chosen enters every child as an application, once."""
+    hr = client_of(site.hr)
+    upload(hr, site.factory, roster([hr_row(1)]))
+    confirm(hr, site.factory)
+    assert not Enrollment.objects.exists()
+    rows = [hr_row(1), hr_row(2, 子女姓名="王小红", 性别="女")]
+    html = upload(hr, site.factory, roster(rows), season=site.season.pk).content.decode()
+    assert "孩子已经登记过，录入报名申请" in html and "另有 1 个已登记的孩子将录入" in html
+    confirm(hr, site.factory)
+    assert sorted(Enrollment.objects.values_list("child__name", "season", "status")) == [
+        ("王小明", site.season.pk, "applied"), ("王小红", site.season.pk, "applied"),
+    ]  # fmt: skip
+    html = upload(hr, site.factory, roster(rows), season=site.season.pk).content.decode()
+    assert "录入报名申请" not in html.split('data-testid="preview"')[1]
+    confirm(hr, site.factory)
+    assert Enrollment.objects.count() == 2 and Child.objects.count() == 2
