@@ -75,6 +75,37 @@ def clean_plain(value: str) -> str:
     return value
 
 
+# 2019-03-05, 2019/3/5, 2019.3.5, 2019年3月5日, 20190305: what people type in China.
+WRITTEN_DATE = re.compile(
+    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$|^(\d{4})(\d{2})(\d{2})$", re.ASCII
+)
+
+
+def parse_written_date(text: str) -> datetime.date | None:
+    """A date as written by hand (full-width digits too); None if it is not one."""
+    match = WRITTEN_DATE.match(unicodedata.normalize("NFKC", text).strip())
+    if not match:
+        return None
+    year, month, day = (int(part) for part in match.groups() if part is not None)
+    try:
+        return datetime.date(year, month, day)
+    except ValueError:
+        return None
+
+
+class WrittenDateField(forms.DateField):
+    """A date field that also reads the ways a date is written in China.
+
+    The date picker sends 2019-03-05; a browser without one (old phones, 360's IE
+    mode) sends what was typed. Django's own zh-Hans format for 2019年3月5日 is
+    broken (%n and %j are newline and day of the year)."""
+
+    def to_python(self, value):
+        if isinstance(value, str) and (written := parse_written_date(value)):
+            return written
+        return super().to_python(value)
+
+
 class PlainCharField(forms.CharField):
     """A name-like field: trimmed, no markup characters."""
 

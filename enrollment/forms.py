@@ -8,6 +8,7 @@ from ccrcsr.fields import (
     EMPLOYEE_NUMBER,
     PlainCharField,
     TickedRowsField,
+    WrittenDateField,
     clean_phone,
     clean_plain,
     normalise_employee_number,
@@ -36,14 +37,14 @@ class ApplicationForm(forms.Form):
     phone = forms.CharField(label=_("Your mobile phone"), max_length=20)
     child_name = PlainCharField(label=_("Child's name"), max_length=50)
     sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices, widget=forms.RadioSelect)
-    date_of_birth = forms.DateField(label=_("Date of birth"), widget=DATE_WIDGET)
+    date_of_birth = WrittenDateField(label=_("Date of birth"), widget=DATE_WIDGET)
     home_province = forms.ChoiceField(label=_("Home province"), choices=[("", "—")] + PROVINCES)
     lives_with = forms.ChoiceField(
         label=_("Who does the child normally live with?"),
         choices=[("", "—")] + LivesWith.choices,
     )
-    arrival_date = forms.DateField(label=_("Arrives on"), widget=DATE_WIDGET)
-    departure_date = forms.DateField(label=_("Leaves on"), widget=DATE_WIDGET)
+    arrival_date = WrittenDateField(label=_("Arrives on"), widget=DATE_WIDGET)
+    departure_date = WrittenDateField(label=_("Leaves on"), widget=DATE_WIDGET)
     allergies = forms.CharField(
         label=_("Allergies"), max_length=1000, required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -256,6 +257,7 @@ class ChildForm(forms.ModelForm):
 
     class Meta:
         model = Child
+        field_classes = {"date_of_birth": WrittenDateField}
         fields = [
             "name", "sex", "date_of_birth", "home_province", "home_county", "lives_with",
             "school_grade", "allergies", "medical_notes", "special_needs",
@@ -281,6 +283,7 @@ class EnrollmentDatesForm(forms.ModelForm):
     class Meta:
         model = Enrollment
         fields = ["arrival_date", "departure_date"]
+        field_classes = {"arrival_date": WrittenDateField, "departure_date": WrittenDateField}
         widgets = {"arrival_date": DATE_WIDGET, "departure_date": DATE_WIDGET}
 
     def clean(self):

@@ -212,6 +212,19 @@ def test_invisible_characters_around_a_name_are_dropped(client, site):
     assert list(Child.objects.values_list("name", flat=True)) == ["王小明"]
 
 
+@pytest.mark.parametrize(
+    "written",
+    ["2018/3/5", "2018.3.5", "2018年3月5日", "20180305", "２０１８－０３－０５", " 2018-03-05 "],
+)
+def test_a_date_typed_where_the_browser_has_no_date_picker_is_read(client, site, written):
+    """Old browsers (and 360's IE mode at the HR desk) show a text box for a date."""
+    site.season.start_date = datetime.date(2026, 7, 6)
+    site.season.save()
+    response = client.post(url(site.season), valid(site.season, date_of_birth=written))
+    assert response.status_code == 302
+    assert Child.objects.get().date_of_birth == datetime.date(2018, 3, 5)
+
+
 text = st.text(max_size=60)
 
 
