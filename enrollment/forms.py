@@ -247,7 +247,12 @@ class ReviewActionForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         action = cleaned.get("action")
-        if action in (self.DECLINE, self.WITHDRAW) and not cleaned.get("reason"):
+        # A reason refused as too long is not missing: one message, not two.
+        if (
+            action in (self.DECLINE, self.WITHDRAW)
+            and not cleaned.get("reason")
+            and ("reason" not in self.errors)
+        ):
             self.add_error("reason", _("Give a reason; the guardian will be told it."))
         return cleaned
 

@@ -134,6 +134,15 @@ def test_decline_and_withdraw_need_a_reason(client_of, site):
     assert applicant.status == "applied"
 
 
+def test_a_reason_too_long_is_told_once_not_as_missing(client_of, site):
+    applicant = application(site.season)
+    html = act(client_of(site.hr), site.season, [applicant], "decline", reason="远" * 301)
+    html = html.content.decode()
+    assert "不超过 300" in html and "请填写原因" not in html
+    applicant.refresh_from_db()
+    assert applicant.status == "applied"
+
+
 def test_filters_narrow_the_list(client_of, site):
     start = site.season.start_date
     GroupBuilder(season=site.season, min_age=3, max_age=5)
