@@ -28,6 +28,7 @@ from .columns import (
     MAX_ROWS,
     ImportError_,
     cell_text,
+    find_layout,
 )
 
 
@@ -77,8 +78,7 @@ def read_rows(upload) -> list[list]:
             raise ImportError_(
                 _("This Excel file cannot be read; save it again as .xlsx.")
             ) from exc
-        sheet = workbook.worksheets[0]
-        rows = [list(row) for row in sheet.iter_rows(values_only=True, max_row=limit + 1)]
+        sheet, rows = _list_sheet(workbook, limit + 1)
         try:
             _fill_merged_down(rows, workbook, sheet)
         except (KeyError, SyntaxError, ValueError) as exc:  # ParseError is a SyntaxError
@@ -113,6 +113,33 @@ def read_rows(upload) -> list[list]:
     if n > MAX_ROWS + HEADER_SEARCH:
         raise too_many(n)
     return rows
+
+
+def _list_sheet(workbook, max_row: int) -> tuple:
+    """The sheet that holds the list: the only one whose header is found (a notes
+    sheet may come first), else the first. Lists on several sheets are refused:
+    importing one of them would drop the others in silence."""
+    sheets = [
+        (sheet, [list(row) for row in sheet.iter_rows(values_only=True, max_row=max_row)])
+        for sheet in workbook.worksheets
+    ]
+    lists = [(sheet, rows) for sheet, rows in sheets if _has_header(rows)]
+    if len(lists) > 1:
+        raise ImportError_(
+            _(
+                "Several sheets hold a list (%(sheets)s): copy them onto one sheet, or save "
+                "each sheet as its own file."
+            )  # fmt: skip
+            % {"sheets": "、".join(sheet.title for sheet, _rows in lists)}
+        )
+    return lists[0] if lists else sheets[0]
+
+
+def _has_header(rows: list[list]) -> bool:
+    try:
+        return not find_layout(rows).missing
+    except ImportError_:
+        return False
 
 
 def _fill_merged_down(rows: list[list], workbook, sheet) -> None:

@@ -312,3 +312,32 @@ def test_children_registered_before_are_entered_into_the_season_chosen_now(clien
     assert "录入报名申请" not in html.split('data-testid="preview"')[1]
     confirm(hr, site.factory)
     assert Enrollment.objects.count() == 2 and Child.objects.count() == 2
+
+
+def workbook_of(sheets: dict) -> SimpleUploadedFile:
+    workbook = openpyxl.Workbook()
+    workbook.remove(workbook.active)
+    for title, rows in sheets.items():
+        sheet = workbook.create_sheet(title)
+        for r in rows:
+            sheet.append(r)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return SimpleUploadedFile("花名册.xlsx", buffer.getvalue())
+
+
+def test_the_list_is_read_from_its_sheet_when_a_notes_sheet_comes_first(client_of, site):
+    hr = client_of(site.hr)
+    file = workbook_of(
+        {"填表说明": [["请每个孩子填一行"], ["工号必填"]], "名单": [HR_HEADER, hr_row()]}
+    )
+    assert "文件没有问题" in upload(hr, site.factory, file).content.decode()
+
+
+def test_lists_on_several_sheets_are_refused_not_half_imported(client_of, site):
+    hr = client_of(site.hr)
+    file = workbook_of(
+        {"一车间": [HR_HEADER, hr_row()], "二车间": [HR_HEADER, hr_row(工号="B200")]}
+    )
+    html = upload(hr, site.factory, file).content.decode()
+    assert "有几个工作表都是名单（一车间、二车间）" in html and "文件没有问题" not in html
