@@ -317,7 +317,20 @@ def _validate_child(row: Row, values: dict, *, today, season) -> None:
                 % {"age": age, "min": season.min_age, "max": season.max_age},
             )
     arrival, departure = v["arrival_date"], v["departure_date"]
-    if arrival and departure and departure < arrival:
+    # The application's stay (an empty date is the season's, see save) must meet
+    # the season: a stay outside it is a typo, and one ending before it starts
+    # would break the enrollment's date constraint.
+    outside = season is not None and (
+        ("arrival_date" if arrival and arrival > season.end_date else "")
+        or ("departure_date" if departure and departure < season.start_date else "")
+    )
+    if outside:
+        row.problem(
+            outside,
+            _("outside the season (%(start)s to %(end)s)")
+            % {"start": season.start_date, "end": season.end_date},
+        )
+    elif arrival and departure and departure < arrival:
         row.problem("departure_date", _("before the arrival date"))
 
 

@@ -341,3 +341,19 @@ def test_lists_on_several_sheets_are_refused_not_half_imported(client_of, site):
     )
     html = upload(hr, site.factory, file).content.decode()
     assert "有几个工作表都是名单（一车间、二车间）" in html and "文件没有问题" not in html
+
+
+@pytest.mark.parametrize(
+    ("arrival", "departure"),
+    [("2099-07-01", ""), ("", "2000-07-01"), ("2000-07-01", "2000-08-01")],
+)
+def test_a_stay_outside_the_season_is_a_problem_not_a_server_error(
+    client_of, site, arrival, departure
+):
+    header = [*HR_HEADER, "到厂日期", "离厂日期"]
+    rows = [[*hr_row(), arrival, departure]]
+    hr = client_of(site.hr)
+    html = upload(hr, site.factory, roster(rows, header=header), season=site.season.pk)
+    assert "不在本期项目时间内" in html.content.decode()
+    assert confirm(hr, site.factory).status_code == 200
+    assert not Enrollment.objects.exists() and not Child.objects.exists()
