@@ -208,9 +208,13 @@ class ReviewFilterForm(forms.Form):
                 child__date_of_birth__gt=years_before(start, high + 1),
             )
         if data["missing_consent"]:
-            enrollments = enrollments.exclude(
-                consents__kind=data["missing_consent"], consents__withdrawn_at__isnull=True
-            )
+            # A subquery: exclude() on two conditions across a to-many relation may
+            # match them on different consents (a withdrawn photo consent and a live
+            # data consent would hide the child).
+            given = Consent.objects.filter(
+                kind=data["missing_consent"], withdrawn_at__isnull=True
+            ).values("enrollment_id")
+            enrollments = enrollments.exclude(pk__in=given)
         if data["province"]:
             enrollments = enrollments.filter(child__home_province=data["province"])
         return enrollments

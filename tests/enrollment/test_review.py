@@ -6,6 +6,7 @@ import threading
 import pytest
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
 from enrollment import services
 from enrollment.models import Consent, Enrollment
@@ -166,6 +167,14 @@ def test_filters_narrow_the_list(client_of, site):
     assert names(province="henan") == {henan.child.name}
     assert names(status="enrolled") == set()
     assert client.get(url(site.season), {"band": "nonsense"}).status_code == 200
+
+
+def test_a_withdrawn_consent_counts_as_missing_in_the_filter(client_of, site):
+    withdrawn = application(site.season)
+    Consent.objects.filter(enrollment=withdrawn, kind="photos").update(withdrawn_at=timezone.now())
+    given = application(site.season)
+    html = client_of(site.hr).get(url(site.season), {"missing_consent": "photos"}).content.decode()
+    assert withdrawn.child.name in html and given.child.name not in html
 
 
 def test_only_hr_and_coordinators_review(client_of, site, stranger):
