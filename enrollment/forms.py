@@ -18,7 +18,7 @@ from factories.models import PROVINCES, Worker
 from spaces.models import Group, Season
 
 from . import imports
-from .applications import ApplicationData
+from .applications import ApplicationData, same_name
 from .models import Child, Consent, Enrollment, LivesWith, Relationship, Sex
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -84,9 +84,12 @@ class ApplicationForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args, season: Season, **kwargs):
+    def __init__(self, *args, season: Season, hr: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.season = season
+        # HR's entry vouches for the worker, so it is checked here; a public
+        # application under another's name is flagged for HR instead (roster check).
+        self.hr = hr
 
     def clean_employee_number(self) -> str:
         number = normalise_employee_number(self.cleaned_data["employee_number"])
@@ -124,6 +127,16 @@ class ApplicationForm(forms.Form):
                     "arrival_date",
                     _("The programme runs from %(start)s to %(end)s; choose dates inside it.")
                     % {"start": self.season.start_date, "end": self.season.end_date},
+                )
+        number, name = cleaned.get("employee_number"), cleaned.get("worker_name")
+        if self.hr and number and name:
+            worker = Worker.objects.filter(factory=self.season.factory, employee_number=number)
+            registered = worker.values_list("name", flat=True).first()
+            if registered is not None and not same_name(registered, name):
+                self.add_error(
+                    "worker_name",
+                    _("Employee number %(number)s is registered as %(name)s: check the number.")
+                    % {"number": number, "name": registered},
                 )
         if cleaned.get("pickup_name") and not cleaned.get("pickup_relationship"):
             self.add_error("pickup_relationship", _("Say how this person is related to the child."))

@@ -12,7 +12,7 @@ from enrollment import services
 from enrollment.models import Consent, Enrollment
 from factories.models import AuditEntry
 
-from ..builders import ChildBuilder, EnrollmentBuilder, GroupBuilder, consent_all
+from ..builders import ChildBuilder, EnrollmentBuilder, GroupBuilder, WorkerBuilder, consent_all
 
 
 def url(season):
@@ -246,6 +246,18 @@ def test_hr_enters_a_paper_application(client_of, site):
     enrollment = Enrollment.objects.get()
     assert enrollment.created_by == site.hr
     assert enrollment.reference in response.content.decode()
+
+
+def test_a_paper_application_under_another_workers_number_is_refused(client_of, site):
+    """HR typing a wrong employee number must not file the child under that worker."""
+    from .test_apply import valid
+
+    WorkerBuilder(factory=site.factory, employee_number="DG-2024-0815", name="李建国")
+    response = client_of(site.hr).post(
+        reverse("enrollment:application-new", args=[site.season.pk]), valid(site.season)
+    )
+    assert "工号 DG-2024-0815 登记的是李建国" in response.content.decode()
+    assert not Enrollment.objects.exists()
 
 
 def test_the_poster_has_a_qr_code_for_the_public_link(client_of, site, stranger):
