@@ -122,6 +122,33 @@ def test_the_form_is_throttled_per_client(client, site):
     assert Enrollment.objects.count() == 20
 
 
+def test_many_phones_behind_the_factorys_one_address_can_all_apply(client, site):
+    """The factory Wi-Fi (or the carrier) puts every worker's phone behind one
+    address: the limit is per phone, with a far higher one for the address."""
+    from django.test import Client
+
+    for n in range(30):
+        phone = Client()
+        phone.get(url(site.season))  # the form sets the phone's CSRF cookie
+        response = phone.post(url(site.season), valid(site.season, child_name=f"孩子{n}"))
+        assert response.status_code == 302, n
+    assert Enrollment.objects.count() == 30
+
+
+def test_the_address_as_a_whole_is_throttled_too(client, site, monkeypatch):
+    from django.test import Client
+
+    from enrollment.views import public
+
+    monkeypatch.setattr(public, "APPLY_ADDRESS_LIMIT", 3)
+    codes = []
+    for n in range(4):
+        phone = Client()
+        phone.get(url(site.season))
+        codes.append(phone.post(url(site.season), valid(site.season, child_name=f"孩子{n}")))
+    assert [r.status_code for r in codes] == [302, 302, 302, 429]
+
+
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
