@@ -38,6 +38,18 @@ def strip_edges(value: str) -> str:
     return EDGES.sub("", value)
 
 
+RESIDENT_ID = re.compile(r"^[1-9][0-9]{16}[0-9X]$")
+
+
+def is_resident_id(value: str) -> bool:
+    """An 18-character Chinese resident ID card number (its check digit is right)."""
+    if not RESIDENT_ID.match(value):
+        return False
+    weights = [2 ** (17 - i) % 11 for i in range(17)]
+    total = sum(int(digit) * weight for digit, weight in zip(value, weights, strict=False))
+    return "10X98765432"[total % 11] == value[-1]
+
+
 def years_before(day: datetime.date, years: int) -> datetime.date:
     try:
         return day.replace(year=day.year - years)

@@ -11,6 +11,7 @@ from ccrcsr.fields import (
     WrittenDateField,
     clean_phone,
     clean_plain,
+    is_resident_id,
     normalise_employee_number,
     years_before,
 )
@@ -93,6 +94,10 @@ class ApplicationForm(forms.Form):
 
     def clean_employee_number(self) -> str:
         number = normalise_employee_number(self.cleaned_data["employee_number"])
+        if is_resident_id(number):  # sensitive, and not what we ask for: never stored
+            raise forms.ValidationError(
+                _("This is an ID card number. Enter the employee number on your work badge.")
+            )
         if not EMPLOYEE_NUMBER.match(number):
             raise forms.ValidationError(_("Use the letters and digits on your work badge."))
         return number

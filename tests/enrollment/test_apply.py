@@ -154,6 +154,7 @@ def test_the_address_as_a_whole_is_throttled_too(client, site, monkeypatch):
     [
         ("employee_number", "", "这个字段是必填项"),
         ("employee_number", "工号!", "工牌"),
+        ("employee_number", "11010519491231002X", "身份证号"),  # sensitive: not stored
         ("worker_name", "<script>alert(1)</script>", "不能有 &lt; &gt; { } 等符号"),
         ("worker_name", "名" * 51, "50"),
         ("child_name", "\u200b\ufeff", "这个字段是必填项"),  # invisible, pasted from a chat
