@@ -90,6 +90,8 @@ def application_submit(*, season: Season, data: ApplicationData, user=None) -> E
             _record_created(
                 user, season.factory_id, guardianship, {"worker": worker.pk, "child": child.pk}
             )
+        else:
+            _add_health_notes(child, data, user=user, factory_id=season.factory_id)
         for name, relationship, phone in data.pickups:
             pickup, made = AuthorisedPickup.objects.get_or_create(
                 child=child, name=name, defaults={"relationship": relationship, "phone": phone}
@@ -130,7 +132,28 @@ def application_submit(*, season: Season, data: ApplicationData, user=None) -> E
     return enrollment
 
 
-def _same_name(a: str, b: str) -> bool:
+def _add_health_notes(child: Child, data: ApplicationData, *, user, factory_id: int) -> None:
+    """A child already registered (last season, or by the roster import) keeps its
+    record, but what the parent declares about allergies and illnesses must reach
+    the teachers: added to what is held, never replacing it."""
+    changes = {}
+    for field in ("allergies", "medical_notes"):
+        held, given = getattr(child, field), getattr(data, field).strip()
+        if given and given not in held:
+            setattr(child, field, f"{held}\n{given}" if held else given)
+            changes[field] = [held, getattr(child, field)]
+    if changes:
+        child.save(update_fields=list(changes))
+        AuditEntry.objects.record(
+            user=user,
+            factory_id=factory_id,
+            instance=child,
+            action=AuditEntry.Action.UPDATE,
+            changes=changes,
+        )
+
+
+def same_name(a: str, b: str) -> bool:
     return "".join(a.split()).casefold() == "".join(b.split()).casefold()
 
 
@@ -141,7 +164,7 @@ def roster_check(factory_id: int, worker: Worker | None, name: str) -> str:
     nothing to compare with: every application passes until it has one.
     """
     if worker is not None and worker.on_roster:
-        return "" if _same_name(worker.name, name) else RosterCheck.NAME_DIFFERS
+        return "" if same_name(worker.name, name) else RosterCheck.NAME_DIFFERS
     if not Worker.objects.filter(factory_id=factory_id, on_roster=True).exists():
         return ""
     return RosterCheck.UNKNOWN_NUMBER

@@ -8,15 +8,18 @@ from ccrcsr.fields import (
     EMPLOYEE_NUMBER,
     PlainCharField,
     TickedRowsField,
+    WrittenDateField,
     clean_phone,
     clean_plain,
+    is_resident_id,
+    normalise_employee_number,
     years_before,
 )
 from factories.models import PROVINCES, Worker
 from spaces.models import Group, Season
 
 from . import imports
-from .applications import ApplicationData
+from .applications import ApplicationData, same_name
 from .models import Child, Consent, Enrollment, LivesWith, Relationship, Sex
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -35,14 +38,14 @@ class ApplicationForm(forms.Form):
     phone = forms.CharField(label=_("Your mobile phone"), max_length=20)
     child_name = PlainCharField(label=_("Child's name"), max_length=50)
     sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices, widget=forms.RadioSelect)
-    date_of_birth = forms.DateField(label=_("Date of birth"), widget=DATE_WIDGET)
+    date_of_birth = WrittenDateField(label=_("Date of birth"), widget=DATE_WIDGET)
     home_province = forms.ChoiceField(label=_("Home province"), choices=[("", "—")] + PROVINCES)
     lives_with = forms.ChoiceField(
         label=_("Who does the child normally live with?"),
         choices=[("", "—")] + LivesWith.choices,
     )
-    arrival_date = forms.DateField(label=_("Arrives on"), widget=DATE_WIDGET)
-    departure_date = forms.DateField(label=_("Leaves on"), widget=DATE_WIDGET)
+    arrival_date = WrittenDateField(label=_("Arrives on"), widget=DATE_WIDGET)
+    departure_date = WrittenDateField(label=_("Leaves on"), widget=DATE_WIDGET)
     allergies = forms.CharField(
         label=_("Allergies"), max_length=1000, required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -82,12 +85,19 @@ class ApplicationForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args, season: Season, **kwargs):
+    def __init__(self, *args, season: Season, hr: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.season = season
+        # HR's entry vouches for the worker, so it is checked here; a public
+        # application under another's name is flagged for HR instead (roster check).
+        self.hr = hr
 
     def clean_employee_number(self) -> str:
-        number = self.cleaned_data["employee_number"].strip().upper()
+        number = normalise_employee_number(self.cleaned_data["employee_number"])
+        if is_resident_id(number):  # sensitive, and not what we ask for: never stored
+            raise forms.ValidationError(
+                _("This is an ID card number. Enter the employee number on your work badge.")
+            )
         if not EMPLOYEE_NUMBER.match(number):
             raise forms.ValidationError(_("Use the letters and digits on your work badge."))
         return number
@@ -122,6 +132,16 @@ class ApplicationForm(forms.Form):
                     "arrival_date",
                     _("The programme runs from %(start)s to %(end)s; choose dates inside it.")
                     % {"start": self.season.start_date, "end": self.season.end_date},
+                )
+        number, name = cleaned.get("employee_number"), cleaned.get("worker_name")
+        if self.hr and number and name:
+            worker = Worker.objects.filter(factory=self.season.factory, employee_number=number)
+            registered = worker.values_list("name", flat=True).first()
+            if registered is not None and not same_name(registered, name):
+                self.add_error(
+                    "worker_name",
+                    _("Employee number %(number)s is registered as %(name)s: check the number.")
+                    % {"number": number, "name": registered},
                 )
         if cleaned.get("pickup_name") and not cleaned.get("pickup_relationship"):
             self.add_error("pickup_relationship", _("Say how this person is related to the child."))
@@ -206,9 +226,13 @@ class ReviewFilterForm(forms.Form):
                 child__date_of_birth__gt=years_before(start, high + 1),
             )
         if data["missing_consent"]:
-            enrollments = enrollments.exclude(
-                consents__kind=data["missing_consent"], consents__withdrawn_at__isnull=True
-            )
+            # A subquery: exclude() on two conditions across a to-many relation may
+            # match them on different consents (a withdrawn photo consent and a live
+            # data consent would hide the child).
+            given = Consent.objects.filter(
+                kind=data["missing_consent"], withdrawn_at__isnull=True
+            ).values("enrollment_id")
+            enrollments = enrollments.exclude(pk__in=given)
         if data["province"]:
             enrollments = enrollments.filter(child__home_province=data["province"])
         return enrollments
@@ -245,7 +269,12 @@ class ReviewActionForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         action = cleaned.get("action")
-        if action in (self.DECLINE, self.WITHDRAW) and not cleaned.get("reason"):
+        # A reason refused as too long is not missing: one message, not two.
+        if (
+            action in (self.DECLINE, self.WITHDRAW)
+            and not cleaned.get("reason")
+            and ("reason" not in self.errors)
+        ):
             self.add_error("reason", _("Give a reason; the guardian will be told it."))
         return cleaned
 
@@ -255,6 +284,7 @@ class ChildForm(forms.ModelForm):
 
     class Meta:
         model = Child
+        field_classes = {"date_of_birth": WrittenDateField}
         fields = [
             "name", "sex", "date_of_birth", "home_province", "home_county", "lives_with",
             "school_grade", "allergies", "medical_notes", "special_needs",
@@ -263,8 +293,13 @@ class ChildForm(forms.ModelForm):
 
     def clean_date_of_birth(self) -> datetime.date:
         born = self.cleaned_data["date_of_birth"]
-        if born > timezone.localdate():
+        today = timezone.localdate()
+        if born > today:
             raise forms.ValidationError(_("A date of birth cannot be in the future."))
+        if born < years_before(today, 18):  # as the roster import: a typo, not a child
+            raise forms.ValidationError(
+                _("A child's date of birth cannot be more than 18 years ago.")
+            )
         return born
 
     def clean_home_county(self) -> str:
@@ -275,13 +310,22 @@ class EnrollmentDatesForm(forms.ModelForm):
     class Meta:
         model = Enrollment
         fields = ["arrival_date", "departure_date"]
+        field_classes = {"arrival_date": WrittenDateField, "departure_date": WrittenDateField}
         widgets = {"arrival_date": DATE_WIDGET, "departure_date": DATE_WIDGET}
 
     def clean(self):
         cleaned = super().clean()
         arrival, departure = cleaned.get("arrival_date"), cleaned.get("departure_date")
+        season = self.instance.season
         if arrival and departure and departure < arrival:
             self.add_error("departure_date", _("The child cannot leave before arriving."))
+        elif arrival and departure and (departure < season.start_date or arrival > season.end_date):
+            # The public form's rule: a stay that misses the season is a typo.
+            self.add_error(
+                "arrival_date",
+                _("The programme runs from %(start)s to %(end)s; choose dates inside it.")
+                % {"start": season.start_date, "end": season.end_date},
+            )
         return cleaned
 
 
@@ -385,7 +429,7 @@ class RosterCheckForm(forms.Form):
         cleaned = super().clean()
         cleaned["worker"] = None
         if cleaned.get("decision") == self.CORRECT:
-            number = cleaned.get("employee_number", "").strip().upper()
+            number = normalise_employee_number(cleaned.get("employee_number", ""))
             worker = (
                 Worker.objects.filter(
                     factory=self.factory, on_roster=True, employee_number=number

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import re
 import secrets
+import unicodedata
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -59,8 +60,9 @@ class SchoolGrade(models.TextChoices):
 def search_q(query: str, child: str, *, child_name: str) -> Q:
     """Rows whose child (at `child`) is named like `query`, or whose guardian is: by
     name, employee number, or four or more digits of the phone. Guardians go through
-    a subquery so a child with two guardians is one row."""
-    query = query.strip()
+    a subquery so a child with two guardians is one row. Full-width digits and
+    letters count as plain ones, as they are stored."""
+    query = unicodedata.normalize("NFKC", query).strip()
     if not query:
         return Q(pk__in=[])
     guardians = Q(worker__name__icontains=query) | Q(worker__employee_number__iexact=query)
@@ -248,8 +250,9 @@ class EnrollmentQuerySet(ScopedQuerySet):
     def search(self, query: str):
         """HR's search: child or parent name, reference code, employee number, or any
         four or more digits of the parent's phone."""
+        reference = unicodedata.normalize("NFKC", query).strip()
         return self.filter(
-            search_q(query, "child", child_name="child__name") | Q(reference__iexact=query.strip())
+            search_q(query, "child", child_name="child__name") | Q(reference__iexact=reference)
         )
 
     def for_review(self):

@@ -33,7 +33,7 @@ def child_anonymise(*, child: Child, user=None, reason: str) -> None:
     to keep the child's age at the start of each season (the age band), the
     enrollments and attendance rows. Removed: name, county, health notes,
     guardians' links, pickups, emergency contacts, who dropped off and picked
-    up, who gave consent, the free text of incidents naming the child, the
+    up, who gave consent, who applied, the free text of incidents naming the child, the
     values the audit trail recorded about all of it, the emails that named the
     child, and what any open session holds about the child (the public form's
     "applied" list, an import preview). What stays of the erasure itself is
@@ -72,6 +72,8 @@ def child_anonymise(*, child: Child, user=None, reason: str) -> None:
         child.pickups.all().delete()
         child.emergency_contacts.all().delete()
         Consent.objects.filter(enrollment__child=child).update(given_by=ANONYMISED)
+        # Who applied (the public form's name and worker) would lead back to the parent.
+        child.enrollments.update(applicant_name="", applicant_worker=None)
         for model, pks in audited.items():
             AuditEntry.objects.scrub(model=model, object_ids=pks, mark=ANONYMISED)
         _scrub_sessions(former_name, references)

@@ -3,7 +3,7 @@ from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, UsernameField
 from django.utils.translation import gettext_lazy as _
 
-from ccrcsr.fields import EMPLOYEE_NUMBER, clean_phone, clean_plain
+from ccrcsr.fields import EMPLOYEE_NUMBER, clean_phone, clean_plain, normalise_employee_number
 
 from .models import Worker
 
@@ -43,7 +43,7 @@ class WorkerForm(forms.ModelForm):
         self.factory = factory
 
     def clean_employee_number(self) -> str:
-        number = self.cleaned_data["employee_number"].strip().upper()
+        number = normalise_employee_number(self.cleaned_data["employee_number"])
         if not EMPLOYEE_NUMBER.match(number):
             raise forms.ValidationError(_("Use the letters and digits on the work badge."))
         if Worker.objects.filter(factory=self.factory, employee_number=number).exists():

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ccrcsr.fields import EMPLOYEE_NUMBER, clean_plain
+from ccrcsr.fields import EMPLOYEE_NUMBER, clean_plain, normalise_employee_number
 
 from .models import Question
 
@@ -39,7 +39,7 @@ class SurveyForm(forms.Form):
     def clean_employee_number(self) -> str:
         from .services import worker_on_roster
 
-        number = self.cleaned_data["employee_number"].strip().upper()
+        number = normalise_employee_number(self.cleaned_data["employee_number"])
         if not EMPLOYEE_NUMBER.match(number):
             raise forms.ValidationError(_("Use the letters and digits on your work badge."))
         if not worker_on_roster(self.survey, number):

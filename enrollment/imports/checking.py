@@ -3,16 +3,23 @@ row and column), the preview HR confirms, and saving all rows at once."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ccrcsr.fields import EMPLOYEE_NUMBER, FORBIDDEN, PHONE, years_before
+from ccrcsr.fields import (
+    EMPLOYEE_NUMBER,
+    FORBIDDEN,
+    PHONE,
+    normalise_employee_number,
+    normalise_phone,
+    years_before,
+)
 from factories.models import AuditEntry, Factory, Worker
 
+from ..applications import same_name
 from ..models import Child, Enrollment, Guardianship, Relationship
 from .columns import (
     DATE_FORMATS,
@@ -40,7 +47,8 @@ class Row:
     layout: Layout
     problems: list[str] = field(default_factory=list)
     worker_action: str = ""  # add, update, left
-    child_action: str = ""  # add, left, or "" for a row without a child
+    child_action: str = ""  # add, apply, left, or "" for a row without a child
+    child_id: int | None = None  # the registered child of an "apply" row
     updates: dict = field(default_factory=dict)  # worker field -> new value
 
     @property
@@ -72,6 +80,8 @@ class Row:
         words = [said[self.worker_action]] if self.worker_action else []
         if self.child_action == "add":
             words.append(_("new child"))
+        elif self.child_action == "apply":
+            words.append(_("child already registered, entered as an application"))
         elif self.child_action == "left":
             words.append(_("child already registered, left as is"))
         return words
@@ -102,6 +112,10 @@ class Preview:
     @property
     def n_children(self) -> int:
         return self.count("child_action", "add")
+
+    @property
+    def n_applied(self) -> int:
+        return self.count("child_action", "apply")
 
     @property
     def n_workers_updated(self) -> int:
@@ -145,10 +159,17 @@ def validate(
             "employee_number", "name", "phone", "department", "shift", "on_roster"
         )
     }
-    known_children = set(
-        Guardianship.objects.filter(worker__factory=factory).values_list(
-            "worker__employee_number", "child__name", "child__date_of_birth"
-        )
+    known_children = {
+        (number, name, born): child_id
+        for number, name, born, child_id in Guardianship.objects.filter(
+            worker__factory=factory
+        ).values_list("worker__employee_number", "child__name", "child__date_of_birth", "child_id")
+    }
+    # A registered child is left as is, but still applies to the season HR chose.
+    in_season = (
+        set(Enrollment.objects.filter(season=season).values_list("child_id", flat=True))
+        if season is not None
+        else set()
     )
     parsed, seen_children, file_workers = [], {}, {}
     today = timezone.localdate()
@@ -172,7 +193,14 @@ def validate(
                 )
             else:
                 seen_children[key] = row.number
-            row.child_action = "left" if key in known_children else "add"
+            row.child_id = known_children.get(key)
+            if row.child_id is None:
+                row.child_action = "add"
+            elif season is not None and row.child_id not in in_season:
+                row.child_action = "apply"
+                in_season.add(row.child_id)  # once, if two guardians' rows name the child
+            else:
+                row.child_action = "left"
         parsed.append(row)
     if not parsed:
         raise ImportError_(_("The file has no rows under the header."))
@@ -188,7 +216,7 @@ def _validate_worker(row: Row, values: dict, *, existing: dict, file_workers: di
             row.problem(key, _("longer than %(n)d characters") % {"n": limit})
         elif key not in ("allergies", "medical_notes") and FORBIDDEN.search(v[key]):
             row.problem(key, _("contains < > { } or control characters"))
-    number = v["employee_number"] = v["employee_number"].upper()
+    number = v["employee_number"] = normalise_employee_number(v["employee_number"])
     if not EMPLOYEE_NUMBER.match(number):
         row.problem("employee_number", _("missing or not letters and digits"))
     elif number not in existing and number not in file_workers and not v["worker_name"]:
@@ -198,7 +226,7 @@ def _validate_worker(row: Row, values: dict, *, existing: dict, file_workers: di
             _("missing: employee number %(number)s is not registered yet") % {"number": number},
         )
     if v["phone"]:
-        v["phone"] = re.sub(r"[\s-]", "", v["phone"]).removeprefix("+86")
+        v["phone"] = normalise_phone(v["phone"])
         if not PHONE.match(v["phone"]):
             row.problem("phone", _("not an 11-digit mobile number"))
     for key, mapping in (("relationship", RELATIONSHIPS), ("shift", SHIFTS)):
@@ -211,14 +239,30 @@ def _validate_worker(row: Row, values: dict, *, existing: dict, file_workers: di
 def _plan_worker(row: Row, *, existing: dict, file_workers: dict, update: bool) -> None:
     """Add a worker the factory does not have; for one it has, update phone,
     department and shift when HR asked for it, else leave it. A worker on several
-    rows is planned on the first."""
+    rows is planned on the first.
+
+    One number under two names is a typo somewhere: saved, it would make the
+    second parent's child the first parent's, so it is a problem of the row."""
     v = row.values
-    number = v["employee_number"]
+    number, name = v["employee_number"], v["worker_name"]
+    worker = existing.get(number)
     if number in file_workers:
+        first, first_name = file_workers[number]
+        if name and first_name and not same_name(name, first_name):
+            row.problem(
+                "worker_name",
+                _("employee number %(number)s is %(name)s in row %(row)d")
+                % {"number": number, "name": first_name, "row": first},
+            )
         row.worker_action = "left"
         return
-    file_workers[number] = row.number
-    worker = existing.get(number)
+    file_workers[number] = (row.number, name or (worker.name if worker else ""))
+    if name and worker is not None and worker.on_roster and not same_name(name, worker.name):
+        row.problem(
+            "worker_name",
+            _("employee number %(number)s is registered as %(name)s")
+            % {"number": number, "name": worker.name},
+        )
     if worker is None:
         row.worker_action = "add"
         return
@@ -273,7 +317,20 @@ def _validate_child(row: Row, values: dict, *, today, season) -> None:
                 % {"age": age, "min": season.min_age, "max": season.max_age},
             )
     arrival, departure = v["arrival_date"], v["departure_date"]
-    if arrival and departure and departure < arrival:
+    # The application's stay (an empty date is the season's, see save) must meet
+    # the season: a stay outside it is a typo, and one ending before it starts
+    # would break the enrollment's date constraint.
+    outside = season is not None and (
+        ("arrival_date" if arrival and arrival > season.end_date else "")
+        or ("departure_date" if departure and departure < season.start_date else "")
+    )
+    if outside:
+        row.problem(
+            outside,
+            _("outside the season (%(start)s to %(end)s)")
+            % {"start": season.start_date, "end": season.end_date},
+        )
+    elif arrival and departure and departure < arrival:
         row.problem("departure_date", _("before the arrival date"))
 
 
@@ -312,6 +369,8 @@ def save(preview: Preview, *, factory: Factory, season, user) -> tuple[int, int,
         children, guardianships, enrollments = [], [], []
         for row in preview.rows:
             v = row.values
+            if row.child_action == "apply":
+                enrollments.append((Child(pk=row.child_id), v))
             if row.child_action != "add":
                 continue
             child = Child(

@@ -11,6 +11,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from ccrcsr.fields import strip_edges
 from factories.models import PROVINCES, Factory, Shift
 
 from ..models import ColumnMapping, LivesWith, Relationship, Sex
@@ -184,7 +185,7 @@ def cell_text(value) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return str(value).strip()
+    return strip_edges(str(value))
 
 
 def normalise(header) -> str:

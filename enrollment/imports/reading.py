@@ -12,6 +12,9 @@ import zipfile
 import openpyxl
 from django.utils import translation
 from django.utils.translation import gettext as _
+from openpyxl.utils.cell import range_boundaries
+from openpyxl.xml.constants import SHEET_MAIN_NS
+from openpyxl.xml.functions import iterparse
 
 from factories.models import PROVINCES, Shift
 
@@ -25,6 +28,7 @@ from .columns import (
     MAX_ROWS,
     ImportError_,
     cell_text,
+    find_layout,
 )
 
 
@@ -63,6 +67,10 @@ def read_rows(upload) -> list[list]:
     if len(data) > MAX_BYTES:
         raise ImportError_(_("The file is larger than 5 MB; split it into smaller files."))
     limit = MAX_ROWS + HEADER_SEARCH + 1
+    if data[:8] == OLE2:
+        raise ImportError_(
+            _("This is an old Excel (.xls) file: open it in Excel or WPS and save it as .xlsx.")
+        )
     if data[:2] == b"PK":
         try:
             workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -70,9 +78,15 @@ def read_rows(upload) -> list[list]:
             raise ImportError_(
                 _("This Excel file cannot be read; save it again as .xlsx.")
             ) from exc
-        sheet = workbook.worksheets[0]
-        rows = [list(row) for row in sheet.iter_rows(values_only=True, max_row=limit + 1)]
-        workbook.close()
+        sheet, rows = _list_sheet(workbook, limit + 1)
+        try:
+            _fill_merged_down(rows, workbook, sheet)
+        except (KeyError, SyntaxError, ValueError) as exc:  # ParseError is a SyntaxError
+            raise ImportError_(
+                _("This Excel file cannot be read; save it again as .xlsx.")
+            ) from exc
+        finally:
+            workbook.close()
     else:
         text = None
         # Excel in China saves CSV as GBK; gb18030 is its superset.
@@ -99,6 +113,70 @@ def read_rows(upload) -> list[list]:
     if n > MAX_ROWS + HEADER_SEARCH:
         raise too_many(n)
     return rows
+
+
+def _list_sheet(workbook, max_row: int) -> tuple:
+    """The sheet that holds the list: the only one whose header is found (a notes
+    sheet may come first), else the first. Lists on several sheets are refused:
+    importing one of them would drop the others in silence."""
+    sheets = [
+        (sheet, [list(row) for row in sheet.iter_rows(values_only=True, max_row=max_row)])
+        for sheet in workbook.worksheets
+    ]
+    lists = [(sheet, rows) for sheet, rows in sheets if _has_header(rows)]
+    if len(lists) > 1:
+        raise ImportError_(
+            _(
+                "Several sheets hold a list (%(sheets)s): copy them onto one sheet, or save "
+                "each sheet as its own file."
+            )  # fmt: skip
+            % {"sheets": "、".join(sheet.title for sheet, _rows in lists)}
+        )
+    return lists[0] if lists else sheets[0]
+
+
+def _has_header(rows: list[list]) -> bool:
+    try:
+        return not find_layout(rows).missing
+    except ImportError_:
+        return False
+
+
+def _fill_merged_down(rows: list[list], workbook, sheet) -> None:
+    """Give every cell of a range merged over several rows the range's value.
+
+    HR merges a parent's cells down over the rows of their children; openpyxl
+    reads only the top cell. A read-only sheet does not list its merged ranges,
+    so they are read from the sheet's XML (they follow the cells). A title merged
+    across one row is left alone.
+    """
+    width = max((len(row) for row in rows), default=0)
+    with workbook._archive.open(sheet._worksheet_path) as source:
+        for _event, element in iterparse(source):
+            if element.tag == ROW:
+                element.clear()  # the cells were read already; keep memory flat
+            if element.tag != MERGE_CELL:
+                continue
+            first_col, first_row, last_col, last_row = range_boundaries(element.get("ref"))
+            last_col = min(last_col, width)  # a range to column XFD is no reason to grow
+            if last_row == first_row or first_row > len(rows) or first_col > last_col:
+                continue
+            top = rows[first_row - 1]
+            value = top[first_col - 1] if first_col <= len(top) else None
+            for index in range(first_row - 1, min(last_row, len(rows))):
+                row = rows[index]
+                row.extend([None] * (last_col - len(row)))
+                row[first_col - 1 : last_col] = [value] * (last_col - first_col + 1)
+
+
+MERGE_CELL = f"{{{SHEET_MAIN_NS}}}mergeCell"
+
+
+ROW = f"{{{SHEET_MAIN_NS}}}row"
+
+
+# Excel 97-2003 (.xls) and WPS (.et) files start so; openpyxl reads only .xlsx.
+OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 def too_many(n: int) -> ImportError_:

@@ -1,11 +1,13 @@
 """The public side: the application form workers open from the poster's QR
 code, its thanks page, and the poster and QR code HR prints."""
 
+import hashlib
 import io
 import secrets
 import time
 
 import segno
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -23,8 +25,11 @@ from ..forms import (
 from .scope import season_for_hr
 
 # The public form: enough for a family applying for several children, far too
-# few to flood the office or to probe for other applicants.
+# few to flood the office or to probe for other applicants. Counted per phone
+# (its CSRF cookie) at an address: a factory's Wi-Fi or a carrier puts hundreds
+# of workers' phones behind one address, which has its own, higher limit.
 APPLY_LIMIT, APPLY_WINDOW = 20, 600
+APPLY_ADDRESS_LIMIT = 300
 
 
 def _open_season(token: str) -> Season:
@@ -50,9 +55,7 @@ def apply(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST" and "not_me" in request.POST:
         request.session.pop(_family_key(season), None)
         return redirect("enrollment:apply", token=token)
-    if request.method == "POST" and throttled(
-        request, "apply", limit=APPLY_LIMIT, seconds=APPLY_WINDOW
-    ):
+    if request.method == "POST" and _apply_throttled(request):
         return render(request, "enrollment/apply_throttled.html", {"season": season}, status=429)
     key = request.GET.get("another") if request.method == "GET" else request.POST.get("family")
     family = _family(request, season, key)
@@ -77,6 +80,17 @@ def apply(request: HttpRequest, token: str) -> HttpResponse:
     return render(
         request, "enrollment/apply.html", {"season": season, "form": form, "family": family}
     )
+
+
+def _apply_throttled(request: HttpRequest) -> bool:
+    # A client without the cookie (it cannot post the form anyway) counts as one phone.
+    cookie = request.COOKIES.get(settings.CSRF_COOKIE_NAME, "")
+    phone = hashlib.sha256(cookie.encode()).hexdigest()[:16]
+    by_phone = throttled(request, f"apply:{phone}", limit=APPLY_LIMIT, seconds=APPLY_WINDOW)
+    by_address = throttled(
+        request, "apply-address", limit=APPLY_ADDRESS_LIMIT, seconds=APPLY_WINDOW
+    )
+    return by_phone or by_address
 
 
 def _family_key(season: Season) -> str:

@@ -212,7 +212,7 @@ def _apply_action(request: HttpRequest, season: Season, form: ReviewActionForm) 
 def application_new(request: HttpRequest, season_id: int) -> HttpResponse:
     """HR enters a paper application on the same form the workers use."""
     season = season_for_hr(request.user, season_id)
-    form = ApplicationForm(request.POST or None, season=season)
+    form = ApplicationForm(request.POST or None, season=season, hr=True)
     if request.method == "POST" and form.is_valid():
         enrollment = application_submit(season=season, data=form.application(), user=request.user)
         messages.success(

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from enrollment.models import Child, Consent, Enrollment
 from factories.models import Worker
 
-from ..builders import WorkerBuilder
+from ..builders import ChildBuilder, WorkerBuilder
 
 
 @pytest.fixture(autouse=True)
@@ -122,13 +122,43 @@ def test_the_form_is_throttled_per_client(client, site):
     assert Enrollment.objects.count() == 20
 
 
+def test_many_phones_behind_the_factorys_one_address_can_all_apply(client, site):
+    """The factory Wi-Fi (or the carrier) puts every worker's phone behind one
+    address: the limit is per phone, with a far higher one for the address."""
+    from django.test import Client
+
+    for n in range(30):
+        phone = Client()
+        phone.get(url(site.season))  # the form sets the phone's CSRF cookie
+        response = phone.post(url(site.season), valid(site.season, child_name=f"孩子{n}"))
+        assert response.status_code == 302, n
+    assert Enrollment.objects.count() == 30
+
+
+def test_the_address_as_a_whole_is_throttled_too(client, site, monkeypatch):
+    from django.test import Client
+
+    from enrollment.views import public
+
+    monkeypatch.setattr(public, "APPLY_ADDRESS_LIMIT", 3)
+    codes = []
+    for n in range(4):
+        phone = Client()
+        phone.get(url(site.season))
+        codes.append(phone.post(url(site.season), valid(site.season, child_name=f"孩子{n}")))
+    assert [r.status_code for r in codes] == [302, 302, 302, 429]
+
+
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
         ("employee_number", "", "这个字段是必填项"),
         ("employee_number", "工号!", "工牌"),
+        ("employee_number", "11010519491231002X", "身份证号"),  # sensitive: not stored
         ("worker_name", "<script>alert(1)</script>", "不能有 &lt; &gt; { } 等符号"),
         ("worker_name", "名" * 51, "50"),
+        ("child_name", "\u200b\ufeff", "这个字段是必填项"),  # invisible, pasted from a chat
+        ("child_name", "王\u202e明小", "不能有"),  # right-to-left override: shows 王小明
         ("phone", "12345", "11 位手机号"),
         ("child_name", "长" * (5 * 1024 * 1024 // 3), "50"),
         ("sex", "X", "选择一个有效的选项"),
@@ -184,6 +214,45 @@ def test_an_existing_worker_is_matched_by_employee_number(client, site):
     assert Enrollment.objects.get().child.guardians.get() == worker
 
 
+@pytest.mark.parametrize(
+    "number, phone",
+    [
+        ("ａ１００", "１３８１２３４５６７８"),  # a Chinese keyboard in full-width mode
+        ("A100", "138１２３４５６７８"),  # half switched: passed, stored full-width
+        (" A 100 ", "+86 138-1234-5678"),
+    ],
+)
+def test_full_width_digits_and_letters_are_read_as_plain_ones(client, site, number, phone):
+    worker = WorkerBuilder(factory=site.factory, employee_number="A100", name="李四")
+    response = client.post(
+        url(site.season),
+        valid(site.season, employee_number=number, phone=phone, worker_name="李四"),
+    )
+    assert response.status_code == 302
+    worker.refresh_from_db()
+    assert Enrollment.objects.get().child.guardians.get() == worker
+    assert worker.phone == "13812345678"
+
+
+def test_invisible_characters_around_a_name_are_dropped(client, site):
+    client.post(url(site.season), valid(site.season, child_name="\ufeff王小明\u200b"))
+    client.post(url(site.season), valid(site.season))
+    assert list(Child.objects.values_list("name", flat=True)) == ["王小明"]
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["2018/3/5", "2018.3.5", "2018年3月5日", "20180305", "２０１８－０３－０５", " 2018-03-05 "],
+)
+def test_a_date_typed_where_the_browser_has_no_date_picker_is_read(client, site, written):
+    """Old browsers (and 360's IE mode at the HR desk) show a text box for a date."""
+    site.season.start_date = datetime.date(2026, 7, 6)
+    site.season.save()
+    response = client.post(url(site.season), valid(site.season, date_of_birth=written))
+    assert response.status_code == 302
+    assert Child.objects.get().date_of_birth == datetime.date(2018, 3, 5)
+
+
 text = st.text(max_size=60)
 
 
@@ -222,3 +291,23 @@ def test_random_input_never_causes_a_server_error(client, site, data):
     clean = {k: v.replace("\x00", "") for k, v in data.items()}
     response = client.post(url(site.season), clean)
     assert response.status_code in (200, 302)
+
+
+def test_allergies_given_for_a_child_already_registered_are_kept(client, site):
+    """A child the roster import registered (no health notes) is matched by the
+    application; the allergy the parent declares must reach the record."""
+    worker = WorkerBuilder(factory=site.factory, employee_number="DG-2024-0815", name="王秀英")
+    start = site.season.start_date
+    child = ChildBuilder(
+        factory=site.factory, name="王小明", guardian=worker, allergies="青霉素",
+        date_of_birth=start.replace(year=start.year - 8),
+    )  # fmt: skip
+    client.post(url(site.season), valid(site.season, medical_notes="哮喘，随身带喷雾"))
+    child.refresh_from_db()
+    assert Enrollment.objects.get().child == child
+    assert "青霉素" in child.allergies and "花生" in child.allergies
+    assert child.medical_notes == "哮喘，随身带喷雾"
+    # Applying again with the same words adds nothing.
+    client.post(url(site.season), valid(site.season, medical_notes="哮喘，随身带喷雾"))
+    child.refresh_from_db()
+    assert child.allergies.count("花生") == 1 and child.medical_notes.count("哮喘") == 1

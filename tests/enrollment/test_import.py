@@ -129,12 +129,38 @@ def test_a_known_worker_needs_no_name(client_of, site):
     assert "文件没有问题" in upload(hr, site.factory, xlsx([row(家长姓名="")])).content.decode()
 
 
+def test_one_employee_number_with_two_parent_names_is_a_problem(client_of, site):
+    """A typo in the number would put the second parent's child under the first."""
+    hr = client_of(site.hr)
+    rows = [row(), row(家长姓名="李建国", 与孩子关系="父亲", 孩子姓名="李小军")]
+    html = upload(hr, site.factory, xlsx(rows)).content.decode()
+    assert "第 3 行（李小军）：家长姓名：工号 A100 在第 2 行是王秀英" in html
+    assert "确认并全部保存" not in html
+    # The same parent written with a space is the same parent.
+    html = upload(hr, site.factory, xlsx([row(), row(家长姓名="王 秀英", 孩子姓名="王小红")]))
+    assert "文件没有问题" in html.content.decode()
+
+
+def test_a_registered_workers_number_with_another_name_is_a_problem(client_of, site):
+    WorkerBuilder(factory=site.factory, employee_number="A100", name="王秀英")
+    hr = client_of(site.hr)
+    html = upload(hr, site.factory, xlsx([row(家长姓名="李建国")])).content.decode()
+    assert "工号 A100 已登记为王秀英" in html
+    confirm(hr, site.factory)
+    assert not Child.objects.exists()
+
+
 @pytest.mark.parametrize(
     ("file", "message"),
     [
         (SimpleUploadedFile("x.xlsx", b""), "文件是空的"),
         (SimpleUploadedFile("x.xlsx", b"\x89PNG\r\n\x1a\n" + b"\x00" * 100), "不是 Excel"),
         (SimpleUploadedFile("x.xlsx", b"PK\x03\x04broken"), "无法读取"),
+        # Excel 97-2003 (.xls) and WPS (.et) files: Excel files, only not .xlsx.
+        (
+            SimpleUploadedFile("x.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600),
+            "另存为 .xlsx",
+        ),
         (SimpleUploadedFile("x.csv", "姓名,电话\n张三,1\n".encode()), "缺少这些列"),
         (SimpleUploadedFile("x.csv", ",".join(HEADER).encode()), "没有数据行"),
     ],

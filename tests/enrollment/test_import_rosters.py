@@ -260,3 +260,100 @@ def test_a_header_row_with_nothing_under_it_is_a_message(client_of, site):
     response = hr.post(url(site.factory), {"remap": "1", "header_row": "4"})
     assert "表头缺少这些列：工号" in response.content.decode()
     assert not Child.objects.exists()
+
+
+def test_full_width_numbers_in_cells_are_read_as_plain_ones(client_of, site):
+    hr = client_of(site.hr)
+    row = hr_row(**{"工号": "ａ１００", "手机号": "１３８ １２３４ ５６７８"})
+    html = upload(hr, site.factory, roster([row])).content.decode()
+    assert "文件没有问题" in html
+    confirm(hr, site.factory)
+    worker = Worker.objects.get()
+    assert (worker.employee_number, worker.phone) == ("A100", "13812345678")
+
+
+def test_a_parent_merged_over_the_rows_of_their_children_is_read_on_each_row(client_of, site):
+    """HR offices merge a parent's cells down over the rows of their children."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append([TITLE])
+    sheet.merge_cells("A1:L1")
+    sheet.append(HR_HEADER)
+    sheet.append(hr_row(1))
+    sheet.append(hr_row(2, **{"工号": None, "姓名": None, "手机号": None, "子女姓名": "王小红",
+                              "性别": "女"}))  # fmt: skip
+    for column in "BCDEF":  # 工号, 姓名, 车间, 班次, 手机号
+        sheet.merge_cells(f"{column}3:{column}4")
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    hr = client_of(site.hr)
+    html = upload(hr, site.factory, SimpleUploadedFile("花名册.xlsx", buffer.getvalue()))
+    assert "文件没有问题" in html.content.decode()
+    confirm(hr, site.factory)
+    worker = Worker.objects.get()
+    assert sorted(worker.children.values_list("name", flat=True)) == ["王小明", "王小红"]
+
+
+def test_children_registered_before_are_entered_into_the_season_chosen_now(client_of, site):
+    """Spring: the roster is imported to register families. Summer: the same file
+    with the season chosen enters every child as an application, once."""
+    hr = client_of(site.hr)
+    upload(hr, site.factory, roster([hr_row(1)]))
+    confirm(hr, site.factory)
+    assert not Enrollment.objects.exists()
+    rows = [hr_row(1), hr_row(2, 子女姓名="王小红", 性别="女")]
+    html = upload(hr, site.factory, roster(rows), season=site.season.pk).content.decode()
+    assert "孩子已经登记过，录入报名申请" in html and "另有 1 个已登记的孩子将录入" in html
+    confirm(hr, site.factory)
+    assert sorted(Enrollment.objects.values_list("child__name", "season", "status")) == [
+        ("王小明", site.season.pk, "applied"), ("王小红", site.season.pk, "applied"),
+    ]  # fmt: skip
+    html = upload(hr, site.factory, roster(rows), season=site.season.pk).content.decode()
+    assert "录入报名申请" not in html.split('data-testid="preview"')[1]
+    confirm(hr, site.factory)
+    assert Enrollment.objects.count() == 2 and Child.objects.count() == 2
+
+
+def workbook_of(sheets: dict) -> SimpleUploadedFile:
+    workbook = openpyxl.Workbook()
+    workbook.remove(workbook.active)
+    for title, rows in sheets.items():
+        sheet = workbook.create_sheet(title)
+        for r in rows:
+            sheet.append(r)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return SimpleUploadedFile("花名册.xlsx", buffer.getvalue())
+
+
+def test_the_list_is_read_from_its_sheet_when_a_notes_sheet_comes_first(client_of, site):
+    hr = client_of(site.hr)
+    file = workbook_of(
+        {"填表说明": [["请每个孩子填一行"], ["工号必填"]], "名单": [HR_HEADER, hr_row()]}
+    )
+    assert "文件没有问题" in upload(hr, site.factory, file).content.decode()
+
+
+def test_lists_on_several_sheets_are_refused_not_half_imported(client_of, site):
+    hr = client_of(site.hr)
+    file = workbook_of(
+        {"一车间": [HR_HEADER, hr_row()], "二车间": [HR_HEADER, hr_row(工号="B200")]}
+    )
+    html = upload(hr, site.factory, file).content.decode()
+    assert "有几个工作表都是名单（一车间、二车间）" in html and "文件没有问题" not in html
+
+
+@pytest.mark.parametrize(
+    ("arrival", "departure"),
+    [("2099-07-01", ""), ("", "2000-07-01"), ("2000-07-01", "2000-08-01")],
+)
+def test_a_stay_outside_the_season_is_a_problem_not_a_server_error(
+    client_of, site, arrival, departure
+):
+    header = [*HR_HEADER, "到厂日期", "离厂日期"]
+    rows = [[*hr_row(), arrival, departure]]
+    hr = client_of(site.hr)
+    html = upload(hr, site.factory, roster(rows, header=header), season=site.season.pk)
+    assert "不在本期项目时间内" in html.content.decode()
+    assert confirm(hr, site.factory).status_code == 200
+    assert not Enrollment.objects.exists() and not Child.objects.exists()

@@ -6,12 +6,13 @@ import threading
 import pytest
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
 from enrollment import services
 from enrollment.models import Consent, Enrollment
 from factories.models import AuditEntry
 
-from ..builders import ChildBuilder, EnrollmentBuilder, GroupBuilder, consent_all
+from ..builders import ChildBuilder, EnrollmentBuilder, GroupBuilder, WorkerBuilder, consent_all
 
 
 def url(season):
@@ -134,6 +135,15 @@ def test_decline_and_withdraw_need_a_reason(client_of, site):
     assert applicant.status == "applied"
 
 
+def test_a_reason_too_long_is_told_once_not_as_missing(client_of, site):
+    applicant = application(site.season)
+    html = act(client_of(site.hr), site.season, [applicant], "decline", reason="远" * 301)
+    html = html.content.decode()
+    assert "不超过 300" in html and "请填写原因" not in html
+    applicant.refresh_from_db()
+    assert applicant.status == "applied"
+
+
 def test_filters_narrow_the_list(client_of, site):
     start = site.season.start_date
     GroupBuilder(season=site.season, min_age=3, max_age=5)
@@ -157,6 +167,14 @@ def test_filters_narrow_the_list(client_of, site):
     assert names(province="henan") == {henan.child.name}
     assert names(status="enrolled") == set()
     assert client.get(url(site.season), {"band": "nonsense"}).status_code == 200
+
+
+def test_a_withdrawn_consent_counts_as_missing_in_the_filter(client_of, site):
+    withdrawn = application(site.season)
+    Consent.objects.filter(enrollment=withdrawn, kind="photos").update(withdrawn_at=timezone.now())
+    given = application(site.season)
+    html = client_of(site.hr).get(url(site.season), {"missing_consent": "photos"}).content.decode()
+    assert withdrawn.child.name in html and given.child.name not in html
 
 
 def test_only_hr_and_coordinators_review(client_of, site, stranger):
@@ -230,6 +248,18 @@ def test_hr_enters_a_paper_application(client_of, site):
     assert enrollment.reference in response.content.decode()
 
 
+def test_a_paper_application_under_another_workers_number_is_refused(client_of, site):
+    """HR typing a wrong employee number must not file the child under that worker."""
+    from .test_apply import valid
+
+    WorkerBuilder(factory=site.factory, employee_number="DG-2024-0815", name="李建国")
+    response = client_of(site.hr).post(
+        reverse("enrollment:application-new", args=[site.season.pk]), valid(site.season)
+    )
+    assert "工号 DG-2024-0815 登记的是李建国" in response.content.decode()
+    assert not Enrollment.objects.exists()
+
+
 def test_the_poster_has_a_qr_code_for_the_public_link(client_of, site, stranger):
     poster = reverse("enrollment:poster", args=[site.season.pk])
     html = client_of(site.hr).get(poster).content.decode()
@@ -257,6 +287,44 @@ def test_arrival_and_departure_dates_are_validated_on_edit(client_of, site):
     assert "离开日期不能早于到达日期" in html
     enrollment.refresh_from_db()
     assert enrollment.departure_date != datetime.date(2026, 8, 1)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        (
+            {"dates-arrival_date": "9999-12-31", "dates-departure_date": "9999-12-31"},
+            "本期项目时间为",
+        ),
+        (
+            {"dates-arrival_date": "2000-01-01", "dates-departure_date": "2000-01-31"},
+            "本期项目时间为",
+        ),
+        ({"child-date_of_birth": "1018-05-03"}, "早于 18 年前"),  # a typo for 2018
+    ],
+)
+def test_an_edit_cannot_move_the_stay_out_of_the_season_or_the_birth_out_of_childhood(
+    client_of, site, changes, message
+):
+    enrollment = application(site.season)
+    child = enrollment.child
+    edit = reverse("enrollment:child-edit", args=[child.pk, enrollment.pk])
+    data = {
+        "child-name": child.name,
+        "child-sex": child.sex,
+        "child-date_of_birth": child.date_of_birth.isoformat(),
+        "child-home_province": child.home_province,
+        "child-lives_with": child.lives_with,
+        "dates-arrival_date": enrollment.arrival_date.isoformat(),
+        "dates-departure_date": enrollment.departure_date.isoformat(),
+        **changes,
+    }
+    response = client_of(site.hr).post(edit, data)
+    assert response.status_code == 200 and message in response.content.decode()
+    saved = Enrollment.objects.select_related("child").get(pk=enrollment.pk)
+    assert (saved.arrival_date, saved.departure_date, saved.child.date_of_birth) == (
+        enrollment.arrival_date, enrollment.departure_date, child.date_of_birth,
+    )  # fmt: skip
 
 
 def test_an_id_too_big_for_the_database_is_an_error_on_the_form(client_of, site):

@@ -34,8 +34,9 @@ def test_hr_finds_an_application_by_each_way_hr_knows_it(client_of, site):
     target = applicant(site.season, number="A100", phone="13812345678")
     applicant(site.season, child="李小红", parent="李四", number="B200", phone="13900001111")
     hr = client_of(site.hr)
+    # The last two full-width, as a Chinese keyboard in full-width mode types them.
     for q in ("小明", "秀英", target.reference, target.reference.lower(), "a100", "5678",
-              "1381234", "138 1234 5678"):  # fmt: skip
+              "1381234", "138 1234 5678", "５６７８", "ａ１００"):  # fmt: skip
         assert names(search(hr, q)) == {"王小明"}, q
 
 

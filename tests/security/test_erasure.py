@@ -7,6 +7,7 @@ import json
 
 from django.contrib import admin
 from django.contrib.sessions.models import Session
+from django.core.cache import cache
 from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone
@@ -201,3 +202,36 @@ def test_a_manager_reads_incidents_without_the_free_texts(client_of, site):
         assert text not in manager_page
     coordinator_page = client_of(site.coordinator).get(url).content.decode()
     assert NOTES in coordinator_page and "冰敷" in coordinator_page
+
+
+def test_an_erased_childs_application_no_longer_names_or_links_the_parent(client, client_of, site):
+    """The public form keeps who applied on the enrollment; erasure must drop it too,
+    or the anonymised child stays one link away from the parent's name and phone."""
+    cache.clear()
+    start = site.season.start_date
+    client.post(
+        reverse("enrollment:apply", args=[site.season.application_token]),
+        {
+            "employee_number": "A77",
+            "worker_name": "王大力",
+            "relationship": "father",
+            "phone": "13812345678",
+            "child_name": NAME,
+            "sex": "F",
+            "date_of_birth": start.replace(year=start.year - 8).isoformat(),
+            "home_province": "sichuan",
+            "lives_with": "grandparents",
+            "arrival_date": start.isoformat(),
+            "departure_date": site.season.end_date.isoformat(),
+            "consent_data": "on",
+        },
+    )
+    enrollment = Enrollment.objects.get(child__name=NAME)
+    assert (enrollment.applicant_name, enrollment.applicant_worker.name) == ("王大力", "王大力")
+
+    erase(client_of(site.hr), enrollment.child)
+
+    enrollment.refresh_from_db()
+    assert enrollment.applicant_name == "" and enrollment.applicant_worker is None
+    export = client_of(site.hr).get(reverse("enrollment:child-export", args=[enrollment.child.pk]))
+    assert "王大力" not in export.content.decode() and "13812345678" not in export.content.decode()
