@@ -154,6 +154,22 @@ def publish_line(pairs: list[tuple[str, int]], minimum: int | None = None) -> li
     return [(label, hidden_text() if h else n) for (label, n), h in zip(pairs, hide, strict=True)]
 
 
+def publish_table(pairs: list[tuple[tuple[str, str], int]], minimum: int | None = None) -> list:
+    """A cross-table given as ((row, column), count) pairs, ready for a manager:
+    the cells `suppress_table` hides, as if its margins were known (the season
+    report publishes them), become "<5"; the pairs keep their order."""
+    if not pairs:
+        return []
+    rows = list(dict.fromkeys(row for (row, _column), _n in pairs))
+    columns = list(dict.fromkeys(column for (_row, column), _n in pairs))
+    counts = dict(pairs)
+    hidden = suppress_table([[counts.get((r, c), 0) for c in columns] for r in rows], minimum)
+    return [
+        (key, hidden_text() if hidden[rows.index(key[0])][columns.index(key[1])] else n)
+        for key, n in pairs
+    ]
+
+
 # The season report's breakdowns of children (and their absences) that a
 # manager, who may not see the children, gets suppressed.
 REPORT_BREAKDOWNS = ("by_age", "by_sex", "by_province", "absence_reasons")
@@ -162,3 +178,17 @@ REPORT_BREAKDOWNS = ("by_age", "by_sex", "by_province", "absence_reasons")
 def suppress_season_report(data: dict) -> dict:
     """The season report as a manager may see it."""
     return {**data, **{key: publish_line(data[key]) for key in REPORT_BREAKDOWNS}}
+
+
+# The breakdowns of `attendance.figures.season_figures` (the summary and digest
+# emails and their workbook) that a manager gets suppressed, as in the report.
+FIGURES_BREAKDOWNS = ("provinces", "absence_reasons")
+
+
+def suppress_season_figures(figures: dict) -> dict:
+    """The season's figures as a manager may see them."""
+    return {
+        **figures,
+        "by_band_sex": publish_table(figures["by_band_sex"]),
+        **{key: publish_line(figures[key]) for key in FIGURES_BREAKDOWNS},
+    }
