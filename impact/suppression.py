@@ -28,6 +28,7 @@ import heapq
 from collections import defaultdict
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 
 def min_cell() -> int:
@@ -175,9 +176,21 @@ def publish_table(pairs: list[tuple[tuple[str, str], int]], minimum: int | None 
 REPORT_BREAKDOWNS = ("by_age", "by_sex", "by_province", "absence_reasons")
 
 
+def children_note(breakdowns: list[list[tuple]]) -> str:
+    """What a reader of suppressed breakdowns of children needs to read them, or ""
+    when nothing is hidden: a complement hidden as "<5" may well be 10."""
+    if not any(n == hidden_text() for pairs in breakdowns for _label, n in pairs):
+        return ""
+    return _(
+        "Figures resting on fewer than %(n)s children are shown as “%(hidden)s”, "
+        "and so are figures that would reveal them."
+    ) % {"n": min_cell(), "hidden": hidden_text()}
+
+
 def suppress_season_report(data: dict) -> dict:
     """The season report as a manager may see it."""
-    return {**data, **{key: publish_line(data[key]) for key in REPORT_BREAKDOWNS}}
+    published = {key: publish_line(data[key]) for key in REPORT_BREAKDOWNS}
+    return {**data, **published, "suppression_note": children_note(list(published.values()))}
 
 
 # The breakdowns of `attendance.figures.season_figures` (the summary and digest
@@ -187,8 +200,8 @@ FIGURES_BREAKDOWNS = ("provinces", "absence_reasons")
 
 def suppress_season_figures(figures: dict) -> dict:
     """The season's figures as a manager may see them."""
-    return {
-        **figures,
+    published = {
         "by_band_sex": publish_table(figures["by_band_sex"]),
         **{key: publish_line(figures[key]) for key in FIGURES_BREAKDOWNS},
     }
+    return {**figures, **published, "suppression_note": children_note(list(published.values()))}

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from factories.models import Factory, Role
-from impact.suppression import suppress_season_report
+from impact.suppression import hidden_text, suppress_season_report
 from spaces.models import Group, Season
 
 from . import report
@@ -86,7 +86,9 @@ def _tables(data: dict) -> list[tuple[str, list[str], list[list]]]:
     def pct(value):
         return round(value * 100, 1) if value is not None else ""
 
-    return [
+    # A table with a hidden cell ends on the note that says how to read it.
+    note = data.get("suppression_note")
+    tables = [
         (_("Headline"), [_("Figure"), _("Value")], [
             [_("Children enrolled"), data["enrolled"]],
             [_("Capacity used (%)"), pct(data["capacity_used"])],
@@ -117,6 +119,12 @@ def _tables(data: dict) -> list[tuple[str, list[str], list[list]]]:
         (_("Severity"), [_("Severity"), _("Number")],
          [list(r) for r in data["incidents_by_severity"]]),
     ]  # fmt: skip
+    if not note:
+        return tables
+    return [
+        (title, header, rows + [[note]] if any(hidden_text() in row for row in rows) else rows)
+        for title, header, rows in tables
+    ]
 
 
 @login_required

@@ -1,7 +1,9 @@
 """Small cells: hidden, and no hidden cell can be worked out from what is shown."""
 
+import io
 from fractions import Fraction
 
+import openpyxl
 import pytest
 from django.urls import reverse
 from hypothesis import given
@@ -121,6 +123,24 @@ def test_a_manager_sees_the_reports_small_breakdowns_suppressed(client_of, small
         reverse("reports:season-export", args=[site.season.pk, "csv"])
     )
     assert "<5" in export.content.decode("utf-8-sig")
+
+
+def test_the_report_says_a_hidden_cell_may_be_large_wherever_it_hides_one(
+    client_of, small_breakdowns
+):
+    site = small_breakdowns
+    note = "少于5个孩子的数字显示为“<5”，能推算出它们的数字也一并隐藏。"
+    page = client_of(site.manager).get(reverse("reports:season", args=[site.season.pk]))
+    assert page.context["r"]["suppression_note"] == note  # Sichuan's 6 shows "<5"
+    assert "少于5个孩子的数字显示为“&lt;5”" in page.content.decode()
+    export = client_of(site.manager).get(
+        reverse("reports:season-export", args=[site.season.pk, "xlsx"])
+    )
+    provinces = openpyxl.load_workbook(io.BytesIO(export.content))["老家省份"]
+    assert [row[0] for row in provinces.iter_rows(values_only=True)][-1] == note
+    for user in (site.coordinator, site.hr):
+        page = client_of(user).get(reverse("reports:season", args=[site.season.pk]))
+        assert "少于5个孩子" not in page.content.decode()
 
 
 def test_coordinators_and_hr_see_the_counts_of_their_children(client_of, small_breakdowns):

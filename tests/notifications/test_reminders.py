@@ -174,6 +174,8 @@ def test_a_managers_summary_and_workbook_hide_small_cells_a_coordinators_show_th
     assert "四川 2" not in for_manager.body and "女 2" not in for_manager.body
     assert "四川 <5" in for_manager.body and "女 <5" in for_manager.body
     assert "四川 &lt;5" in for_manager.html_body
+    assert "能推算出它们的数字也一并隐藏" in for_manager.body
+    assert "能推算出它们的数字也一并隐藏" not in for_coordinator.body
     send_notification(for_manager.pk)
     book = openpyxl.load_workbook(io.BytesIO(mail.outbox[-1].attachments[0][1]))
     cells = {cell for sheet in book.worksheets[1:] for row in sheet.iter_rows(values_only=True)
