@@ -140,7 +140,7 @@ def season_report_export(request: HttpRequest, season_id: int, export_format: st
         for title, header, rows in tables:
             writer.writerow([str(title)])
             writer.writerow([str(h) for h in header])
-            writer.writerows(rows)  # a date is written as 2026-07-08
+            writer.writerows([_csv_cell(v) for v in row] for row in rows)  # a date: 2026-07-08
             writer.writerow([])
         # With a BOM, Excel in China opens the UTF-8 file with the Chinese intact.
         response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv")
@@ -151,6 +151,15 @@ def season_report_export(request: HttpRequest, season_id: int, export_format: st
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_cell(value):
+    """A text as text when Excel opens the CSV: one that starts like a formula
+    (a group named "=HYPERLINK(...)") gets a leading apostrophe (OWASP's advice)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return f"'{value}"
+    return value
 
 
 def _workbook(tables) -> bytes:

@@ -96,6 +96,19 @@ def test_a_typed_name_stays_text_in_the_workbook_never_a_formula(client_of, site
     assert datetime.datetime(2026, 7, 8) in days  # dates stay dates
 
 
+def test_a_typed_name_stays_text_in_the_csv_never_a_formula(client_of, site, small):
+    group = small.groups.get()
+    group.name = '=HYPERLINK("http://x.example","A")'
+    group.save()
+    url = reverse("reports:season-export", args=[small.pk, "csv"])
+    text = client_of(site.coordinator).get(url).content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    cells = [cell for row in rows for cell in row]
+    assert f"'{group.name}" in cells
+    assert not [cell for cell in cells if cell.startswith(("=", "+", "@"))]
+    assert ["2026-07-08", "2", "2", "0"] in rows  # figures and dates untouched
+
+
 def test_reports_are_scoped_by_factory(client_of, site, stranger, small):
     for url in (
         reverse("reports:season", args=[small.pk]),
