@@ -55,6 +55,19 @@ def test_the_report_figures_match_the_hand_count(small):
     assert r["by_week"][0]["rate"] == 6 / 7
 
 
+def test_two_children_of_one_name_are_two_children_in_the_absence_count(client_of, site, small):
+    group = small.groups.get()
+    days = small.opening_days()
+    for _ in range(2):  # each absent twice: neither was absent 3 or more days
+        namesake = enroll(group, child=ChildBuilder(factory=site.factory, name="李明"))
+        for day in days[:2]:
+            mark(namesake, day, "absent")
+    rebuild_season(small, until=small.end_date)
+    assert season_report(small)["many_absences"] == 0
+    html = client_of(site.coordinator).get(reverse("reports:season", args=[small.pk]))
+    assert "缺勤 3 天或以上" not in html.content.decode()
+
+
 def test_the_daily_counts_agree_with_the_attendance_rows(small):
     assert mismatches(small) == []
     GroupDay.objects.filter(season=small).update(attended=0)
