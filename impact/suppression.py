@@ -190,7 +190,15 @@ def children_note(breakdowns: list[list[tuple]]) -> str:
 def suppress_season_report(data: dict) -> dict:
     """The season report as a manager may see it."""
     published = {key: publish_line(data[key]) for key in REPORT_BREAKDOWNS}
-    return {**data, **published, "suppression_note": children_note(list(published.values()))}
+    return {
+        **data,
+        **published,
+        "suppression_note": children_note(list(published.values())),
+        # A count of children standing alone: hidden when small.
+        "many_absences_hidden": is_small(data["many_absences"]),
+        "many_absences": 0 if is_small(data["many_absences"]) else data["many_absences"],
+        "suppression_minimum": min_cell(),
+    }
 
 
 # The breakdowns of `attendance.figures.season_figures` (the summary and digest

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from impact.suppression import suppress_line, suppress_table, with_margins
 
-from ..builders import ChildBuilder, EnrollmentBuilder
+from ..builders import ChildBuilder, EnrollmentBuilder, mark
 
 MIN = 5
 counts = st.one_of(st.integers(0, 6), st.integers(0, 40))
@@ -141,6 +141,19 @@ def test_the_report_says_a_hidden_cell_may_be_large_wherever_it_hides_one(
     for user in (site.coordinator, site.hr):
         page = client_of(user).get(reverse("reports:season", args=[site.season.pk]))
         assert "少于5个孩子" not in page.content.decode()
+
+
+def test_a_manager_sees_a_small_number_of_children_with_many_absences_hidden(client_of, site):
+    days = site.season.opening_days()
+    for _ in range(2):
+        enrollment = EnrollmentBuilder(season=site.season, group=site.group)
+        for day in days[:3]:
+            mark(enrollment, day, "absent")
+    url = reverse("reports:season", args=[site.season.pk])
+    page = client_of(site.manager).get(url, {"date_to": days[3].isoformat()}).content.decode()
+    assert "缺勤 3 天或以上的孩子少于 5 个。" in page and "2 个孩子缺勤" not in page
+    page = client_of(site.coordinator).get(url, {"date_to": days[3].isoformat()}).content.decode()
+    assert "2 个孩子缺勤 3 天或以上。" in page
 
 
 def test_coordinators_and_hr_see_the_counts_of_their_children(client_of, small_breakdowns):
