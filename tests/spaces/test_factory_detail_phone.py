@@ -1,0 +1,29 @@
+"""A factory's page on a 360-px phone, in Chinese: the seasons table fits."""
+
+import pytest
+from django.urls import reverse
+from playwright.sync_api import Page
+
+from ..builders import SeasonBuilder
+from ..test_browser import log_in
+
+pytestmark = pytest.mark.browser
+
+# Lines of text in each header cell: its height less padding, over its line height.
+HEADER_LINES = """() => [...document.querySelectorAll("thead th")].map(th => {
+  const style = getComputedStyle(th);
+  const text = th.getBoundingClientRect().height
+    - parseFloat(style.paddingTop) - parseFloat(style.paddingBottom);
+  return Math.round(text / parseFloat(style.lineHeight));
+})"""
+OVERFLOW = """() => { const box = document.querySelector(".table-responsive");
+  return box.scrollWidth - box.clientWidth; }"""
+
+
+def test_the_seasons_table_fits_a_phone_with_its_headers_on_one_line(page: Page, site):
+    SeasonBuilder(factory=site.factory, name="2025年暑期儿童之家（上一期）", status="closed")
+    log_in(page, site.manager)
+    page.goto(reverse("spaces:factory-detail", args=[site.factory.pk]))
+    assert page.get_by_role("link", name="2025年暑期儿童之家（上一期）").is_visible()
+    assert set(page.evaluate(HEADER_LINES)) == {1}
+    assert page.evaluate(OVERFLOW) <= 0  # "名额" is not pushed out of sight
