@@ -68,6 +68,17 @@ def test_two_children_of_one_name_are_two_children_in_the_absence_count(client_o
     assert "缺勤 3 天或以上" not in html.content.decode()
 
 
+def test_a_season_that_has_not_started_reports_no_day_not_a_period_backwards(client_of, site):
+    coming = SeasonBuilder(
+        factory=site.factory, status="planning",
+        start_date=datetime.date.today() + datetime.timedelta(days=200),
+        end_date=datetime.date.today() + datetime.timedelta(days=250),
+    )  # fmt: skip
+    html = client_of(site.manager).get(reverse("reports:season", args=[coming.pk])).content.decode()
+    assert "项目期报告 · 还没有可报告的日子" in html
+    assert f"{coming.start_date:%Y-%m-%d} – " not in html
+
+
 def test_the_daily_counts_agree_with_the_attendance_rows(small):
     assert mismatches(small) == []
     GroupDay.objects.filter(season=small).update(attended=0)
