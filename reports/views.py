@@ -44,7 +44,12 @@ def _report_for(request: HttpRequest, season_id: int) -> tuple[Season, dict, Rep
         pk=season_id,
     )
     form = ReportFilterForm(request.GET or None, season=season)
-    filters = form.cleaned_data if form.is_valid() else {}
+    # Each valid field filters and a bad one is left out: a bad date never drops
+    # the group the form still shows as chosen.
+    filters = {}
+    if form.is_bound:
+        form.is_valid()  # cleans every field; cleaned_data keeps the valid ones
+        filters = form.cleaned_data
     data = report.season_report(
         season,
         date_from=filters.get("date_from"),

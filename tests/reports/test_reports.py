@@ -172,6 +172,16 @@ def test_bad_filters_are_ignored_with_the_whole_season_shown(client_of, site, sm
     assert response.status_code == 200
 
 
+def test_a_bad_date_leaves_the_chosen_group_filtering(client_of, site, small):
+    chosen = GroupBuilder(season=small, name="第二组", min_age=3, max_age=5)
+    mark(enroll(chosen), small.start_date)
+    rebuild_season(small, until=small.end_date)
+    url = reverse("reports:season", args=[small.pk])
+    page = client_of(site.manager).get(url, {"date_from": "not a date", "group": chosen.pk})
+    assert [g["group__name"] for g in page.context["r"]["by_group"]] == ["第二组"]
+    assert page.context["form"]["group"].value() == str(chosen.pk)
+
+
 def test_the_roll_call_keeps_the_daily_counts_up_to_date(client_of, site):
     from django.utils import timezone
 
