@@ -1,0 +1,17 @@
+"""A manager reads the report card on a 360-px phone, in Chinese."""
+
+import pytest
+from django.urls import reverse
+from playwright.sync_api import Page, expect
+
+from ..test_browser import log_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_the_report_card_does_not_widen_the_page_on_a_phone(page: Page, site):
+    log_in(page, site.manager)
+    page.goto(reverse("impact:report-card", args=[site.season.pk]))
+    expect(page.get_by_test_id("indicators")).to_be_visible()
+    # The indicators table scrolls in its own box; the page stays 360 px wide.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
