@@ -1,4 +1,4 @@
-"""A manager reads the report card on a 360-px phone, in Chinese."""
+"""A manager reads the report card and the survey page on a 360-px phone, in Chinese."""
 
 import pytest
 from django.urls import reverse
@@ -14,4 +14,15 @@ def test_the_report_card_does_not_widen_the_page_on_a_phone(page: Page, site):
     page.goto(reverse("impact:report-card", args=[site.season.pk]))
     expect(page.get_by_test_id("indicators")).to_be_visible()
     # The indicators table scrolls in its own box; the page stays 360 px wide.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+
+def test_the_survey_page_does_not_widen_the_page_on_a_phone(page: Page, site):
+    # As long as a real site's link: https://<host>/survey/<16 characters>/.
+    site.season.application_token = "N96XccSn7Q_iO2H3xxxxxxxxxxxxxxxx"
+    site.season.save()
+    log_in(page, site.manager)
+    page.goto(reverse("impact:season-survey", args=[site.season.pk]))
+    expect(page.get_by_test_id("rates")).to_be_visible()
+    # The workers' link, one long word, breaks instead of pushing the page out.
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
