@@ -2,9 +2,10 @@
 
 import pytest
 from django.urls import reverse
-from playwright.sync_api import Page
+from playwright.sync_api import Browser, Page
 
 from ..builders import SeasonBuilder
+from ..test_accessibility import axe_violations, signed_in
 from ..test_browser import log_in
 
 pytestmark = pytest.mark.browser
@@ -41,3 +42,11 @@ def test_the_teacher_directory_keeps_room_for_a_name_on_a_phone(page: Page, site
     page.goto(reverse("spaces:teacher-list", args=[site.factory.pk]))
     assert set(page.evaluate(HEADER_LINES)) == {1}
     assert page.evaluate(NAME_LINES) == 1  # not a character a line
+
+
+def test_a_manager_can_scroll_the_teacher_directory_from_the_keyboard(
+    browser: Browser, live_server, site
+):
+    page = signed_in(browser, live_server, site.manager, "zh-hans")  # no edit links for them
+    page.goto(reverse("spaces:teacher-list", args=[site.factory.pk]))
+    assert axe_violations(page) == []
