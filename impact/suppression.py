@@ -28,6 +28,7 @@ import heapq
 from collections import defaultdict
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 
 def min_cell() -> int:
@@ -154,11 +155,61 @@ def publish_line(pairs: list[tuple[str, int]], minimum: int | None = None) -> li
     return [(label, hidden_text() if h else n) for (label, n), h in zip(pairs, hide, strict=True)]
 
 
+def publish_table(pairs: list[tuple[tuple[str, str], int]], minimum: int | None = None) -> list:
+    """A cross-table given as ((row, column), count) pairs, ready for a manager:
+    the cells `suppress_table` hides, as if its margins were known (the season
+    report publishes them), become "<5"; the pairs keep their order."""
+    if not pairs:
+        return []
+    rows = list(dict.fromkeys(row for (row, _column), _n in pairs))
+    columns = list(dict.fromkeys(column for (_row, column), _n in pairs))
+    counts = dict(pairs)
+    hidden = suppress_table([[counts.get((r, c), 0) for c in columns] for r in rows], minimum)
+    return [
+        (key, hidden_text() if hidden[rows.index(key[0])][columns.index(key[1])] else n)
+        for key, n in pairs
+    ]
+
+
 # The season report's breakdowns of children (and their absences) that a
 # manager, who may not see the children, gets suppressed.
 REPORT_BREAKDOWNS = ("by_age", "by_sex", "by_province", "absence_reasons")
 
 
+def children_note(breakdowns: list[list[tuple]]) -> str:
+    """What a reader of suppressed breakdowns of children needs to read them, or ""
+    when nothing is hidden: a complement hidden as "<5" may well be 10."""
+    if not any(n == hidden_text() for pairs in breakdowns for _label, n in pairs):
+        return ""
+    return _(
+        "Figures resting on fewer than %(n)s children are shown as “%(hidden)s”, "
+        "and so are figures that would reveal them."
+    ) % {"n": min_cell(), "hidden": hidden_text()}
+
+
 def suppress_season_report(data: dict) -> dict:
     """The season report as a manager may see it."""
-    return {**data, **{key: publish_line(data[key]) for key in REPORT_BREAKDOWNS}}
+    published = {key: publish_line(data[key]) for key in REPORT_BREAKDOWNS}
+    return {
+        **data,
+        **published,
+        "suppression_note": children_note(list(published.values())),
+        # A count of children standing alone: hidden when small.
+        "many_absences_hidden": is_small(data["many_absences"]),
+        "many_absences": 0 if is_small(data["many_absences"]) else data["many_absences"],
+        "suppression_minimum": min_cell(),
+    }
+
+
+# The breakdowns of `attendance.figures.season_figures` (the summary and digest
+# emails and their workbook) that a manager gets suppressed, as in the report.
+FIGURES_BREAKDOWNS = ("provinces", "absence_reasons")
+
+
+def suppress_season_figures(figures: dict) -> dict:
+    """The season's figures as a manager may see them."""
+    published = {
+        "by_band_sex": publish_table(figures["by_band_sex"]),
+        **{key: publish_line(figures[key]) for key in FIGURES_BREAKDOWNS},
+    }
+    return {**figures, **published, "suppression_note": children_note(list(published.values()))}

@@ -91,14 +91,15 @@ def season_survey(request: HttpRequest, season_id: int) -> HttpResponse:
         survey.responses.values_list("round").annotate(n=Count("pk")).values_list("round", "n")
     )
     rates = publish(compute(*season_answers(season)))["rates"]
-    is_coordinator = (
-        request.user.is_superuser
-        or season.factory.memberships.filter(user=request.user, role=Role.COORDINATOR).exists()
-    )
+    roles = set(season.factory.memberships.filter(user=request.user).values_list("role", flat=True))
+    is_coordinator = request.user.is_superuser or Role.COORDINATOR in roles
+    # The poster is HR's and the coordinators' (a manager's link to it would 404).
+    can_print_poster = request.user.is_superuser or bool(roles & {Role.HR, Role.COORDINATOR})
     return render(request, "impact/season_survey.html", {
         "season": season, "survey": survey, "link": _survey_link(request, season),
         "open_round": survey.open_round(), "rates": rates, "has_answers": bool(counts),
         "questions": survey.questions(), "can_add": is_coordinator,
+        "can_print_poster": can_print_poster,
         "retired": season.survey_questions.filter(retired_at__isnull=False),
         "min_cell": min_cell(),
     })  # fmt: skip

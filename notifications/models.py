@@ -16,7 +16,20 @@ from django.utils.translation import gettext_lazy as _
 
 from attendance.figures import figures_workbook, season_figures
 from factories.models import Factory, Role, ScopedQuerySet
+from impact.suppression import suppress_season_figures
 from spaces.models import Season
+
+
+def figures_for(user, season: Season, figures: dict) -> dict:
+    """The season's figures as `user` may read them: HR and coordinators see the
+    children, so their counts too; a manager gets the breakdowns of children with
+    small cells suppressed, as on the season report (and so does a message whose
+    recipient is gone)."""
+    if user is not None and (
+        Season.objects.for_roles(user, Role.HR, Role.COORDINATOR).filter(pk=season.pk).exists()
+    ):
+        return figures
+    return suppress_season_figures(figures)
 
 
 def attachments_for(notification: Notification) -> list[tuple[str, bytes, str]]:
@@ -30,7 +43,8 @@ def attachments_for(notification: Notification) -> list[tuple[str, bytes, str]]:
     if season is None:
         return []
     with translation.override(notification.language):
-        workbook = figures_workbook(season_figures(season))
+        figures = figures_for(notification.recipient, season, season_figures(season))
+        workbook = figures_workbook(figures)
     xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return [(f"season-{season.pk}.xlsx", workbook, xlsx)]
 

@@ -15,6 +15,7 @@ from enrollment.models import Consent, Enrollment
 from factories.models import Role, User, staff_of
 from spaces.models import Group, Season, TeacherAssignment
 
+from .models import figures_for
 from .outbox import notify
 
 REQUIRED_CONSENTS = (Consent.Kind.DATA_PROCESSING, Consent.Kind.MEDICAL)
@@ -137,7 +138,8 @@ def weekly_digest(*, season: Season, now: datetime.datetime) -> None:
     figures = season_figures(season, until=day - datetime.timedelta(days=1))
     for user in staff_of(season.factory_id, Role.MANAGER):
         notify(kind="weekly_digest", user=user, key=f"{season.pk}:{year}-{week}",
-               factory_id=season.factory_id, context={"season": season, "f": figures})  # fmt: skip
+               factory_id=season.factory_id,
+               context={"season": season, "f": figures_for(user, season, figures)})  # fmt: skip
 
 
 def season_summary(*, season: Season, now: datetime.datetime) -> None:
@@ -148,4 +150,4 @@ def season_summary(*, season: Season, now: datetime.datetime) -> None:
     for user in staff_of(season.factory_id, Role.MANAGER, Role.COORDINATOR):
         notify(kind="season_summary", user=user, key=f"{season.pk}",
                factory_id=season.factory_id, object_ref=f"spaces.season:{season.pk}",
-               context={"season": season, "f": figures})  # fmt: skip
+               context={"season": season, "f": figures_for(user, season, figures)})  # fmt: skip

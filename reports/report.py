@@ -152,12 +152,15 @@ def season_report(season: Season, *, date_from=None, date_to=None, group=None) -
             .values_list("absence_reason", "n")
         )
     )
-    many = (
+    # Counted by enrollment: two children of the same name are two children (and
+    # the report's data, which a manager's page gets, holds no child's name).
+    many_absences = (
         attendance.filter(status="absent")
-        .values("enrollment__child__name")
+        .order_by()
+        .values("enrollment_id")
         .annotate(n=Count("pk"))
         .filter(n__gte=MANY_ABSENCES)
-        .order_by("-n")
+        .count()
     )
     incidents = Incident.objects.filter(
         group__season=season, occurred_at__date__range=(date_from, date_to)
@@ -196,7 +199,7 @@ def season_report(season: Season, *, date_from=None, date_to=None, group=None) -
             for (y, w), v in sorted(weeks.items())
         ],
         "absence_reasons": [(str(reasons.get(k, k)), n) for k, n in absences.most_common()],
-        "many_absences": list(many),
+        "many_absences": many_absences,
         # Times of day in the factory's zone, summed as the roll call is taken.
         "average_check_in": _clock(totals["check_in_minutes"], totals["check_ins"]),
         "average_check_out": _clock(totals["check_out_minutes"], totals["check_outs"]),

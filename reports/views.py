@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from factories.models import Factory, Role
-from impact.suppression import suppress_season_report
+from impact.suppression import hidden_text, suppress_season_report
 from spaces.models import Group, Season
 
 from . import report
@@ -44,7 +44,12 @@ def _report_for(request: HttpRequest, season_id: int) -> tuple[Season, dict, Rep
         pk=season_id,
     )
     form = ReportFilterForm(request.GET or None, season=season)
-    filters = form.cleaned_data if form.is_valid() else {}
+    # Each valid field filters and a bad one is left out: a bad date never drops
+    # the group the form still shows as chosen.
+    filters = {}
+    if form.is_bound:
+        form.is_valid()  # cleans every field; cleaned_data keeps the valid ones
+        filters = form.cleaned_data
     data = report.season_report(
         season,
         date_from=filters.get("date_from"),
@@ -86,7 +91,9 @@ def _tables(data: dict) -> list[tuple[str, list[str], list[list]]]:
     def pct(value):
         return round(value * 100, 1) if value is not None else ""
 
-    return [
+    # A table with a hidden cell ends on the note that says how to read it.
+    note = data.get("suppression_note")
+    tables = [
         (_("Headline"), [_("Figure"), _("Value")], [
             [_("Children enrolled"), data["enrolled"]],
             [_("Capacity used (%)"), pct(data["capacity_used"])],
@@ -117,6 +124,12 @@ def _tables(data: dict) -> list[tuple[str, list[str], list[list]]]:
         (_("Severity"), [_("Severity"), _("Number")],
          [list(r) for r in data["incidents_by_severity"]]),
     ]  # fmt: skip
+    if not note:
+        return tables
+    return [
+        (title, header, rows + [[note]] if any(hidden_text() in row for row in rows) else rows)
+        for title, header, rows in tables
+    ]
 
 
 @login_required
@@ -132,7 +145,7 @@ def season_report_export(request: HttpRequest, season_id: int, export_format: st
         for title, header, rows in tables:
             writer.writerow([str(title)])
             writer.writerow([str(h) for h in header])
-            writer.writerows(rows)  # a date is written as 2026-07-08
+            writer.writerows([_csv_cell(v) for v in row] for row in rows)  # a date: 2026-07-08
             writer.writerow([])
         # With a BOM, Excel in China opens the UTF-8 file with the Chinese intact.
         response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv")
@@ -143,6 +156,15 @@ def season_report_export(request: HttpRequest, season_id: int, export_format: st
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_cell(value):
+    """A text as text when Excel opens the CSV: one that starts like a formula
+    (a group named "=HYPERLINK(...)") gets a leading apostrophe (OWASP's advice)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return f"'{value}"
+    return value
 
 
 def _workbook(tables) -> bytes:

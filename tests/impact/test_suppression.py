@@ -1,7 +1,9 @@
 """Small cells: hidden, and no hidden cell can be worked out from what is shown."""
 
+import io
 from fractions import Fraction
 
+import openpyxl
 import pytest
 from django.urls import reverse
 from hypothesis import given
@@ -9,7 +11,7 @@ from hypothesis import strategies as st
 
 from impact.suppression import suppress_line, suppress_table, with_margins
 
-from ..builders import ChildBuilder, EnrollmentBuilder
+from ..builders import ChildBuilder, EnrollmentBuilder, mark
 
 MIN = 5
 counts = st.one_of(st.integers(0, 6), st.integers(0, 40))
@@ -121,6 +123,37 @@ def test_a_manager_sees_the_reports_small_breakdowns_suppressed(client_of, small
         reverse("reports:season-export", args=[site.season.pk, "csv"])
     )
     assert "<5" in export.content.decode("utf-8-sig")
+
+
+def test_the_report_says_a_hidden_cell_may_be_large_wherever_it_hides_one(
+    client_of, small_breakdowns
+):
+    site = small_breakdowns
+    note = "少于5个孩子的数字显示为“<5”，能推算出它们的数字也一并隐藏。"
+    page = client_of(site.manager).get(reverse("reports:season", args=[site.season.pk]))
+    assert page.context["r"]["suppression_note"] == note  # Sichuan's 6 shows "<5"
+    assert "少于5个孩子的数字显示为“&lt;5”" in page.content.decode()
+    export = client_of(site.manager).get(
+        reverse("reports:season-export", args=[site.season.pk, "xlsx"])
+    )
+    provinces = openpyxl.load_workbook(io.BytesIO(export.content))["老家省份"]
+    assert [row[0] for row in provinces.iter_rows(values_only=True)][-1] == note
+    for user in (site.coordinator, site.hr):
+        page = client_of(user).get(reverse("reports:season", args=[site.season.pk]))
+        assert "少于5个孩子" not in page.content.decode()
+
+
+def test_a_manager_sees_a_small_number_of_children_with_many_absences_hidden(client_of, site):
+    days = site.season.opening_days()
+    for _ in range(2):
+        enrollment = EnrollmentBuilder(season=site.season, group=site.group)
+        for day in days[:3]:
+            mark(enrollment, day, "absent")
+    url = reverse("reports:season", args=[site.season.pk])
+    page = client_of(site.manager).get(url, {"date_to": days[3].isoformat()}).content.decode()
+    assert "缺勤 3 天或以上的孩子少于 5 个。" in page and "2 个孩子缺勤" not in page
+    page = client_of(site.coordinator).get(url, {"date_to": days[3].isoformat()}).content.decode()
+    assert "2 个孩子缺勤 3 天或以上。" in page
 
 
 def test_coordinators_and_hr_see_the_counts_of_their_children(client_of, small_breakdowns):

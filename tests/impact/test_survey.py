@@ -126,6 +126,16 @@ def test_hr_prints_one_poster_for_all_workers(client_of, site, stranger):
     assert client_of(stranger).get(poster).status_code == 404
 
 
+def test_the_survey_page_offers_the_poster_only_to_those_who_may_print_it(client_of, site):
+    survey, poster = (reverse(name, args=[site.season.pk])
+                      for name in ("impact:season-survey", "impact:poster"))  # fmt: skip
+    for user in (site.hr, site.coordinator):
+        assert poster in client_of(user).get(survey).content.decode()
+        assert client_of(user).get(poster).status_code == 200
+    assert client_of(site.manager).get(poster).status_code == 404
+    assert poster not in client_of(site.manager).get(survey).content.decode()
+
+
 def test_a_coordinator_adds_a_question_and_rewords_it_as_a_new_version(client_of, site):
     client = client_of(site.coordinator)
     new = reverse("impact:question-new", args=[site.season.pk])

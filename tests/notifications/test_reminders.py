@@ -1,8 +1,10 @@
 """Who gets which reminder on which day (the clock is set by each test)."""
 
 import datetime
+import io
 import zoneinfo
 
+import openpyxl
 import pytest
 from django.core import mail
 from django.utils import timezone
@@ -159,6 +161,37 @@ def test_the_summary_goes_out_the_day_after_the_season_with_a_workbook(with_emai
     message = mail.outbox[-1]
     assert message.alternatives and "<table" in message.alternatives[0][0]
     assert message.attachments[0][0] == f"season-{site.season.pk}.xlsx"
+
+
+def test_a_managers_summary_and_workbook_hide_small_cells_a_coordinators_show_them(with_emails):
+    site = with_emails
+    for _ in range(2):  # two girls from Sichuan: every breakdown is a cell of 2
+        mark(enroll(site.group), site.season.start_date)
+    reminders.run_all(now=at(site.season.end_date + datetime.timedelta(days=1), 9))
+    for_manager = Notification.objects.get(kind="season_summary", recipient=site.manager)
+    for_coordinator = Notification.objects.get(kind="season_summary", recipient=site.coordinator)
+    assert "四川 2" in for_coordinator.body
+    assert "四川 2" not in for_manager.body and "女 2" not in for_manager.body
+    assert "四川 <5" in for_manager.body and "女 <5" in for_manager.body
+    assert "四川 &lt;5" in for_manager.html_body
+    assert "能推算出它们的数字也一并隐藏" in for_manager.body
+    assert "能推算出它们的数字也一并隐藏" not in for_coordinator.body
+    send_notification(for_manager.pk)
+    book = openpyxl.load_workbook(io.BytesIO(mail.outbox[-1].attachments[0][1]))
+    cells = {cell for sheet in book.worksheets[1:] for row in sheet.iter_rows(values_only=True)
+             for cell in row}  # fmt: skip
+    assert "<5" in cells and 2 not in cells
+
+
+def test_a_managers_weekly_digest_hides_small_cells(with_emails, today):
+    site = with_emails
+    monday = today - datetime.timedelta(days=today.weekday())
+    if monday <= site.season.start_date:
+        monday += datetime.timedelta(days=7)
+    mark(enroll(site.group), site.season.start_date)
+    reminders.run_all(now=at(monday, 9))
+    digest = Notification.objects.get(kind="weekly_digest", recipient=site.manager)
+    assert "四川 <5" in digest.body and "四川 1" not in digest.body
 
 
 def test_too_few_teachers_alerts_coordinator_and_manager(with_emails, today):

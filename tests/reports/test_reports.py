@@ -55,6 +55,30 @@ def test_the_report_figures_match_the_hand_count(small):
     assert r["by_week"][0]["rate"] == 6 / 7
 
 
+def test_two_children_of_one_name_are_two_children_in_the_absence_count(client_of, site, small):
+    group = small.groups.get()
+    days = small.opening_days()
+    for _ in range(2):  # each absent twice: neither was absent 3 or more days
+        namesake = enroll(group, child=ChildBuilder(factory=site.factory, name="李明"))
+        for day in days[:2]:
+            mark(namesake, day, "absent")
+    rebuild_season(small, until=small.end_date)
+    assert season_report(small)["many_absences"] == 0
+    html = client_of(site.coordinator).get(reverse("reports:season", args=[small.pk]))
+    assert "缺勤 3 天或以上" not in html.content.decode()
+
+
+def test_a_season_that_has_not_started_reports_no_day_not_a_period_backwards(client_of, site):
+    coming = SeasonBuilder(
+        factory=site.factory, status="planning",
+        start_date=datetime.date.today() + datetime.timedelta(days=200),
+        end_date=datetime.date.today() + datetime.timedelta(days=250),
+    )  # fmt: skip
+    html = client_of(site.manager).get(reverse("reports:season", args=[coming.pk])).content.decode()
+    assert "项目期报告 · 还没有可报告的日子" in html
+    assert f"{coming.start_date:%Y-%m-%d} – " not in html
+
+
 def test_the_daily_counts_agree_with_the_attendance_rows(small):
     assert mismatches(small) == []
     GroupDay.objects.filter(season=small).update(attended=0)
@@ -96,6 +120,19 @@ def test_a_typed_name_stays_text_in_the_workbook_never_a_formula(client_of, site
     assert datetime.datetime(2026, 7, 8) in days  # dates stay dates
 
 
+def test_a_typed_name_stays_text_in_the_csv_never_a_formula(client_of, site, small):
+    group = small.groups.get()
+    group.name = '=HYPERLINK("http://x.example","A")'
+    group.save()
+    url = reverse("reports:season-export", args=[small.pk, "csv"])
+    text = client_of(site.coordinator).get(url).content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    cells = [cell for row in rows for cell in row]
+    assert f"'{group.name}" in cells
+    assert not [cell for cell in cells if cell.startswith(("=", "+", "@"))]
+    assert ["2026-07-08", "2", "2", "0"] in rows  # figures and dates untouched
+
+
 def test_reports_are_scoped_by_factory(client_of, site, stranger, small):
     for url in (
         reverse("reports:season", args=[small.pk]),
@@ -133,6 +170,16 @@ def test_bad_filters_are_ignored_with_the_whole_season_shown(client_of, site, sm
     url = reverse("reports:season", args=[small.pk])
     response = client_of(site.manager).get(url, {"date_from": "not a date", "group": "999999"})
     assert response.status_code == 200
+
+
+def test_a_bad_date_leaves_the_chosen_group_filtering(client_of, site, small):
+    chosen = GroupBuilder(season=small, name="第二组", min_age=3, max_age=5)
+    mark(enroll(chosen), small.start_date)
+    rebuild_season(small, until=small.end_date)
+    url = reverse("reports:season", args=[small.pk])
+    page = client_of(site.manager).get(url, {"date_from": "not a date", "group": chosen.pk})
+    assert [g["group__name"] for g in page.context["r"]["by_group"]] == ["第二组"]
+    assert page.context["form"]["group"].value() == str(chosen.pk)
 
 
 def test_the_roll_call_keeps_the_daily_counts_up_to_date(client_of, site):
