@@ -33,11 +33,14 @@ run: setup
 	$(BIN)/python manage.py relay_outbox & \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-# Browser tests drive Debian's Chromium; install it where we may (root, apt).
+# Browser tests drive Debian's Chromium; install it where we may (root, apt),
+# with a Chinese font: the phone-layout tests measure Chinese text, which
+# without one is drawn as empty boxes of another width.
 browser:
-	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
-	  (apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium >/dev/null) ; } || \
-	  echo "chromium is not installed: browser tests will be skipped (apt-get install chromium)"
+	@{ command -v chromium >/dev/null && fc-list :lang=zh 2>/dev/null | grep -q . ; } || \
+	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  (apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium fonts-wqy-microhei >/dev/null) ; } || \
+	  echo "chromium or a Chinese font is not installed: browser tests will be skipped or measure boxes (apt-get install chromium fonts-wqy-microhei)"
 
 test: setup browser
 	$(BIN)/pytest $(PYTEST_ARGS)
