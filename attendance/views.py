@@ -145,7 +145,8 @@ def roll_call(request: HttpRequest, group_id: int, day: datetime.date | None = N
             "absence_reasons": Attendance.AbsenceReason.choices,
             "refusal": refusal,
             "is_today": words.is_today,
-            "previous_day": day - datetime.timedelta(days=1),
+            # None on the calendar's first day (0001-01-01, typed in the URL): no day before.
+            "previous_day": day - datetime.timedelta(days=1) if day > datetime.date.min else None,
             "next_day": day + datetime.timedelta(days=1) if day < today else None,
         },
     )

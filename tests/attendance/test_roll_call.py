@@ -258,6 +258,12 @@ def test_a_bad_date_in_the_url_answers_404(teacher, site):
     assert teacher.get(f"/groups/{site.group.pk}/roll-call/2026-02-30/").status_code == 404
 
 
+def test_the_first_day_of_the_calendar_in_the_url_is_a_page_without_a_day_before(teacher, site):
+    response = teacher.get(f"/groups/{site.group.pk}/roll-call/0001-01-01/")
+    assert response.status_code == 200
+    assert 'rel="prev"' not in response.content.decode()
+
+
 def test_teachers_correct_recent_days_and_coordinators_any_day(client_of, site):
     enrollment = enroll(site.group)
     recent, old = today() - datetime.timedelta(days=3), today() - datetime.timedelta(days=5)
