@@ -25,6 +25,7 @@ from django.db.models import (
 )
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
 from enrollment.models import AuthorisedPickup, Enrollment, Guardianship, Relationship
@@ -297,12 +298,13 @@ def roll_call_summary(group: Group, day: datetime.date) -> dict:
 
 
 def teachers_on_duty(group: Group, day: datetime.date) -> list[StaffShift]:
-    """The shifts of `group` on `day` not yet ended, with their teachers, by check-in."""
-    return list(
-        StaffShift.objects.filter(group=group, date=day, check_out_at__isnull=True)
-        .select_related("teacher")
-        .order_by("check_in_at")
-    )
+    """The shifts of `group` on `day`, with their teachers, by check-in: today
+    those not yet ended; on a past day every shift of the day (the teachers went
+    off duty at closing, and were there for the children counted present)."""
+    shifts = StaffShift.objects.filter(group=group, date=day)
+    if day >= timezone.localdate():
+        shifts = shifts.filter(check_out_at__isnull=True)
+    return list(shifts.select_related("teacher").order_by("check_in_at"))
 
 
 def with_roll_call_status(groups, day: datetime.date):

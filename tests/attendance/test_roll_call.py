@@ -320,6 +320,26 @@ def test_the_ratio_warning_follows_teachers_on_duty(teacher, site):
     assert StaffShift.objects.get(teacher=site.teacher).check_out_at is not None
 
 
+def test_a_past_day_counts_the_teachers_who_were_on_duty_that_day(teacher, site):
+    site.season.children_per_teacher = 2
+    site.season.save()
+    yesterday = today() - datetime.timedelta(days=1)
+    for _ in range(2):
+        mark(enroll(site.group), yesterday)
+    # The teacher went off duty at the end of the day, as they should.
+    start = timezone.now() - datetime.timedelta(days=1, hours=8)
+    StaffShift.objects.create(
+        group=site.group,
+        teacher=site.teacher,
+        date=yesterday,
+        check_in_at=start,
+        check_out_at=start + datetime.timedelta(hours=7),
+    )
+    html = teacher.get(page_url(site.group, yesterday)).content.decode()
+    assert site.teacher.name in html
+    assert "老师不足" not in html  # 2 children, 1 teacher, at most 2 each
+
+
 # --- printable sheet ---
 
 
