@@ -340,6 +340,18 @@ def test_a_past_day_counts_the_teachers_who_were_on_duty_that_day(teacher, site)
     assert "老师不足" not in html  # 2 children, 1 teacher, at most 2 each
 
 
+def test_a_teacher_of_two_groups_goes_on_duty_with_the_second_one(teacher, site):
+    second = GroupBuilder(season=site.season, min_age=3, max_age=5)
+    assign(site.teacher, second)
+    teacher.post(reverse("attendance:roll-call-duty", args=[site.group.pk, today()]))
+    # After lunch the teacher moves to the little ones' group.
+    teacher.post(reverse("attendance:roll-call-duty", args=[second.pk, today()]))
+    shift = StaffShift.objects.get(teacher=site.teacher)
+    assert shift.group == second and shift.check_out_at is None
+    assert "我要下班了" in teacher.get(page_url(second)).content.decode()
+    assert site.teacher.name not in teacher.get(page_url(site.group)).content.decode()
+
+
 # --- printable sheet ---
 
 
