@@ -14,6 +14,7 @@ from django.db.models import (
     CharField,
     Count,
     Exists,
+    ExpressionWrapper,
     F,
     FilteredRelation,
     IntegerField,
@@ -308,7 +309,8 @@ def teachers_on_duty(group: Group, day: datetime.date) -> list[StaffShift]:
 
 
 def with_roll_call_status(groups, day: datetime.date):
-    """Annotate children expected on `day` and roll-call records taken that day.
+    """Annotate children expected on `day`, roll-call records taken that day, and
+    whether the group's space opens that day (`opens_on_day`).
 
     Counted in subqueries, not joins, so the two counts do not multiply.
     Registered with `spaces.models.GROUP_DAY_ANNOTATIONS` (see apps.py), so the
@@ -332,8 +334,13 @@ def with_roll_call_status(groups, day: datetime.date):
         .values("n")
     )
     present = recorded.filter(status__in=[Attendance.Status.PRESENT, Attendance.Status.LATE])
+    # A holiday or a weekday the space does not open: no roll call is missing.
+    opens = Q(season__opening_weekdays__contains=str(day.isoweekday())) & ~Exists(
+        ClosedDay.objects.filter(season=OuterRef("season"), date=day)
+    )
     return groups.annotate(
         n_expected=Coalesce(Subquery(expected), 0),
         n_recorded=Coalesce(Subquery(recorded), 0),
         n_present=Coalesce(Subquery(present), 0),
+        opens_on_day=ExpressionWrapper(opens, output_field=BooleanField()),
     )
