@@ -196,3 +196,36 @@ def test_a_colleagues_change_while_offline_is_a_conflict_the_teacher_resolves(
     notes = AuditEntry.objects.filter(object_id=str(record.pk)).values_list("changes", flat=True)
     assert any("conflict" in n for n in notes)
     assert any(n.get("conflict_resolved", [None, None])[1] == "mine" for n in notes)
+
+
+def test_a_child_checked_in_online_and_checked_out_offline_keeps_its_status_on_the_row(
+    page: Page, context: BrowserContext, site
+):
+    from attendance.models import Attendance
+    from enrollment.models import AuthorisedPickup
+
+    enrollment = enroll(site.group)
+    Attendance.objects.create(
+        enrollment=enrollment,
+        group=site.group,
+        date=timezone.localdate(),
+        status="present",
+        check_in_at=timezone.now(),
+    )
+    AuthorisedPickup.objects.create(
+        child=enrollment.child, name="外婆", relationship="grandparent", phone="13900001111"
+    )
+    log_in(page, site.teacher_user)
+    open_roll_call_kept_offline(page, site.group)
+    checked_in = row(page, enrollment).locator(".row-state").inner_text().split(" ✓")[0].strip()
+    assert checked_in.startswith("出勤 · 签到")
+
+    context.set_offline(True)
+    row(page, enrollment).get_by_role("link", name="签退").click()
+    row(page, enrollment).get_by_label("谁来接孩子？").select_option("外婆")
+    row(page, enrollment).get_by_role("button", name="确认签退").click()
+    # The row still says present and when the child came, then the waiting check-out.
+    state = row(page, enrollment).locator(".row-state")
+    expect(state).to_contain_text("已离线保存")
+    assert state.inner_text().startswith(f"{checked_in} · 签退 ")
+    assert "(外婆)" in state.inner_text()
