@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import BrowserContext, Page, expect
 
-from .builders import enroll
+from .builders import PASSWORD, enroll
 from .test_browser import log_in
 
 pytestmark = pytest.mark.browser
@@ -229,3 +229,32 @@ def test_a_child_checked_in_online_and_checked_out_offline_keeps_its_status_on_t
     expect(state).to_contain_text("已离线保存")
     assert state.inner_text().startswith(f"{checked_in} · 签退 ")
     assert "(外婆)" in state.inner_text()
+
+
+def test_a_tap_after_the_session_ended_is_kept_and_sent_after_logging_in_again(
+    page: Page, context: BrowserContext, site
+):
+    from attendance.models import Attendance
+
+    enrollment = enroll(site.group)
+    log_in(page, site.teacher_user)
+    page.goto(f"/groups/{site.group.pk}/roll-call/")
+    # 30 idle minutes: the browser drops the session cookie (the CSRF cookie stays).
+    kept = [c for c in context.cookies() if c["name"] != "sessionid"]
+    context.clear_cookies()
+    context.add_cookies(kept)
+
+    row(page, enrollment).get_by_role("button", name="迟到").click()
+    # The answer is the login page: never swapped into the list, the tap is kept.
+    expect(waiting(page)).to_contain_text("1 条待发送")
+    expect(row(page, enrollment)).to_contain_text("迟到")
+    expect(page.locator("#roll input[name=password]")).to_have_count(0)
+    assert not Attendance.objects.exists()
+
+    waiting(page).get_by_role("link", name="请重新登录").click()
+    page.get_by_label("用户名").fill(site.teacher_user.username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_role("heading", name=re.compile("点名"))).to_be_visible()
+    expect(waiting(page)).to_be_hidden()
+    assert Attendance.objects.get().status == "late"

@@ -211,6 +211,7 @@
       return "stop"; // still no network: keep it, try again later
     }
     if (response.redirected || response.status >= 500 || response.status === 403) {
+      if (response.redirected) loggedOut();
       return "stop"; // logged out, or the server is in trouble: keep it
     }
     const row = rowOf(tap.enrollment);
@@ -284,13 +285,15 @@
     if (row) { row.classList.remove("save-failed"); row.classList.add("saving"); }
   });
   function lost(event) {
-    const form = event.detail.elt;
+    keepOrFail(event.detail.elt, event.detail.requestConfig);
+  }
+  function keepOrFail(form, requestConfig) {
     const row = form.closest && form.closest(".roll-row");
     if (!row) return;
     row.classList.remove("saving");
     const tap = form._rollTap;
     const f = tap && tap.fields;
-    if (tap && event.detail.requestConfig && event.detail.requestConfig.verb === "post"
+    if (tap && requestConfig && requestConfig.verb === "post"
         && !(f.status === "absent" && !f.absence_reason) && !f.resolution) {
       // The network failed on the way: the tap is kept and sent later.
       enqueue(tap, "failed");
@@ -300,6 +303,21 @@
     row.querySelector(".row-state").textContent = msg.saveFailed;
     say(row, msg.msgFailed);
   }
+  function loggedOut() {
+    document.getElementById("roll-logged-out").classList.remove("d-none");
+  }
+  // The session ended (30 idle minutes): the answer followed a redirect to the
+  // login page. Never swap that page into the list: keep the tap, as when the
+  // network fails, and say to log in again (the queue is sent when the page reopens).
+  document.addEventListener("htmx:beforeSwap", (event) => {
+    const xhr = event.detail.xhr;
+    const config = event.detail.requestConfig; // its elt is the form that sent the tap
+    const row = config && config.elt && config.elt.closest && config.elt.closest(".roll-row");
+    if (!row || !xhr || !xhr.responseURL || new URL(xhr.responseURL).pathname !== msg.login) return;
+    event.detail.shouldSwap = false;
+    loggedOut();
+    keepOrFail(config.elt, config);
+  });
   document.addEventListener("htmx:sendError", lost);
   document.addEventListener("htmx:timeout", lost);
   document.addEventListener("htmx:responseError", (event) => {
