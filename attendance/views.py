@@ -239,6 +239,10 @@ def _known_op(form_data) -> bool:
     return RollCallOp.objects.filter(op_id=op_id).exists()
 
 
+def _seen(form_data) -> bool:
+    return bool(form_data and form_data.get("seen"))
+
+
 def _check_out(request, group, day, enrollment, *, form_data):
     record = enrollment.day_record
     today = timezone.localdate()
@@ -246,7 +250,14 @@ def _check_out(request, group, day, enrollment, *, form_data):
     if refusal is None and form_data and record and record.check_out_at and _known_op(form_data):
         # A check-out sent again after it was applied (its answer was lost).
         return _render_row(request, group, day, enrollment, saved=True, kept=True)
-    if refusal is None and (record is None or not record.is_here):
+    if refusal is None and record is not None and record.check_out_at and not _seen(form_data):
+        # A phone's tap carries the version it saw: a colleague's check-out since
+        # is a conflict to settle (below); anything else may not redo a check-out.
+        refusal = _("This child was already checked out at %(time)s by %(name)s.") % {
+            "time": timezone.localtime(record.check_out_at).strftime("%H:%M"),
+            "name": record.picked_up_by,
+        }
+    elif refusal is None and (record is None or record.check_in_at is None):
         refusal = _("This child has not been checked in, so cannot be checked out.")
     if refusal:
         return _render_row(request, group, day, enrollment, status=REFUSED, error=refusal)
