@@ -258,3 +258,37 @@ def test_a_tap_after_the_session_ended_is_kept_and_sent_after_logging_in_again(
     expect(page.get_by_role("heading", name=re.compile("点名"))).to_be_visible()
     expect(waiting(page)).to_be_hidden()
     assert Attendance.objects.get().status == "late"
+
+
+def test_taps_queued_on_yesterdays_page_and_sent_from_todays_change_only_yesterday(
+    page: Page, context: BrowserContext, site
+):
+    import datetime
+
+    from attendance.models import Attendance
+
+    enrollment = enroll(site.group)
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    log_in(page, site.teacher_user)
+    page.goto(f"/groups/{site.group.pk}/roll-call/{yesterday.isoformat()}/")
+    expect(page.locator("#roll[data-kept='1']")).to_be_attached(timeout=15000)
+
+    # The Wi-Fi went at the end of the day: a tap, then the teacher's correction.
+    context.set_offline(True)
+    row(page, enrollment).get_by_role("button", name="出勤").click()
+    row(page, enrollment).get_by_role("button", name="迟到").click()
+    expect(waiting(page)).to_contain_text("2 条待发送")
+    page.goto("about:blank")  # the phone is put away
+
+    # The next morning, online, the teacher opens today's roll call: the queue goes.
+    context.set_offline(False)
+    page.goto(f"/groups/{site.group.pk}/roll-call/")
+    for _ in range(50):
+        if Attendance.objects.filter(date=yesterday, status="late").exists():
+            break
+        page.wait_for_timeout(200)
+    assert Attendance.objects.get(date=yesterday).status == "late"
+    expect(waiting(page)).to_be_hidden()
+    # Today's row and header still show today: nothing is marked yet.
+    expect(row(page, enrollment)).to_contain_text("尚未点名")
+    expect(page.locator("#roll-call-header")).to_contain_text("已点名 0/1")

@@ -169,15 +169,18 @@
     try {
       const taps = (await myTaps()).sort((a, b) => a.seq - b.seq);
       for (const tap of taps) {
+        // A conflict of another page waits to be settled on its own page.
+        if (tap.conflict && !onThisPage(tap)) continue;
         const outcome = await sendOne(tap);
-        if (outcome === "stop") break;
+        if (outcome.result === "stop") break;
+        if (outcome.result === "kept") continue;
         await dropTap(tap.seq);
-        // The next taps on this child saw the version this one produced.
-        const row = rowOf(tap.enrollment);
-        if (row) {
+        // The next taps on this child that day saw the version this one produced.
+        if (outcome.version) {
           for (const later of taps) {
-            if (later.seq > tap.seq && later.enrollment === tap.enrollment && later.seen === tap.seen) {
-              later.seen = row.dataset.version;
+            if (later.seq > tap.seq && later.enrollment === tap.enrollment
+                && later.day === tap.day && later.seen === tap.seen) {
+              later.seen = outcome.version;
               await putTap(later);
             }
           }
@@ -208,20 +211,36 @@
         headers: { "HX-Request": "true", "X-CSRFToken": csrfToken() },
       });
     } catch (error) {
-      return "stop"; // still no network: keep it, try again later
+      return { result: "stop" }; // still no network: keep it, try again later
     }
     if (response.redirected || response.status >= 500 || response.status === 403) {
       if (response.redirected) loggedOut();
-      return "stop"; // logged out, or the server is in trouble: keep it
+      return { result: "stop" }; // logged out, or the server is in trouble: keep it
     }
-    const row = rowOf(tap.enrollment);
-    if (row && [200, 409, 422].includes(response.status)) {
-      swapIn(row, await response.text());
+    const html = [200, 409, 422].includes(response.status) ? await response.text() : "";
+    const tpl = document.createElement("template");
+    tpl.innerHTML = html;
+    const answered = tpl.content.querySelector(".roll-row");
+    const version = answered ? answered.dataset.version : null;
+    // Only a tap of this page's group and day is shown here: the same child's
+    // row of another day (a queue of yesterday sent from today's page) is not its row.
+    const row = onThisPage(tap) && rowOf(tap.enrollment);
+    if (row && html) {
+      swapIn(row, html);
       const fresh = rowOf(tap.enrollment);
       if (response.status === 409) say(fresh, msg.msgConflict);
       else say(fresh, response.status === 200 ? msg.msgSaved : msg.msgFailed);
+    } else if (response.status === 409) {
+      // Not applied, and not shown: kept for its own page to show and settle.
+      tap.conflict = true;
+      await putTap(tap);
+      return { result: "kept" };
     }
-    return "done"; // applied, refused with its reason on the row, or a conflict shown
+    // Applied, refused with its reason on the row, or a conflict shown.
+    return { result: "done", version: version };
+  }
+  function onThisPage(tap) {
+    return tap.group === scope.group && tap.day === scope.day;
   }
 
   function swapIn(row, html) {
