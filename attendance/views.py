@@ -18,7 +18,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from enrollment.models import Child, Enrollment
 from factories.models import AuditEntry
@@ -42,6 +41,21 @@ from .rows import RowWords, render_row, render_rows
 REFUSED = 422
 # A colleague changed the record since the phone saw it: both values are shown.
 CONFLICT = 409
+
+
+def post_or_back_to_roll_call(view):
+    """A roll-call action that only posts, opened with GET, goes back to the roll
+    call of its day rather than to an empty 405 page: when a session has ended,
+    a button's post goes to the login page, which then sends the user back to
+    the action's URL."""
+
+    @functools.wraps(view)
+    def post_only(request: HttpRequest, **kwargs) -> HttpResponse:
+        if request.method != "POST":
+            return redirect("attendance:roll-call", group_id=kwargs["group_id"], day=kwargs["day"])
+        return view(request, **kwargs)
+
+    return post_only
 
 
 def _group_for(user, group_id: int) -> Group:
@@ -164,7 +178,7 @@ def _tap_target(request, group_id, day, enrollment_id, *, lock, pickup=None):
 
 
 @login_required
-@require_POST
+@post_or_back_to_roll_call
 def roll_call_mark(request, group_id: int, day: datetime.date, enrollment_id: int):
     form = MarkForm(request.POST)
     tap = functools.partial(_mark, form=form)
@@ -294,7 +308,7 @@ def _check_out(request, group, day, enrollment, *, form_data):
 
 
 @login_required
-@require_POST
+@post_or_back_to_roll_call
 def roll_call_mark_all(request, group_id: int, day: datetime.date):
     group = roll_call_group(request.user, group_id, day)
     if group is None:
@@ -311,7 +325,7 @@ def roll_call_mark_all(request, group_id: int, day: datetime.date):
 
 
 @login_required
-@require_POST
+@post_or_back_to_roll_call
 def roll_call_duty(request, group_id: int, day: datetime.date):
     """A teacher checks themselves in or out with this group (today only)."""
     group = _group_for(request.user, group_id)

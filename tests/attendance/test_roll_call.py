@@ -264,6 +264,21 @@ def test_the_first_day_of_the_calendar_in_the_url_is_a_page_without_a_day_before
     assert 'rel="prev"' not in response.content.decode()
 
 
+@pytest.mark.parametrize("action", ["roll-call-mark-all", "roll-call-duty", "roll-call-mark"])
+def test_an_action_opened_after_logging_in_again_goes_back_to_the_roll_call(client, site, action):
+    enrollment = enroll(site.group)
+    args = [site.group.pk, today()] + ([enrollment.pk] if action == "roll-call-mark" else [])
+    url = reverse(f"attendance:{action}", args=args)
+    # The session has ended: the button's post is sent to the login page...
+    login = client.post(url)
+    assert login.status_code == 302 and login["Location"].startswith("/login/")
+    # ...which sends the teacher back to the action's URL once logged in again.
+    client.force_login(site.teacher_user)
+    response = client.get(url)
+    assert response.status_code == 302 and response["Location"] == page_url(site.group)
+    assert not Attendance.objects.exists() and not StaffShift.objects.exists()
+
+
 def test_teachers_correct_recent_days_and_coordinators_any_day(client_of, site):
     enrollment = enroll(site.group)
     recent, old = today() - datetime.timedelta(days=3), today() - datetime.timedelta(days=5)
