@@ -292,3 +292,23 @@ def test_taps_queued_on_yesterdays_page_and_sent_from_todays_change_only_yesterd
     # Today's row and header still show today: nothing is marked yet.
     expect(row(page, enrollment)).to_contain_text("尚未点名")
     expect(page.locator("#roll-call-header")).to_contain_text("已点名 0/1")
+
+
+def test_absent_on_a_wi_fi_without_internet_asks_the_reason_on_the_phone(page: Page, site):
+    from attendance.models import Attendance
+
+    enrollment = enroll(site.group)
+    log_in(page, site.teacher_user)
+    open_roll_call_kept_offline(page, site.group)
+    # The phone says it is online (Wi-Fi), but nothing gets through.
+    page.route("**/children/**", lambda route: route.abort("internetdisconnected"))
+    row(page, enrollment).get_by_role("button", name="缺勤").click()
+    row(page, enrollment).get_by_role("button", name="生病").click()
+    expect(row(page, enrollment)).to_contain_text("缺勤 · 生病")
+    expect(waiting(page)).to_contain_text("1 条待发送")
+
+    page.unroute("**/children/**")
+    page.get_by_role("button", name="立即发送").click()
+    expect(waiting(page)).to_be_hidden()
+    record = Attendance.objects.get()
+    assert (record.status, record.absence_reason) == ("absent", "sick")

@@ -312,8 +312,13 @@
     row.classList.remove("saving");
     const tap = form._rollTap;
     const f = tap && tap.fields;
-    if (tap && requestConfig && requestConfig.verb === "post"
-        && !(f.status === "absent" && !f.absence_reason) && !f.resolution) {
+    const posted = tap && requestConfig && requestConfig.verb === "post";
+    if (posted && f.status === "absent" && !f.absence_reason && !f.resolution) {
+      // The server would have asked why: ask on the phone, as offline.
+      askReason(row, form);
+      return;
+    }
+    if (posted && !f.resolution) {
       // The network failed on the way: the tap is kept and sent later.
       enqueue(tap, "failed");
       return;
