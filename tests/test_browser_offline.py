@@ -308,7 +308,38 @@ def test_absent_on_a_wi_fi_without_internet_asks_the_reason_on_the_phone(page: P
     expect(waiting(page)).to_contain_text("1 条待发送")
 
     page.unroute("**/children/**")
-    page.get_by_role("button", name="立即发送").click()
+    # "Send now" (the queue may be on its way already: no waiting for the button).
+    page.evaluate("document.getElementById('roll-send-now').click()")
     expect(waiting(page)).to_be_hidden()
     record = Attendance.objects.get()
     assert (record.status, record.absence_reason) == ("absent", "sick")
+
+
+def test_check_out_on_a_wi_fi_without_internet_uses_the_list_kept_with_the_page(page: Page, site):
+    from attendance.models import Attendance
+    from enrollment.models import AuthorisedPickup
+
+    enrollment = enroll(site.group)
+    Attendance.objects.create(
+        enrollment=enrollment,
+        group=site.group,
+        date=timezone.localdate(),
+        status="present",
+        check_in_at=timezone.now(),
+    )
+    AuthorisedPickup.objects.create(
+        child=enrollment.child, name="外婆", relationship="grandparent", phone="13900001111"
+    )
+    log_in(page, site.teacher_user)
+    open_roll_call_kept_offline(page, site.group)
+    page.route("**/children/**", lambda route: route.abort("internetdisconnected"))
+    row(page, enrollment).get_by_role("link", name="签退").click()
+    row(page, enrollment).get_by_label("谁来接孩子？").select_option("外婆")
+    row(page, enrollment).get_by_role("button", name="确认签退").click()
+    expect(waiting(page)).to_contain_text("1 条待发送")
+
+    page.unroute("**/children/**")
+    # "Send now" (the queue may be on its way already: no waiting for the button).
+    page.evaluate("document.getElementById('roll-send-now').click()")
+    expect(waiting(page)).to_be_hidden()
+    assert Attendance.objects.get().picked_up_by == "外婆"

@@ -312,6 +312,11 @@
     row.classList.remove("saving");
     const tap = form._rollTap;
     const f = tap && tap.fields;
+    if (requestConfig && requestConfig.verb === "get" && form.classList.contains("checkout-link")) {
+      // The check-out form did not come: the list kept with the page, as offline.
+      openCheckOut(row);
+      return;
+    }
     const posted = tap && requestConfig && requestConfig.verb === "post";
     if (posted && f.status === "absent" && !f.absence_reason && !f.resolution) {
       // The server would have asked why: ask on the phone, as offline.
