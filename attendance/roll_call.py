@@ -14,6 +14,7 @@ from django.db.models import (
     CharField,
     Count,
     Exists,
+    ExpressionWrapper,
     F,
     FilteredRelation,
     IntegerField,
@@ -25,6 +26,7 @@ from django.db.models import (
 )
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
 from enrollment.models import AuthorisedPickup, Enrollment, Guardianship, Relationship
@@ -297,16 +299,18 @@ def roll_call_summary(group: Group, day: datetime.date) -> dict:
 
 
 def teachers_on_duty(group: Group, day: datetime.date) -> list[StaffShift]:
-    """The shifts of `group` on `day` not yet ended, with their teachers, by check-in."""
-    return list(
-        StaffShift.objects.filter(group=group, date=day, check_out_at__isnull=True)
-        .select_related("teacher")
-        .order_by("check_in_at")
-    )
+    """The shifts of `group` on `day`, with their teachers, by check-in: today
+    those not yet ended; on a past day every shift of the day (the teachers went
+    off duty at closing, and were there for the children counted present)."""
+    shifts = StaffShift.objects.filter(group=group, date=day)
+    if day >= timezone.localdate():
+        shifts = shifts.filter(check_out_at__isnull=True)
+    return list(shifts.select_related("teacher").order_by("check_in_at"))
 
 
 def with_roll_call_status(groups, day: datetime.date):
-    """Annotate children expected on `day` and roll-call records taken that day.
+    """Annotate children expected on `day`, roll-call records taken that day, and
+    whether the group's space opens that day (`opens_on_day`).
 
     Counted in subqueries, not joins, so the two counts do not multiply.
     Registered with `spaces.models.GROUP_DAY_ANNOTATIONS` (see apps.py), so the
@@ -330,8 +334,13 @@ def with_roll_call_status(groups, day: datetime.date):
         .values("n")
     )
     present = recorded.filter(status__in=[Attendance.Status.PRESENT, Attendance.Status.LATE])
+    # A holiday or a weekday the space does not open: no roll call is missing.
+    opens = Q(season__opening_weekdays__contains=str(day.isoweekday())) & ~Exists(
+        ClosedDay.objects.filter(season=OuterRef("season"), date=day)
+    )
     return groups.annotate(
         n_expected=Coalesce(Subquery(expected), 0),
         n_recorded=Coalesce(Subquery(recorded), 0),
         n_present=Coalesce(Subquery(present), 0),
+        opens_on_day=ExpressionWrapper(opens, output_field=BooleanField()),
     )

@@ -298,13 +298,21 @@ def _audit_note(user, group: Group, record: Attendance, changes: dict) -> None:
 
 
 def staff_toggle_duty(*, teacher: Teacher, group: Group, day: datetime.date) -> StaffShift:
-    """A teacher checks in with a group, or out again if already on duty."""
+    """A teacher checks in with a group, or out again if already on duty with it.
+    A teacher on duty with another group that day moves to this one: a teacher
+    has one shift a day (`shift_one_per_day`), and toggling it off there would
+    leave them never on duty here."""
     now = timezone.now()
     with transaction.atomic():
         shift, created = StaffShift.objects.select_for_update().get_or_create(
             teacher=teacher, date=day, defaults={"group": group, "check_in_at": now}
         )
-        if not created:
+        if created:
+            return shift
+        if shift.group_id != group.pk:
+            shift.group, shift.check_in_at, shift.check_out_at = group, now, None
+            shift.save(update_fields=["group", "check_in_at", "check_out_at"])
+        else:
             shift.check_out_at = None if shift.check_out_at else now
             shift.save(update_fields=["check_out_at"])
     return shift

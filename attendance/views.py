@@ -18,7 +18,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from enrollment.models import Child, Enrollment
 from factories.models import AuditEntry
@@ -42,6 +41,21 @@ from .rows import RowWords, render_row, render_rows
 REFUSED = 422
 # A colleague changed the record since the phone saw it: both values are shown.
 CONFLICT = 409
+
+
+def post_or_back_to_roll_call(view):
+    """A roll-call action that only posts, opened with GET, goes back to the roll
+    call of its day rather than to an empty 405 page: when a session has ended,
+    a button's post goes to the login page, which then sends the user back to
+    the action's URL."""
+
+    @functools.wraps(view)
+    def post_only(request: HttpRequest, **kwargs) -> HttpResponse:
+        if request.method != "POST":
+            return redirect("attendance:roll-call", group_id=kwargs["group_id"], day=kwargs["day"])
+        return view(request, **kwargs)
+
+    return post_only
 
 
 def _group_for(user, group_id: int) -> Group:
@@ -145,7 +159,8 @@ def roll_call(request: HttpRequest, group_id: int, day: datetime.date | None = N
             "absence_reasons": Attendance.AbsenceReason.choices,
             "refusal": refusal,
             "is_today": words.is_today,
-            "previous_day": day - datetime.timedelta(days=1),
+            # None on the calendar's first day (0001-01-01, typed in the URL): no day before.
+            "previous_day": day - datetime.timedelta(days=1) if day > datetime.date.min else None,
             "next_day": day + datetime.timedelta(days=1) if day < today else None,
         },
     )
@@ -163,7 +178,7 @@ def _tap_target(request, group_id, day, enrollment_id, *, lock, pickup=None):
 
 
 @login_required
-@require_POST
+@post_or_back_to_roll_call
 def roll_call_mark(request, group_id: int, day: datetime.date, enrollment_id: int):
     form = MarkForm(request.POST)
     tap = functools.partial(_mark, form=form)
@@ -238,6 +253,10 @@ def _known_op(form_data) -> bool:
     return RollCallOp.objects.filter(op_id=op_id).exists()
 
 
+def _seen(form_data) -> bool:
+    return bool(form_data and form_data.get("seen"))
+
+
 def _check_out(request, group, day, enrollment, *, form_data):
     record = enrollment.day_record
     today = timezone.localdate()
@@ -245,7 +264,14 @@ def _check_out(request, group, day, enrollment, *, form_data):
     if refusal is None and form_data and record and record.check_out_at and _known_op(form_data):
         # A check-out sent again after it was applied (its answer was lost).
         return _render_row(request, group, day, enrollment, saved=True, kept=True)
-    if refusal is None and (record is None or not record.is_here):
+    if refusal is None and record is not None and record.check_out_at and not _seen(form_data):
+        # A phone's tap carries the version it saw: a colleague's check-out since
+        # is a conflict to settle (below); anything else may not redo a check-out.
+        refusal = _("This child was already checked out at %(time)s by %(name)s.") % {
+            "time": timezone.localtime(record.check_out_at).strftime("%H:%M"),
+            "name": record.picked_up_by,
+        }
+    elif refusal is None and (record is None or record.check_in_at is None):
         refusal = _("This child has not been checked in, so cannot be checked out.")
     if refusal:
         return _render_row(request, group, day, enrollment, status=REFUSED, error=refusal)
@@ -282,7 +308,7 @@ def _check_out(request, group, day, enrollment, *, form_data):
 
 
 @login_required
-@require_POST
+@post_or_back_to_roll_call
 def roll_call_mark_all(request, group_id: int, day: datetime.date):
     group = roll_call_group(request.user, group_id, day)
     if group is None:
@@ -299,7 +325,7 @@ def roll_call_mark_all(request, group_id: int, day: datetime.date):
 
 
 @login_required
-@require_POST
+@post_or_back_to_roll_call
 def roll_call_duty(request, group_id: int, day: datetime.date):
     """A teacher checks themselves in or out with this group (today only)."""
     group = _group_for(request.user, group_id)

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import BrowserContext, Page, expect
 
-from .builders import enroll
+from .builders import PASSWORD, enroll
 from .test_browser import log_in
 
 pytestmark = pytest.mark.browser
@@ -196,3 +196,150 @@ def test_a_colleagues_change_while_offline_is_a_conflict_the_teacher_resolves(
     notes = AuditEntry.objects.filter(object_id=str(record.pk)).values_list("changes", flat=True)
     assert any("conflict" in n for n in notes)
     assert any(n.get("conflict_resolved", [None, None])[1] == "mine" for n in notes)
+
+
+def test_a_child_checked_in_online_and_checked_out_offline_keeps_its_status_on_the_row(
+    page: Page, context: BrowserContext, site
+):
+    from attendance.models import Attendance
+    from enrollment.models import AuthorisedPickup
+
+    enrollment = enroll(site.group)
+    Attendance.objects.create(
+        enrollment=enrollment,
+        group=site.group,
+        date=timezone.localdate(),
+        status="present",
+        check_in_at=timezone.now(),
+    )
+    AuthorisedPickup.objects.create(
+        child=enrollment.child, name="外婆", relationship="grandparent", phone="13900001111"
+    )
+    log_in(page, site.teacher_user)
+    open_roll_call_kept_offline(page, site.group)
+    checked_in = row(page, enrollment).locator(".row-state").inner_text().split(" ✓")[0].strip()
+    assert checked_in.startswith("出勤 · 签到")
+
+    context.set_offline(True)
+    row(page, enrollment).get_by_role("link", name="签退").click()
+    row(page, enrollment).get_by_label("谁来接孩子？").select_option("外婆")
+    row(page, enrollment).get_by_role("button", name="确认签退").click()
+    # The row still says present and when the child came, then the waiting check-out.
+    state = row(page, enrollment).locator(".row-state")
+    expect(state).to_contain_text("已离线保存")
+    assert state.inner_text().startswith(f"{checked_in} · 签退 ")
+    assert "(外婆)" in state.inner_text()
+
+
+def test_a_tap_after_the_session_ended_is_kept_and_sent_after_logging_in_again(
+    page: Page, context: BrowserContext, site
+):
+    from attendance.models import Attendance
+
+    enrollment = enroll(site.group)
+    log_in(page, site.teacher_user)
+    page.goto(f"/groups/{site.group.pk}/roll-call/")
+    # 30 idle minutes: the browser drops the session cookie (the CSRF cookie stays).
+    kept = [c for c in context.cookies() if c["name"] != "sessionid"]
+    context.clear_cookies()
+    context.add_cookies(kept)
+
+    row(page, enrollment).get_by_role("button", name="迟到").click()
+    # The answer is the login page: never swapped into the list, the tap is kept.
+    expect(waiting(page)).to_contain_text("1 条待发送")
+    expect(row(page, enrollment)).to_contain_text("迟到")
+    expect(page.locator("#roll input[name=password]")).to_have_count(0)
+    assert not Attendance.objects.exists()
+
+    waiting(page).get_by_role("link", name="请重新登录").click()
+    page.get_by_label("用户名").fill(site.teacher_user.username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_role("heading", name=re.compile("点名"))).to_be_visible()
+    expect(waiting(page)).to_be_hidden()
+    assert Attendance.objects.get().status == "late"
+
+
+def test_taps_queued_on_yesterdays_page_and_sent_from_todays_change_only_yesterday(
+    page: Page, context: BrowserContext, site
+):
+    import datetime
+
+    from attendance.models import Attendance
+
+    enrollment = enroll(site.group)
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    log_in(page, site.teacher_user)
+    page.goto(f"/groups/{site.group.pk}/roll-call/{yesterday.isoformat()}/")
+    expect(page.locator("#roll[data-kept='1']")).to_be_attached(timeout=15000)
+
+    # The Wi-Fi went at the end of the day: a tap, then the teacher's correction.
+    context.set_offline(True)
+    row(page, enrollment).get_by_role("button", name="出勤").click()
+    row(page, enrollment).get_by_role("button", name="迟到").click()
+    expect(waiting(page)).to_contain_text("2 条待发送")
+    page.goto("about:blank")  # the phone is put away
+
+    # The next morning, online, the teacher opens today's roll call: the queue goes.
+    context.set_offline(False)
+    page.goto(f"/groups/{site.group.pk}/roll-call/")
+    for _ in range(50):
+        if Attendance.objects.filter(date=yesterday, status="late").exists():
+            break
+        page.wait_for_timeout(200)
+    assert Attendance.objects.get(date=yesterday).status == "late"
+    expect(waiting(page)).to_be_hidden()
+    # Today's row and header still show today: nothing is marked yet.
+    expect(row(page, enrollment)).to_contain_text("尚未点名")
+    expect(page.locator("#roll-call-header")).to_contain_text("已点名 0/1")
+
+
+def test_absent_on_a_wi_fi_without_internet_asks_the_reason_on_the_phone(page: Page, site):
+    from attendance.models import Attendance
+
+    enrollment = enroll(site.group)
+    log_in(page, site.teacher_user)
+    open_roll_call_kept_offline(page, site.group)
+    # The phone says it is online (Wi-Fi), but nothing gets through.
+    page.route("**/children/**", lambda route: route.abort("internetdisconnected"))
+    row(page, enrollment).get_by_role("button", name="缺勤").click()
+    row(page, enrollment).get_by_role("button", name="生病").click()
+    expect(row(page, enrollment)).to_contain_text("缺勤 · 生病")
+    expect(waiting(page)).to_contain_text("1 条待发送")
+
+    page.unroute("**/children/**")
+    # "Send now" (the queue may be on its way already: no waiting for the button).
+    page.evaluate("document.getElementById('roll-send-now').click()")
+    expect(waiting(page)).to_be_hidden()
+    record = Attendance.objects.get()
+    assert (record.status, record.absence_reason) == ("absent", "sick")
+
+
+def test_check_out_on_a_wi_fi_without_internet_uses_the_list_kept_with_the_page(page: Page, site):
+    from attendance.models import Attendance
+    from enrollment.models import AuthorisedPickup
+
+    enrollment = enroll(site.group)
+    Attendance.objects.create(
+        enrollment=enrollment,
+        group=site.group,
+        date=timezone.localdate(),
+        status="present",
+        check_in_at=timezone.now(),
+    )
+    AuthorisedPickup.objects.create(
+        child=enrollment.child, name="外婆", relationship="grandparent", phone="13900001111"
+    )
+    log_in(page, site.teacher_user)
+    open_roll_call_kept_offline(page, site.group)
+    page.route("**/children/**", lambda route: route.abort("internetdisconnected"))
+    row(page, enrollment).get_by_role("link", name="签退").click()
+    row(page, enrollment).get_by_label("谁来接孩子？").select_option("外婆")
+    row(page, enrollment).get_by_role("button", name="确认签退").click()
+    expect(waiting(page)).to_contain_text("1 条待发送")
+
+    page.unroute("**/children/**")
+    # "Send now" (the queue may be on its way already: no waiting for the button).
+    page.evaluate("document.getElementById('roll-send-now').click()")
+    expect(waiting(page)).to_be_hidden()
+    assert Attendance.objects.get().picked_up_by == "外婆"

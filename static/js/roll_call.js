@@ -169,15 +169,18 @@
     try {
       const taps = (await myTaps()).sort((a, b) => a.seq - b.seq);
       for (const tap of taps) {
+        // A conflict of another page waits to be settled on its own page.
+        if (tap.conflict && !onThisPage(tap)) continue;
         const outcome = await sendOne(tap);
-        if (outcome === "stop") break;
+        if (outcome.result === "stop") break;
+        if (outcome.result === "kept") continue;
         await dropTap(tap.seq);
-        // The next taps on this child saw the version this one produced.
-        const row = rowOf(tap.enrollment);
-        if (row) {
+        // The next taps on this child that day saw the version this one produced.
+        if (outcome.version) {
           for (const later of taps) {
-            if (later.seq > tap.seq && later.enrollment === tap.enrollment && later.seen === tap.seen) {
-              later.seen = row.dataset.version;
+            if (later.seq > tap.seq && later.enrollment === tap.enrollment
+                && later.day === tap.day && later.seen === tap.seen) {
+              later.seen = outcome.version;
               await putTap(later);
             }
           }
@@ -208,19 +211,36 @@
         headers: { "HX-Request": "true", "X-CSRFToken": csrfToken() },
       });
     } catch (error) {
-      return "stop"; // still no network: keep it, try again later
+      return { result: "stop" }; // still no network: keep it, try again later
     }
     if (response.redirected || response.status >= 500 || response.status === 403) {
-      return "stop"; // logged out, or the server is in trouble: keep it
+      if (response.redirected) loggedOut();
+      return { result: "stop" }; // logged out, or the server is in trouble: keep it
     }
-    const row = rowOf(tap.enrollment);
-    if (row && [200, 409, 422].includes(response.status)) {
-      swapIn(row, await response.text());
+    const html = [200, 409, 422].includes(response.status) ? await response.text() : "";
+    const tpl = document.createElement("template");
+    tpl.innerHTML = html;
+    const answered = tpl.content.querySelector(".roll-row");
+    const version = answered ? answered.dataset.version : null;
+    // Only a tap of this page's group and day is shown here: the same child's
+    // row of another day (a queue of yesterday sent from today's page) is not its row.
+    const row = onThisPage(tap) && rowOf(tap.enrollment);
+    if (row && html) {
+      swapIn(row, html);
       const fresh = rowOf(tap.enrollment);
       if (response.status === 409) say(fresh, msg.msgConflict);
       else say(fresh, response.status === 200 ? msg.msgSaved : msg.msgFailed);
+    } else if (response.status === 409) {
+      // Not applied, and not shown: kept for its own page to show and settle.
+      tap.conflict = true;
+      await putTap(tap);
+      return { result: "kept" };
     }
-    return "done"; // applied, refused with its reason on the row, or a conflict shown
+    // Applied, refused with its reason on the row, or a conflict shown.
+    return { result: "done", version: version };
+  }
+  function onThisPage(tap) {
+    return tap.group === scope.group && tap.day === scope.day;
   }
 
   function swapIn(row, html) {
@@ -284,14 +304,26 @@
     if (row) { row.classList.remove("save-failed"); row.classList.add("saving"); }
   });
   function lost(event) {
-    const form = event.detail.elt;
+    keepOrFail(event.detail.elt, event.detail.requestConfig);
+  }
+  function keepOrFail(form, requestConfig) {
     const row = form.closest && form.closest(".roll-row");
     if (!row) return;
     row.classList.remove("saving");
     const tap = form._rollTap;
     const f = tap && tap.fields;
-    if (tap && event.detail.requestConfig && event.detail.requestConfig.verb === "post"
-        && !(f.status === "absent" && !f.absence_reason) && !f.resolution) {
+    if (requestConfig && requestConfig.verb === "get" && form.classList.contains("checkout-link")) {
+      // The check-out form did not come: the list kept with the page, as offline.
+      openCheckOut(row);
+      return;
+    }
+    const posted = tap && requestConfig && requestConfig.verb === "post";
+    if (posted && f.status === "absent" && !f.absence_reason && !f.resolution) {
+      // The server would have asked why: ask on the phone, as offline.
+      askReason(row, form);
+      return;
+    }
+    if (posted && !f.resolution) {
       // The network failed on the way: the tap is kept and sent later.
       enqueue(tap, "failed");
       return;
@@ -300,6 +332,21 @@
     row.querySelector(".row-state").textContent = msg.saveFailed;
     say(row, msg.msgFailed);
   }
+  function loggedOut() {
+    document.getElementById("roll-logged-out").classList.remove("d-none");
+  }
+  // The session ended (30 idle minutes): the answer followed a redirect to the
+  // login page. Never swap that page into the list: keep the tap, as when the
+  // network fails, and say to log in again (the queue is sent when the page reopens).
+  document.addEventListener("htmx:beforeSwap", (event) => {
+    const xhr = event.detail.xhr;
+    const config = event.detail.requestConfig; // its elt is the form that sent the tap
+    const row = config && config.elt && config.elt.closest && config.elt.closest(".roll-row");
+    if (!row || !xhr || !xhr.responseURL || new URL(xhr.responseURL).pathname !== msg.login) return;
+    event.detail.shouldSwap = false;
+    loggedOut();
+    keepOrFail(config.elt, config);
+  });
   document.addEventListener("htmx:sendError", lost);
   document.addEventListener("htmx:timeout", lost);
   document.addEventListener("htmx:responseError", (event) => {

@@ -258,6 +258,27 @@ def test_a_bad_date_in_the_url_answers_404(teacher, site):
     assert teacher.get(f"/groups/{site.group.pk}/roll-call/2026-02-30/").status_code == 404
 
 
+def test_the_first_day_of_the_calendar_in_the_url_is_a_page_without_a_day_before(teacher, site):
+    response = teacher.get(f"/groups/{site.group.pk}/roll-call/0001-01-01/")
+    assert response.status_code == 200
+    assert 'rel="prev"' not in response.content.decode()
+
+
+@pytest.mark.parametrize("action", ["roll-call-mark-all", "roll-call-duty", "roll-call-mark"])
+def test_an_action_opened_after_logging_in_again_goes_back_to_the_roll_call(client, site, action):
+    enrollment = enroll(site.group)
+    args = [site.group.pk, today()] + ([enrollment.pk] if action == "roll-call-mark" else [])
+    url = reverse(f"attendance:{action}", args=args)
+    # The session has ended: the button's post is sent to the login page...
+    login = client.post(url)
+    assert login.status_code == 302 and login["Location"].startswith("/login/")
+    # ...which sends the teacher back to the action's URL once logged in again.
+    client.force_login(site.teacher_user)
+    response = client.get(url)
+    assert response.status_code == 302 and response["Location"] == page_url(site.group)
+    assert not Attendance.objects.exists() and not StaffShift.objects.exists()
+
+
 def test_teachers_correct_recent_days_and_coordinators_any_day(client_of, site):
     enrollment = enroll(site.group)
     recent, old = today() - datetime.timedelta(days=3), today() - datetime.timedelta(days=5)
@@ -312,6 +333,38 @@ def test_the_ratio_warning_follows_teachers_on_duty(teacher, site):
     assert "老师不足" not in teacher.get(page_url(site.group)).content.decode()
     teacher.post(duty)  # off duty again
     assert StaffShift.objects.get(teacher=site.teacher).check_out_at is not None
+
+
+def test_a_past_day_counts_the_teachers_who_were_on_duty_that_day(teacher, site):
+    site.season.children_per_teacher = 2
+    site.season.save()
+    yesterday = today() - datetime.timedelta(days=1)
+    for _ in range(2):
+        mark(enroll(site.group), yesterday)
+    # The teacher went off duty at the end of the day, as they should.
+    start = timezone.now() - datetime.timedelta(days=1, hours=8)
+    StaffShift.objects.create(
+        group=site.group,
+        teacher=site.teacher,
+        date=yesterday,
+        check_in_at=start,
+        check_out_at=start + datetime.timedelta(hours=7),
+    )
+    html = teacher.get(page_url(site.group, yesterday)).content.decode()
+    assert site.teacher.name in html
+    assert "老师不足" not in html  # 2 children, 1 teacher, at most 2 each
+
+
+def test_a_teacher_of_two_groups_goes_on_duty_with_the_second_one(teacher, site):
+    second = GroupBuilder(season=site.season, min_age=3, max_age=5)
+    assign(site.teacher, second)
+    teacher.post(reverse("attendance:roll-call-duty", args=[site.group.pk, today()]))
+    # After lunch the teacher moves to the little ones' group.
+    teacher.post(reverse("attendance:roll-call-duty", args=[second.pk, today()]))
+    shift = StaffShift.objects.get(teacher=site.teacher)
+    assert shift.group == second and shift.check_out_at is None
+    assert "我要下班了" in teacher.get(page_url(second)).content.decode()
+    assert site.teacher.name not in teacher.get(page_url(site.group)).content.decode()
 
 
 # --- printable sheet ---

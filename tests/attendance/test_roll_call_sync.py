@@ -192,6 +192,32 @@ def test_a_queued_check_out_needs_an_authorised_person_and_keeps_its_time(teache
     assert GroupDay.objects.get(group=site.group).here == 0
 
 
+def test_a_check_out_queued_while_a_colleague_checked_the_child_out_is_a_conflict(
+    teacher, colleague, site
+):
+    enrollment = enroll(site.group)
+    AuthorisedPickup.objects.create(
+        child=enrollment.child, name="王奶奶", relationship="grandparent", phone="13900001111"
+    )
+    father = enrollment.child.guardianships.select_related("worker").get().worker.name
+    tap(teacher, enrollment, status="present")
+    seen = Attendance.objects.get().version
+    # The teacher's phone is offline; the coordinator hands the child to the father.
+    assert out(colleague, enrollment, picked_up_by=father).status_code == 200
+    response = out(teacher, enrollment, picked_up_by="王奶奶", op_id=str(uuid.uuid4()), seen=seen)
+    assert response.status_code == 409  # not "has not been checked in"
+    html = response.content.decode()
+    assert father in html and "王奶奶" in html
+    assert Attendance.objects.get().picked_up_by == father  # not overwritten silently
+    # A check-out sent without the version the phone saw is refused, and says why.
+    again = out(teacher, enrollment, picked_up_by="王奶奶")
+    assert again.status_code == 422 and "已经签退" in again.content.decode()
+    # The teacher knows better: the grandmother took the child.
+    record = Attendance.objects.get()
+    out(teacher, enrollment, picked_up_by="王奶奶", seen=record.version, resolution="mine")
+    assert Attendance.objects.get().picked_up_by == "王奶奶"
+
+
 def test_the_check_out_list_shows_relationship_and_a_phone_to_call(teacher, site):
     enrollment = enroll(site.group)
     AuthorisedPickup.objects.create(

@@ -68,6 +68,26 @@ def test_teacher_dashboard_shows_todays_groups_and_roll_call_state(client_of, si
     assert "1 of 2 present" in html
 
 
+def test_on_a_closed_day_the_dashboard_says_closed_not_roll_call_missing(client_of, site):
+    from spaces.models import ClosedDay
+
+    enroll(site.group)
+    ClosedDay.objects.create(season=site.season, date=timezone.localdate(), reason="国庆节")
+    for user, missing in ((site.teacher_user, "点名未完成"), (site.coordinator, "未点名")):
+        html = client_of(user).get(reverse("factories:home")).content.decode()
+        assert site.group.name in html
+        assert "今天休息" in html and missing not in html
+
+
+def test_on_a_weekday_the_space_does_not_open_the_dashboard_says_closed(client_of, site):
+    enroll(site.group)
+    weekdays = "1234567".replace(str(timezone.localdate().isoweekday()), "")
+    site.season.opening_weekdays = weekdays
+    site.season.save()
+    html = client_of(site.teacher_user).get(reverse("factories:home")).content.decode()
+    assert "今天休息" in html and "点名未完成" not in html
+
+
 def test_coordinator_dashboard_lists_groups_across_factories(client_of, site, other_site):
     from factories.models import Membership
 
