@@ -57,14 +57,3 @@ def test_a_worker_answers_the_baseline_and_the_final_on_a_phone(page: Page, site
     assert (final.answers["carer_summer"], final.answers["trust_management"]) == (
         "space", "absolutely",
     )  # fmt: skip
-
-
-def test_the_survey_page_and_the_report_card_fit_a_phone(page: Page, site):
-    from ..test_browser import log_in
-
-    log_in(page, site.coordinator)
-    for url in (f"/seasons/{site.season.pk}/survey/", f"/seasons/{site.season.pk}/report-card/"):
-        page.goto(url)
-        expect(page.get_by_role("heading").first).to_be_visible()
-        # The workers' link and the indicators' table do not stick out sideways.
-        assert page.evaluate("document.documentElement.scrollWidth") <= 360, url
