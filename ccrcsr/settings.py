@@ -86,6 +86,8 @@ MIDDLEWARE = [
     "factories.middleware.UserLanguageMiddleware",
     "ccrcsr.middleware.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Outside the session limits and the views: sees their redirects to log in.
+    "factories.middleware.BackToTheFormMiddleware",
     "factories.middleware.SessionLimitsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

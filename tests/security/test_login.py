@@ -89,3 +89,43 @@ def test_short_passwords_are_refused(db):
     with pytest.raises(ValidationError):
         validate_password("Short1!xyz")
     validate_password("a-long-passphrase-2026")
+
+
+def post_after_the_session_ended(client, url, data, referer):
+    session = client.session
+    session["last_seen"] = int(time.time()) - 31 * 60
+    session.save()
+    return client.post(url, data, HTTP_REFERER=referer)
+
+
+def test_a_form_posted_after_the_session_ended_leads_back_to_its_page(client_of, site):
+    # The coordinator left the season's page open over lunch, then changed its status.
+    client = client_of(site.coordinator)
+    page = reverse("spaces:season-detail", args=[site.season.pk])
+    posted = reverse("spaces:season-status", args=[site.season.pk])
+    response = post_after_the_session_ended(
+        client, posted, {"status": "closed"}, f"http://testserver{page}?tab=groups"
+    )
+    assert response.status_code == 302
+    assert response.url == f"{reverse('login')}?next={page}%3Ftab%3Dgroups"
+    site.season.refresh_from_db()
+    assert site.season.status == "running"  # nothing was changed by the lost post
+    # Logged in again, the coordinator is on the page the form was on, not on a
+    # 405 page at the address that only takes posts.
+    again = client.post(response.url, {"username": site.coordinator.username, "password": PASSWORD})
+    assert again.url == f"{page}?tab=groups"
+    assert client.get(again.url).status_code == 200
+
+
+def test_a_post_from_another_site_or_without_its_page_leads_to_the_home_page(client, site):
+    posted = reverse("spaces:season-status", args=[site.season.pk])
+    for referer in ("https://evil.example/seasons/1/", ""):
+        response = client.post(posted, {"status": "closed"}, HTTP_REFERER=referer)
+        assert response.url == reverse("login"), referer  # no `next`: home after logging in
+
+
+def test_logging_out_still_leads_to_the_login_page_alone(client_of, site):
+    client = client_of(site.hr)
+    page = reverse("factories:home")
+    response = client.post(reverse("logout"), HTTP_REFERER=f"http://testserver{page}")
+    assert response.url == reverse("login")  # the next person does not land on HR's page
