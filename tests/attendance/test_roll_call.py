@@ -308,6 +308,24 @@ def test_a_manager_sees_the_figures_but_not_the_children(client_of, site):
     assert "1/1" in html
 
 
+def test_a_manager_is_not_offered_the_incident_form_they_may_not_use(client_of, site):
+    incident = reverse("attendance:incident-new", args=[site.group.pk])
+    manager = client_of(site.manager)
+    assert incident not in manager.get(page_url(site.group)).content.decode()
+    assert manager.get(incident).status_code == 422  # the form refuses them
+    assert incident in client_of(site.teacher_user).get(page_url(site.group)).content.decode()
+
+
+def test_children_here_now_is_todays_figure_only(teacher, site):
+    enrollment = enroll(site.group)
+    yesterday = today() - datetime.timedelta(days=1)
+    mark(enrollment, yesterday)
+    assert "现在在园儿童" in teacher.get(page_url(site.group)).content.decode()
+    past = teacher.get(page_url(site.group, yesterday)).content.decode()
+    assert "现在在园儿童" not in past  # a past day has nobody here now: its "出勤" is shown
+    assert "出勤 <strong>1</strong>" in past
+
+
 def test_a_teacher_of_another_group_cannot_see_this_one(client_of, site, other_group_teacher):
     assert client_of(other_group_teacher).get(page_url(site.group)).status_code == 404
 
@@ -431,3 +449,8 @@ def test_mark_all_racing_single_taps_leaves_one_record_per_child(site):
         Attendance.objects.filter(status="late").values_list("enrollment_id", flat=True)
     ) == {e.pk for e in children[:4]}
     assert AuditEntry.objects.filter(action="create").count() == 20
+
+
+def test_the_pages_breadcrumb_is_named_in_chinese(teacher, site):
+    html = teacher.get(page_url(site.group)).content.decode()
+    assert 'aria-label="导航路径"' in html and 'aria-label="breadcrumb"' not in html
