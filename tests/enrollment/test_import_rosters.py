@@ -357,3 +357,11 @@ def test_a_stay_outside_the_season_is_a_problem_not_a_server_error(
     assert "不在本期项目时间内" in html.content.decode()
     assert confirm(hr, site.factory).status_code == 200
     assert not Enrollment.objects.exists() and not Child.objects.exists()
+
+
+def test_a_header_on_the_first_row_is_not_said_to_skip_rows_above_it(client_of, site):
+    hr = client_of(site.hr)
+    html = upload(hr, site.factory, roster([hr_row()], titles=())).content.decode()
+    assert "文件没有问题" in html and "被当作表头" not in html
+    titled = upload(hr, site.factory, roster([hr_row()])).content.decode()
+    assert "第 3 行被当作表头" in titled
