@@ -1,6 +1,7 @@
 import datetime
 
 from django import forms
+from django.core import validators
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -279,8 +280,14 @@ class ReviewActionForm(forms.Form):
         return cleaned
 
 
+# What the public form and the roster import take in a health note.
+HEALTH_NOTE_LIMIT = 1000
+
+
 class ChildForm(forms.ModelForm):
-    name = PlainCharField(label=_("name"), max_length=50)
+    # As long as a name may be (the model's): the import takes names the public
+    # form's 50 characters would refuse, and HR must be able to edit those children.
+    name = PlainCharField(label=_("name"), max_length=Child._meta.get_field("name").max_length)
 
     class Meta:
         model = Child
@@ -290,6 +297,14 @@ class ChildForm(forms.ModelForm):
             "school_grade", "allergies", "medical_notes", "special_needs",
         ]  # fmt: skip
         widgets = {"date_of_birth": DATE_WIDGET}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("allergies", "medical_notes", "special_needs"):
+            field = self.fields[name]
+            field.max_length = HEALTH_NOTE_LIMIT
+            field.validators.append(validators.MaxLengthValidator(HEALTH_NOTE_LIMIT))
+            field.widget.attrs["maxlength"] = str(HEALTH_NOTE_LIMIT)
 
     def clean_date_of_birth(self) -> datetime.date:
         born = self.cleaned_data["date_of_birth"]

@@ -330,3 +330,32 @@ def test_an_edit_cannot_move_the_stay_out_of_the_season_or_the_birth_out_of_chil
 def test_an_id_too_big_for_the_database_is_an_error_on_the_form(client_of, site):
     html = act(client_of(site.hr), site.season, [], "enroll", selected=["9" * 25]).content.decode()
     assert "9" * 25 in html and 'role="alert"' in html  # "“999…” 不是有效的值"
+
+
+def test_hr_can_edit_a_child_with_an_imported_long_name_but_not_save_an_endless_note(
+    client_of, site
+):
+    enrollment = application(site.season)
+    child = enrollment.child
+    child.name = "阿卜杜热合曼·买买提依明" * 4  # with the next line, 52 characters: as imported
+    child.name += "·艾尔肯"
+    child.save()
+    edit = reverse("enrollment:child-edit", args=[child.pk, enrollment.pk])
+    data = {
+        "child-name": child.name,
+        "child-sex": child.sex,
+        "child-date_of_birth": child.date_of_birth.isoformat(),
+        "child-home_province": child.home_province,
+        "child-lives_with": child.lives_with,
+        "child-allergies": "花生",
+        "dates-arrival_date": enrollment.arrival_date.isoformat(),
+        "dates-departure_date": enrollment.departure_date.isoformat(),
+    }
+    hr = client_of(site.hr)
+    assert hr.post(edit, data).status_code == 302
+    child.refresh_from_db()
+    assert child.allergies == "花生"
+    refused = hr.post(edit, {**data, "child-allergies": "花" * 1001})
+    assert refused.status_code == 200 and "1000" in refused.content.decode()
+    child.refresh_from_db()
+    assert child.allergies == "花生"
