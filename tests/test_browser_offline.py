@@ -31,6 +31,18 @@ def waiting(page: Page):
     return page.locator("#roll-queue")
 
 
+def until_recorded(page: Page, **record):
+    """Wait (10 s at most) for the queue to deliver a record like `record`: on a
+    page just opened the banner is hidden until the queue is read, so its being
+    hidden does not say the taps went."""
+    from attendance.models import Attendance
+
+    for _ in range(50):
+        if Attendance.objects.filter(**record).exists():
+            return
+        page.wait_for_timeout(200)
+
+
 def test_a_roll_call_of_twenty_taken_offline_reaches_the_server_with_its_tap_times(
     page: Page, context: BrowserContext, site
 ):
@@ -256,8 +268,9 @@ def test_a_tap_after_the_session_ended_is_kept_and_sent_after_logging_in_again(
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
     expect(page.get_by_role("heading", name=re.compile("点名"))).to_be_visible()
-    expect(waiting(page)).to_be_hidden()
+    until_recorded(page, status="late")
     assert Attendance.objects.get().status == "late"
+    expect(waiting(page)).to_be_hidden()
 
 
 def test_taps_queued_on_yesterdays_page_and_sent_from_todays_change_only_yesterday(
@@ -283,10 +296,7 @@ def test_taps_queued_on_yesterdays_page_and_sent_from_todays_change_only_yesterd
     # The next morning, online, the teacher opens today's roll call: the queue goes.
     context.set_offline(False)
     page.goto(f"/groups/{site.group.pk}/roll-call/")
-    for _ in range(50):
-        if Attendance.objects.filter(date=yesterday, status="late").exists():
-            break
-        page.wait_for_timeout(200)
+    until_recorded(page, date=yesterday, status="late")
     assert Attendance.objects.get(date=yesterday).status == "late"
     expect(waiting(page)).to_be_hidden()
     # Today's row and header still show today: nothing is marked yet.
