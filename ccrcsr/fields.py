@@ -87,14 +87,18 @@ def clean_plain(value: str) -> str:
     return value
 
 
-# 2019-03-05, 2019/3/5, 2019.3.5, 2019年3月5日, 20190305: what people type in China.
+# 2019-03-05, 2019/3/5, 2019.3.5, 2019年3月5日, 20190305: what people type in China
+# (and a spreadsheet's midnight after it, as a date cell pasted as text carries).
 WRITTEN_DATE = re.compile(
-    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$|^(\d{4})(\d{2})(\d{2})$", re.ASCII
+    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s+0?0:00(?::00)?)?$"
+    r"|^(\d{4})(\d{2})(\d{2})$",
+    re.ASCII,
 )
 
 
 def parse_written_date(text: str) -> datetime.date | None:
-    """A date as written by hand (full-width digits too); None if it is not one."""
+    """A date as written by hand (full-width digits too), on the forms and in the
+    roster import; None if it is not one."""
     match = WRITTEN_DATE.match(unicodedata.normalize("NFKC", text).strip())
     if not match:
         return None

@@ -186,3 +186,19 @@ __all__ = [
     "mark",
     "member",
 ]
+
+
+def child_edit_data(enrollment: Enrollment, **changes) -> dict:
+    """What HR's child edit form posts for `enrollment`'s child as it is, with `changes`
+    (field names with their prefix: "child-name", "dates-arrival_date")."""
+    child = enrollment.child
+    return {
+        "child-name": child.name,
+        "child-sex": child.sex,
+        "child-date_of_birth": child.date_of_birth.isoformat(),
+        "child-home_province": child.home_province,
+        "child-lives_with": child.lives_with,
+        "dates-arrival_date": enrollment.arrival_date.isoformat(),
+        "dates-departure_date": enrollment.departure_date.isoformat(),
+        **changes,
+    }

@@ -31,6 +31,25 @@ def waiting(page: Page):
     return page.locator("#roll-queue")
 
 
+def checked_in_with_a_pickup(group):
+    """A child of `group` checked in now, whom 外婆 may pick up."""
+    from attendance.models import Attendance
+    from enrollment.models import AuthorisedPickup
+
+    enrollment = enroll(group)
+    Attendance.objects.create(
+        enrollment=enrollment,
+        group=group,
+        date=timezone.localdate(),
+        status="present",
+        check_in_at=timezone.now(),
+    )
+    AuthorisedPickup.objects.create(
+        child=enrollment.child, name="外婆", relationship="grandparent", phone="13900001111"
+    )
+    return enrollment
+
+
 def until_recorded(page: Page, **record):
     """Wait (10 s at most) for the queue to deliver a record like `record`: on a
     page just opened the banner is hidden until the queue is read, so its being
@@ -213,20 +232,8 @@ def test_a_colleagues_change_while_offline_is_a_conflict_the_teacher_resolves(
 def test_a_child_checked_in_online_and_checked_out_offline_keeps_its_status_on_the_row(
     page: Page, context: BrowserContext, site
 ):
-    from attendance.models import Attendance
-    from enrollment.models import AuthorisedPickup
 
-    enrollment = enroll(site.group)
-    Attendance.objects.create(
-        enrollment=enrollment,
-        group=site.group,
-        date=timezone.localdate(),
-        status="present",
-        check_in_at=timezone.now(),
-    )
-    AuthorisedPickup.objects.create(
-        child=enrollment.child, name="外婆", relationship="grandparent", phone="13900001111"
-    )
+    enrollment = checked_in_with_a_pickup(site.group)
     log_in(page, site.teacher_user)
     open_roll_call_kept_offline(page, site.group)
     checked_in = row(page, enrollment).locator(".row-state").inner_text().split(" ✓")[0].strip()
@@ -327,19 +334,8 @@ def test_absent_on_a_wi_fi_without_internet_asks_the_reason_on_the_phone(page: P
 
 def test_check_out_on_a_wi_fi_without_internet_uses_the_list_kept_with_the_page(page: Page, site):
     from attendance.models import Attendance
-    from enrollment.models import AuthorisedPickup
 
-    enrollment = enroll(site.group)
-    Attendance.objects.create(
-        enrollment=enrollment,
-        group=site.group,
-        date=timezone.localdate(),
-        status="present",
-        check_in_at=timezone.now(),
-    )
-    AuthorisedPickup.objects.create(
-        child=enrollment.child, name="外婆", relationship="grandparent", phone="13900001111"
-    )
+    enrollment = checked_in_with_a_pickup(site.group)
     log_in(page, site.teacher_user)
     open_roll_call_kept_offline(page, site.group)
     page.route("**/children/**", lambda route: route.abort("internetdisconnected"))

@@ -16,6 +16,7 @@ from openpyxl.utils.cell import range_boundaries
 from openpyxl.xml.constants import SHEET_MAIN_NS
 from openpyxl.xml.functions import iterparse
 
+from ccrcsr.fields import parse_written_date
 from factories.models import PROVINCES, Shift
 
 from ..models import LivesWith, Relationship
@@ -185,15 +186,6 @@ def too_many(n: int) -> ImportError_:
     )
 
 
-# 2019-03-05, 2019/3/5, 2019.3.5, 2019年3月5日; a CSV export may add " 00:00:00".
-DATE = re.compile(
-    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s+0?0:00(?::00)?)?$"
-)
-
-
-COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
-
-
 EXCEL_SERIAL = re.compile(r"^(\d{4,5})(?:\.0+)?$")
 
 
@@ -209,9 +201,9 @@ def parse_date(value) -> datetime.date:
     if isinstance(value, datetime.date):
         return value
     text = cell_text(value)
-    match = DATE.match(text) or COMPACT_DATE.match(text)
-    if match:
-        return datetime.date(*(int(part) for part in match.groups()))
+    written = parse_written_date(text)
+    if written is not None:
+        return written
     match = EXCEL_SERIAL.match(text)
     if match and 1 <= int(match.group(1)) <= 73050:  # up to the year 2099
         return EXCEL_EPOCH + datetime.timedelta(days=int(match.group(1)))

@@ -12,7 +12,14 @@ from enrollment import services
 from enrollment.models import Consent, Enrollment
 from factories.models import AuditEntry
 
-from ..builders import ChildBuilder, EnrollmentBuilder, GroupBuilder, WorkerBuilder, consent_all
+from ..builders import (
+    ChildBuilder,
+    EnrollmentBuilder,
+    GroupBuilder,
+    WorkerBuilder,
+    child_edit_data,
+    consent_all,
+)
 
 
 def url(season):
@@ -309,17 +316,7 @@ def test_an_edit_cannot_move_the_stay_out_of_the_season_or_the_birth_out_of_chil
     enrollment = application(site.season)
     child = enrollment.child
     edit = reverse("enrollment:child-edit", args=[child.pk, enrollment.pk])
-    data = {
-        "child-name": child.name,
-        "child-sex": child.sex,
-        "child-date_of_birth": child.date_of_birth.isoformat(),
-        "child-home_province": child.home_province,
-        "child-lives_with": child.lives_with,
-        "dates-arrival_date": enrollment.arrival_date.isoformat(),
-        "dates-departure_date": enrollment.departure_date.isoformat(),
-        **changes,
-    }
-    response = client_of(site.hr).post(edit, data)
+    response = client_of(site.hr).post(edit, child_edit_data(enrollment, **changes))
     assert response.status_code == 200 and message in response.content.decode()
     saved = Enrollment.objects.select_related("child").get(pk=enrollment.pk)
     assert (saved.arrival_date, saved.departure_date, saved.child.date_of_birth) == (
@@ -341,16 +338,7 @@ def test_hr_can_edit_a_child_with_an_imported_long_name_but_not_save_an_endless_
     child.name += "·艾尔肯"
     child.save()
     edit = reverse("enrollment:child-edit", args=[child.pk, enrollment.pk])
-    data = {
-        "child-name": child.name,
-        "child-sex": child.sex,
-        "child-date_of_birth": child.date_of_birth.isoformat(),
-        "child-home_province": child.home_province,
-        "child-lives_with": child.lives_with,
-        "child-allergies": "花生",
-        "dates-arrival_date": enrollment.arrival_date.isoformat(),
-        "dates-departure_date": enrollment.departure_date.isoformat(),
-    }
+    data = child_edit_data(enrollment, **{"child-allergies": "花生"})
     hr = client_of(site.hr)
     assert hr.post(edit, data).status_code == 302
     child.refresh_from_db()

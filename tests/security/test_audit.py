@@ -8,7 +8,7 @@ from django.utils import timezone
 from enrollment.models import Child
 from factories.models import AuditEntry
 
-from ..builders import UserBuilder, enroll
+from ..builders import UserBuilder, child_edit_data, enroll
 
 
 def entries(model):
@@ -33,15 +33,7 @@ def test_an_application_records_every_row_it_creates(client, site):
 def test_editing_a_child_keeps_old_and_new_values(client_of, site):
     enrollment = enroll(site.group)
     child = enrollment.child
-    data = {
-        "child-name": "新名字",
-        "child-sex": child.sex,
-        "child-date_of_birth": child.date_of_birth.isoformat(),
-        "child-home_province": child.home_province,
-        "child-lives_with": child.lives_with,
-        "dates-arrival_date": enrollment.arrival_date.isoformat(),
-        "dates-departure_date": enrollment.departure_date.isoformat(),
-    }
+    data = child_edit_data(enrollment, **{"child-name": "新名字"})
     client_of(site.hr).post(reverse("enrollment:child-edit", args=[child.pk, enrollment.pk]), data)
     entry = entries("enrollment.child").get(action="update")
     assert entry.changes["name"] == [child.name, "新名字"] and entry.user == site.hr

@@ -5,18 +5,12 @@ from django.urls import reverse
 from playwright.sync_api import Browser, Page
 
 from ..builders import SeasonBuilder
+from ..reports.test_dashboard_phone import HEADER_LINES
 from ..test_accessibility import axe_violations, signed_in
 from ..test_browser import log_in
 
 pytestmark = pytest.mark.browser
 
-# Lines of text in each header cell: its height less padding, over its line height.
-HEADER_LINES = """() => [...document.querySelectorAll("thead th")].map(th => {
-  const style = getComputedStyle(th);
-  const text = th.getBoundingClientRect().height
-    - parseFloat(style.paddingTop) - parseFloat(style.paddingBottom);
-  return Math.round(text / parseFloat(style.lineHeight));
-})"""
 OVERFLOW = """() => { const box = document.querySelector(".table-responsive");
   return box.scrollWidth - box.clientWidth; }"""
 
