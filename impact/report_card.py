@@ -130,8 +130,11 @@ def card_rows(card: dict) -> list[list]:
     """The card as rows of a sheet: the same figures as the page, bilingual."""
     rows = [["区域 / Section", "项目", "Item", "基线 / Baseline", "终期 / Final",
              "变化 / Change", "配对变化 / Paired change"]]  # fmt: skip
-    for label, value, _text in card["reach"]:
-        rows.append(["覆盖 / Reach", *both(label), "" if value is None else value, "", "", ""])
+    for label, value, text in card["reach"]:
+        zh, en = both(label)
+        if text.endswith("%"):  # a rate: a number of whole percents, its unit in the label
+            zh, en = f"{zh}（%）", f"{en} (%)"
+        rows.append(["覆盖 / Reach", zh, en, "" if value is None else value, "", "", ""])
     for label, n in card["incidents"]:
         rows.append(["安全 / Safety", *both(label), n, "", "", ""])
     for g in GROUPS:
@@ -181,11 +184,6 @@ def card_workbook(card: dict) -> bytes:
     sheet.title = "Report card"
     for row in card_rows(card):
         sheet.append(row)
-    # The reach rows follow the header; a rate there is a number of whole percents,
-    # shown with its sign as on the page (91 reads "91%", and sums as 91).
-    for offset, (_label, _value, text) in enumerate(card["reach"], start=2):
-        if text.endswith("%"):
-            sheet.cell(row=offset, column=4).number_format = '0"%"'
     behind = workbook.create_sheet("Answers behind")
     for row in answers_behind(card):
         behind.append(row)
