@@ -10,9 +10,10 @@ Which days count (`counted`): a group's day counts once its roll call is
 taken (every child expected is marked) or once the day is over (an earlier
 date, or today after the season's closing time). Until then the children not
 yet marked are not absences: at 08:00 today's roll call is simply not in the
-rate. The rate is summed from the daily counts (`GroupDay`), so a group-day
-on which nobody was ever marked has no count and is not in it either (it is
-the "roll call missing" reminder's business, not an absence of every child).
+rate. The rate is summed from the daily counts (`GroupDay`), which the roll
+call makes when a group's day is begun (and a recount for every opening day):
+a group-day never begun is not in the rate until it is recounted (the "roll
+call missing" reminder chases it meanwhile).
 Every rate (the season report, the dashboard, the report card, the summary
 and the weekly digest) goes through `attendance` or `counted`.
 """
