@@ -8,9 +8,10 @@ class AttendanceConfig(AppConfig):
     verbose_name = _("Attendance")
 
     def ready(self):
-        from spaces.models import GROUP_DAY_ANNOTATIONS
+        from spaces.models import CALENDAR_GUARDS, GROUP_DAY_ANNOTATIONS
 
         from . import panels, services  # noqa: F401 - home panels; signal receivers
         from .roll_call import with_roll_call_status
 
         GROUP_DAY_ANNOTATIONS.append(with_roll_call_status)
+        CALENDAR_GUARDS.append(services.calendar_refusals)

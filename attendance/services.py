@@ -16,12 +16,15 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from enrollment.models import Child, Enrollment
 from enrollment.privacy import ANONYMISED, export_row
 from enrollment.signals import child_anonymising, child_exporting, enrollment_moved
 from factories.models import AuditEntry
-from spaces.models import Group, Teacher
+from spaces.models import Calendar, Group, Season, Teacher, days_left_out, some_days
+from spaces.signals import season_calendar_changed
 
 from .models import NO_RECORD, Attendance, GroupDay, Incident, RollCallOp, StaffShift
 
@@ -375,3 +378,46 @@ def _export_incidents(sender, *, child: Child, **kwargs) -> tuple[str, list[dict
         "guardian_informed_at",
     )
     return "incidents", [export_row(i, *fields) for i in Incident.objects.filter(children=child)]
+
+
+def calendar_refusals(season: Season, old: Calendar, new: Calendar) -> list[str]:
+    """Registered in `spaces.models.CALENDAR_GUARDS`: the roll calls, teachers on
+    duty and incidents a change of the season's days would leave outside it.
+    Read by date (a season holds a hundred days at most), not row by row."""
+    recorded = days_left_out(old, new, [
+        *Attendance.objects.filter(group__season=season).order_by().values_list("date", flat=True)
+        .distinct(),
+        *StaffShift.objects.filter(group__season=season).order_by().values_list("date", flat=True)
+        .distinct(),
+    ])  # fmt: skip
+    # An incident may happen on any day of the season (not only an opening day).
+    inside = Calendar(new.start, new.end, "1234567")
+    was_inside = Calendar(old.start, old.end, "1234567")
+    times = Incident.objects.filter(group__season=season).values_list("occurred_at", flat=True)
+    incidents = days_left_out(was_inside, inside, [timezone.localdate(at) for at in times])
+    reasons = []
+    if recorded:
+        reasons.append(ngettext(
+            "Roll calls or teachers on duty are recorded on %(n)d day this change would take "
+            "out of the season (%(days)s). Keep it an opening day.",
+            "Roll calls or teachers on duty are recorded on %(n)d days this change would take "
+            "out of the season (%(days)s). Keep them opening days.",
+            len(recorded),
+        ) % {"n": len(recorded), "days": some_days(recorded)})  # fmt: skip
+    if incidents:
+        reasons.append(_(
+            "Incidents are recorded on days this change would take out of the season (%(days)s)."
+        ) % {"days": some_days(incidents)})  # fmt: skip
+    return reasons
+
+
+@receiver(season_calendar_changed)
+def _drop_empty_counts(sender, *, season: Season, old: Calendar, new: Calendar, **kwargs) -> None:
+    """Daily counts of days the season no longer opens, with nothing recorded in
+    them (a recount makes one for a day nobody marked): gone, or the season's
+    totals (every day) and its report (its dates) would count different days.
+    Counts with records never get here: `calendar_refusals` refused the change."""
+    counts = GroupDay.objects.filter(season=season, recorded=0)
+    left_out = days_left_out(old, new, counts.values_list("date", flat=True))
+    if left_out:
+        counts.filter(date__in=left_out).delete()

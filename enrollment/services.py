@@ -15,9 +15,10 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from factories.models import AuditEntry
-from spaces.models import Group, Season
+from spaces.models import Calendar, Group, Season
 
 from .models import (
     ERASED_REFUSAL,
@@ -317,3 +318,29 @@ def enrollment_move(*, enrollment: Enrollment, group: Group, user) -> str | None
             changes={"group": [before, group.pk]},
         )
     return None
+
+
+def calendar_refusals(season: Season, old: Calendar, new: Calendar) -> list[str]:
+    """Registered in `spaces.models.CALENDAR_GUARDS`: the children whose stay met
+    the season's old dates and would not meet the new ones (a withdrawn child's
+    stay is history and may fall outside)."""
+    if (old.start, old.end) == (new.start, new.end):
+        return []
+    stays = (
+        season.enrollments.exclude(status=Enrollment.Status.WITHDRAWN)
+        .filter(departure_date__gte=old.start, arrival_date__lte=old.end)
+        .filter(Q(departure_date__lt=new.start) | Q(arrival_date__gt=new.end))
+        .order_by("arrival_date", "pk")
+    )
+    names = list(stays.values_list("child__name", flat=True)[:4])
+    if not names:
+        return []
+    n = stays.count()
+    shown = "、".join(names[:3]) + ("…" if n > 3 else "")
+    return [ngettext(
+        "%(n)d child's stay would no longer meet the season's dates (%(names)s): "
+        "change the arrival and departure first.",
+        "%(n)d children's stays would no longer meet the season's dates (%(names)s): "
+        "change their arrival and departure first.",
+        n,
+    ) % {"n": n, "names": shown}]  # fmt: skip

@@ -16,9 +16,8 @@ import openpyxl
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from attendance.figures import season_figures
+from attendance.figures import percent, season_figures
 from attendance.models import Incident
-from enrollment.models import Enrollment, Guardianship
 from spaces.models import Season
 
 from .indicators import (
@@ -48,25 +47,6 @@ def both(text) -> tuple[str, str]:
     return out[0], out[1]
 
 
-def _families(season: Season) -> int:
-    """Households of the enrolled children: children who share a guardian, and
-    guardians who share a child, are one family (two parents count once)."""
-    pairs = Guardianship.objects.filter(
-        child__enrollments__season=season,
-        child__enrollments__status__in=[Enrollment.Status.ENROLLED, Enrollment.Status.COMPLETED],
-    ).values_list("child_id", "worker_id")
-    family: dict = {}
-
-    def root(node):
-        while family.setdefault(node, node) != node:
-            node = family[node]
-        return node
-
-    for child_id, worker_id in pairs:
-        family[root(("c", child_id))] = root(("w", worker_id))
-    return len({root(node) for node in family})
-
-
 def labels() -> dict:
     """What every card template needs besides the figures."""
     return {
@@ -80,27 +60,44 @@ def labels() -> dict:
 
 
 def season_card(season: Season) -> dict:
-    figures = season_figures(season, until=season.end_date)
-    rate = figures["attendance_rate"]
+    """A season's card. Its attendance is the season report's, by the one rule
+    (`attendance.figures`): up to today while the season runs, labelled "so
+    far" until the season is closed; families are the households of the
+    children counted."""
+    figures = season_figures(season)
+    so_far = figures["so_far"]
     answers, roster = season_answers(season)
     results = publish(compute(answers, roster))
     kinds = dict(Incident.Kind.choices)
     incidents = Counter(
         Incident.objects.filter(group__season=season).values_list("kind", flat=True)
     )
+    # The rate as published: whole percents, a number in the workbook (see card_workbook).
+    share = percent(figures["attendance_rate"])
     return {
         "season": season,
+        "so_far": so_far,
+        "until": figures["until"],
         "reach": [
-            (_("Children"), figures["children_served"]),
-            (_("Families"), _families(season)),
-            (_("Days open"), figures["days_open"]),
-            (_("Attendance rate"), f"{rate:.0%}" if rate is not None else "—"),
-        ],
+            _stat(_("Children"), figures["children_served"]),
+            _stat(_("Families"), figures["families_served"]),
+            _stat(_("Days open so far") if so_far else _("Days open"), figures["days_open"]),
+            (
+                _("Attendance rate so far") if so_far else _("Attendance rate"),
+                share,
+                "—" if share is None else f"{share}%",
+            ),
+        ],  # fmt: skip
         "incidents": [(kinds.get(k, k), n) for k, n in sorted(incidents.items())],
         "incidents_total": sum(incidents.values()),
         **results,
         **labels(),
     }
+
+
+def _stat(label, n: int) -> tuple:
+    """A figure of the card's reach: (label, number, text shown)."""
+    return label, n, str(n)
 
 
 def programme_card(factories, year: int) -> dict:
@@ -123,7 +120,8 @@ def programme_card(factories, year: int) -> dict:
     results = publish(pooled)
     return {
         "year": year, "seasons": seasons, "by_season": by_season, "left_out": pooled["left_out"],
-        "reach": [(_("Seasons"), len(seasons)), (_("Parents on the lists"), pooled["roster"].all)],
+        "reach": [_stat(_("Seasons"), len(seasons)),
+                  _stat(_("Parents on the lists"), pooled["roster"].all)],
         "incidents": [], **results, **labels(),
     }  # fmt: skip
 
@@ -132,8 +130,11 @@ def card_rows(card: dict) -> list[list]:
     """The card as rows of a sheet: the same figures as the page, bilingual."""
     rows = [["区域 / Section", "项目", "Item", "基线 / Baseline", "终期 / Final",
              "变化 / Change", "配对变化 / Paired change"]]  # fmt: skip
-    for label, value in card["reach"]:
-        rows.append(["覆盖 / Reach", *both(label), value, "", "", ""])
+    for label, value, text in card["reach"]:
+        zh, en = both(label)
+        if text.endswith("%"):  # a rate: a number of whole percents, its unit in the label
+            zh, en = f"{zh}（%）", f"{en} (%)"
+        rows.append(["覆盖 / Reach", zh, en, "" if value is None else value, "", "", ""])
     for label, n in card["incidents"]:
         rows.append(["安全 / Safety", *both(label), n, "", "", ""])
     for g in GROUPS:
@@ -159,6 +160,11 @@ def _cell(figure):
     return "" if figure.shown is None else figure.shown
 
 
+def _n(figure):
+    """How many answers a figure rests on, as a number in a sheet ("<5" when hidden)."""
+    return hidden_text() if figure.hidden else figure.n
+
+
 def answers_behind(card: dict) -> list[list]:
     rows = [["项目 / Item", "Item", *[f"{r} n" for r in ROUNDS], "pairs n"]]
     for row in card["rows"]:
@@ -167,7 +173,7 @@ def answers_behind(card: dict) -> list[list]:
             group_zh, group_en = both(GROUP_LABELS[g])
             rows.append([
                 f"{label_zh}（{group_zh}）", f"{label_en} ({group_en})",
-                *[row["cells"][g][r].n_text for r in ROUNDS], row["paired"][g].n_text,
+                *[_n(row["cells"][g][r]) for r in ROUNDS], _n(row["paired"][g]),
             ])  # fmt: skip
     return rows
 

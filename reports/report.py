@@ -1,8 +1,10 @@
 """The season report and the programme dashboard, read from the daily counts.
 
 The attendance rate follows the one definition in `attendance.figures` (attended
-child-days over expected child-days, excused absences taken out); `GroupDay`
-holds exactly those counts per group and day.
+child-days over expected child-days, excused absences taken out, over the
+group-days that count: `figures.counted`); `GroupDay` holds exactly those counts
+per group and day, and `SeasonTotal` their sums, from which the dashboard takes
+off today's group-days that do not count yet.
 """
 
 from __future__ import annotations
@@ -28,8 +30,8 @@ from django.db.models.functions import (
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from attendance.figures import DEFAULT_BANDS
-from attendance.models import TIMES, Attendance, GroupDay, Incident, StaffShift
+from attendance.figures import COUNTS, DEFAULT_BANDS, attendance, counted, rate
+from attendance.models import Attendance, GroupDay, Incident, StaffShift
 from enrollment.models import Child, Enrollment, LivesWith
 from spaces.models import Season, TeacherAssignment
 
@@ -39,11 +41,6 @@ MANY_ABSENCES = 3
 def _band_order(item) -> int:
     band = item[0]
     return int(band.split("–")[0]) if band != "?" else 99
-
-
-def rate(attended: int, expected: int, excused: int) -> float | None:
-    denominator = expected - excused
-    return attended / denominator if denominator > 0 else None
 
 
 def _clock(total_minutes: int | None, n: int) -> str | None:
@@ -67,14 +64,11 @@ def week_label(week: int) -> str:
 
 
 def season_report(season: Season, *, date_from=None, date_to=None, group=None) -> dict:
-    today = timezone.localdate()
-    date_to = min(date_to or season.end_date, season.end_date, today)
-    date_from = max(date_from or season.start_date, season.start_date)
-    days = GroupDay.objects.filter(season=season, date__range=(date_from, date_to))
-    attendance = Attendance.objects.filter(group__season=season, date__range=(date_from, date_to))
+    counts = attendance(season, date_from=date_from, date_to=date_to, group=group)
+    date_from, date_to, days = counts["date_from"], counts["date_to"], counts["days"]
+    records = Attendance.objects.filter(group__season=season, date__range=(date_from, date_to))
     if group is not None:
-        days = days.filter(group=group)
-        attendance = attendance.filter(group=group)
+        records = records.filter(group=group)
 
     statuses = dict(
         season.enrollments.order_by()
@@ -103,18 +97,7 @@ def season_report(season: Season, *, date_from=None, date_to=None, group=None) -
         provinces[province_labels.get(province, province)] += 1
     left_behind = sum(1 for child in children if child[3] != LivesWith.PARENTS)
 
-    daily = list(
-        days.values("date")
-        .annotate(expected=Sum("expected"), attended=Sum("attended"), excused=Sum("excused"),
-                  **{name: Sum(name) for name in TIMES})
-        .order_by("date")
-    )  # fmt: skip
-    # The season's totals are the days' sums (added here: one query fewer).
-    totals = {key: sum(row[key] for row in daily) for key in ("expected", "attended",
-                                                              "excused", *TIMES)}  # fmt: skip
-    for row in daily:  # the times of each day are not shown
-        for name in TIMES:
-            del row[name]
+    daily, totals = counts["daily"], counts["totals"]
     by_group = list(
         days.values("group__name")
         .annotate(expected=Sum("expected"), attended=Sum("attended"), excused=Sum("excused"))
@@ -139,12 +122,12 @@ def season_report(season: Season, *, date_from=None, date_to=None, group=None) -
         day for group_id, day, attended in days.values_list("group_id", "date", "attended")
         if attended > on_duty.get((group_id, day), 0) * limits.get(group_id, 1)
     }  # fmt: skip
-    day_count = len({row["date"] for row in daily})
+    day_count = counts["days_open"]
 
     # Counted in SQL; ties keep the order the rows used to be counted in (latest first).
     absences = Counter(
         dict(
-            attendance.filter(status="absent")
+            records.filter(status="absent")
             .order_by()
             .values("absence_reason")
             .annotate(n=Count("pk"), last=Max("date"))
@@ -155,7 +138,7 @@ def season_report(season: Season, *, date_from=None, date_to=None, group=None) -
     # Counted by enrollment: two children of the same name are two children (and
     # the report's data, which a manager's page gets, holds no child's name).
     many_absences = (
-        attendance.filter(status="absent")
+        records.filter(status="absent")
         .order_by()
         .values("enrollment_id")
         .annotate(n=Count("pk"))
@@ -174,7 +157,6 @@ def season_report(season: Season, *, date_from=None, date_to=None, group=None) -
     reasons = dict(Attendance.AbsenceReason.choices)
     enrolled = statuses.get("enrolled", 0) + statuses.get("completed", 0)
     teachers = TeacherAssignment.objects.filter(season=season).values("teacher").distinct().count()
-    overall = rate(totals["attended"] or 0, totals["expected"] or 0, totals["excused"] or 0)
     return {
         "season": season,
         "date_from": date_from,
@@ -189,8 +171,8 @@ def season_report(season: Season, *, date_from=None, date_to=None, group=None) -
         "left_behind": left_behind,
         "left_behind_share": left_behind / len(children) if children else None,
         "daily": daily,
-        "attendance_rate": overall,
-        "average_daily": (totals["attended"] or 0) / day_count if day_count else None,
+        "attendance_rate": counts["rate"],
+        "average_daily": counts["average_daily"],
         "days_open": day_count,
         "by_group": [{**g, "rate": rate(g["attended"], g["expected"], g["excused"])}
                      for g in by_group],  # fmt: skip
@@ -281,7 +263,7 @@ def _codepoint_order(field: str):
     return Collate(F(field), "C") if connection.vendor == "postgresql" else F(field)
 
 
-def _sort_key(sort: str, today) -> tuple[list[str], dict]:
+def _sort_key(sort: str, now) -> tuple[list[str], dict]:
     """The ORDER BY for a sort name, and the one annotation it needs (only that
     figure is read for every season; the page's rows take the rest from the totals)."""
     field = sort.lstrip("-")
@@ -292,11 +274,16 @@ def _sort_key(sort: str, today) -> tuple[list[str], dict]:
     elif field == "enrolled":
         annotations = {"enrolled_for_sort": Coalesce(F("total__enrolled"), 0)}
     elif field == "today":
-        today_rows = GroupDay.objects.filter(date=today)
+        today_rows = GroupDay.objects.filter(date=now.date())
         annotations = {"today_for_sort": _per_season(today_rows, "season", Sum("attended"))}
     elif field == "rate":
-        # As the rows show it: no rate (no total, or nothing expected) sorts as 0.
-        came, due, excused = F("total__attended"), F("total__expected"), F("total__excused")
+        # As the rows show it: the totals less today's group-days that do not count
+        # yet; no rate (no total, or nothing expected) sorts as 0.
+        pending = GroupDay.objects.filter(date=now.date()).exclude(counted(now))
+        due, came, excused = (
+            Coalesce(F(f"total__{key}"), 0) - _per_season(pending, "season", Sum(key))
+            for key in ("expected", "attended", "excused")
+        )
         annotations = {"rate_for_sort": Coalesce(came * 1.0 / NullIf(due - excused, 0), 0.0)}
     else:
         annotations = {"incidents_for_sort": Coalesce(F("total__incidents"), 0)}
@@ -309,11 +296,11 @@ def dashboard(factories, *, sort: str = "factory", page=1) -> dict:
     totals of all of them and the seasons compared across years. Three queries
     (every season with its totals in order, today's counts, the page's seasons),
     none of which reads a season's days, children or incidents one by one."""
-    today = timezone.localdate()
-    order, annotations = _sort_key(sort, today)
+    now = timezone.localtime()
+    order, annotations = _sort_key(sort, now)
     seasons = _seasons(factories, order, annotations)
     current = _current(seasons)
-    counted_today = _today(factories, current, today)
+    counted_today = _today(factories, seasons, current, now)
     totals = _totals(current, counted_today)
     # `page` as the address gives it (Django's paging: not a number shows the first
     # page, one out of range the last).
@@ -332,16 +319,30 @@ def dashboard(factories, *, sort: str = "factory", page=1) -> dict:
     }
 
 
-def _today(factories, current: dict[int, dict], today) -> dict[int, dict]:
+def _today(factories, seasons: list[dict], current: dict[int, dict], now) -> dict[int, dict]:
     """Today's counts of the current seasons, from the rows of today (one range of
-    the index on date and factory); a season without one has not been counted today."""
+    the index on date and factory); a season without one has not been counted today.
+    Today's group-days that do not count yet (`figures.counted`: roll call not
+    taken, space still open) are taken off every season's totals here, so the
+    rates, the years and the totals row leave them out as the season report does."""
+    not_yet = ~counted(now)
     rows = (
-        GroupDay.objects.filter(factory__in=factories, date=today)
+        GroupDay.objects.filter(factory__in=factories, date=now.date())
         .order_by()
         .values("season_id")
+        # The pending sums first: once `expected` names the day's sum, Sum("expected") cannot.
+        .annotate(pending_days=Count("pk", filter=not_yet),
+                  **{f"pending_{key}": Sum(key, filter=not_yet) for key in COUNTS})
         .annotate(expected=Sum("expected"), recorded=Sum("recorded"), present=Sum("attended"))
-    )
-    return {row["season_id"]: row for row in rows if row["season_id"] in current}
+    )  # fmt: skip
+    by_season = {row["season_id"]: row for row in rows}
+    for season in seasons:
+        row = by_season.get(season["pk"])
+        if row is None or not row["pending_days"]:
+            continue
+        for key in (*COUNTS, "days"):
+            season[key] = (season[key] or 0) - (row[f"pending_{key}"] or 0)
+    return {pk: row for pk, row in by_season.items() if pk in current}
 
 
 def _rows(shown: list[Season], current: dict[int, dict], today: dict[int, dict]) -> list[dict]:

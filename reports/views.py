@@ -13,6 +13,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from attendance.figures import percent
 from factories.models import Factory, Role
 from impact.suppression import hidden_text, suppress_season_report
 from spaces.models import Group, Season
@@ -230,6 +231,7 @@ def programme_dashboard(request: HttpRequest) -> HttpResponse:
     sort = sort if sort.lstrip("-") in report.SORTS else "factory"
     data = report.dashboard(factories, sort=sort, page=request.GET.get("page"))
     for row in data["rows"]:  # formatted once here: quicker than a filter per cell
-        row["rate_pct"] = f"{row['rate']:.0%}" if row["rate"] is not None else "—"
+        share = percent(row["rate"])
+        row["rate_pct"] = "—" if share is None else f"{share}%"
     labels = {"taken_label": _("Taken"), "not_yet_label": _("Not yet")}
     return render(request, "reports/dashboard.html", {**data, **labels, "sort": sort})

@@ -1,7 +1,10 @@
+from django import forms
 from django.contrib import admin
+from django.forms.models import BaseInlineFormSet
 
 from .models import (
     ActivitySlot,
+    Calendar,
     ClosedDay,
     ConductPolicy,
     Group,
@@ -15,8 +18,31 @@ from .models import (
 )
 
 
+class ClosedDaysFormSet(BaseInlineFormSet):
+    """The season's calendar as the admin would save it (the season's fields are
+    already on `instance`, its closed days are these forms), refused like the
+    coordinator's form when it would leave records outside the season."""
+
+    def clean(self):
+        super().clean()
+        season = self.instance
+        if season.pk is None or any(self.errors):
+            return
+        closed = {
+            form.cleaned_data["date"]
+            for form in self.forms
+            if form.cleaned_data.get("date") and not self._should_delete_form(form)
+        }
+        new = Calendar(season.start_date, season.end_date, season.opening_weekdays,
+                       frozenset(closed))  # fmt: skip
+        refusals = season.calendar_change_refusals(new)
+        if refusals:
+            raise forms.ValidationError(refusals)
+
+
 class ClosedDayInline(admin.TabularInline):
     model = ClosedDay
+    formset = ClosedDaysFormSet
     extra = 0
 
 

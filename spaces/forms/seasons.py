@@ -13,11 +13,13 @@ from ccrcsr.fields import TickedRowsField
 
 from ..models import (
     ISO_WEEKDAYS,
+    Calendar,
     ClosedDay,
     RatioRule,
     Season,
     Teacher,
 )
+from ..signals import season_calendar_changed
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME_WIDGET = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -229,6 +231,8 @@ class SeasonSetupForms:
     def __init__(self, data=None, *, factory, instance: Season | None = None):
         new = instance is None
         instance = instance or Season(factory=factory)
+        # As stored: validating the form writes the new values onto the instance.
+        self.old_calendar = None if new else Calendar.of(instance)
         self.season = SeasonForm(data, factory=factory, instance=instance)
         self.closed_days = ClosedDayFormSet(data, instance=instance, prefix="closed")
         defaults = [
@@ -244,14 +248,40 @@ class SeasonSetupForms:
         if season_valid:
             data = self.season.cleaned_data
             self.closed_days.season_dates = (data["start_date"], data["end_date"])
-        return all([season_valid, self.closed_days.is_valid(), self.rules.is_valid()])
+        if not all([season_valid, self.closed_days.is_valid(), self.rules.is_valid()]):
+            return False
+        # A change that would leave records outside the season (a roll call on a
+        # day no longer open, a child's stay outside the dates) is refused, with
+        # every reason: moved anyway, the report (by date) and the dashboard
+        # (by season) would count different days.
+        if self.old_calendar is None:
+            return True
+        season = self.season.instance
+        for reason in season.calendar_change_refusals(self.new_calendar(), old=self.old_calendar):
+            self.season.add_error(None, reason)
+        return self.season.is_valid()
+
+    def new_calendar(self) -> Calendar:
+        data = self.season.cleaned_data
+        closed = {
+            form.cleaned_data["date"]
+            for form in self.closed_days.forms
+            if form.cleaned_data.get("date") and not self.closed_days._should_delete_form(form)
+        }
+        return Calendar(data["start_date"], data["end_date"], data["opening_weekdays"],
+                        frozenset(closed))  # fmt: skip
 
     def save(self) -> Season:
+        new = self.new_calendar()
         with transaction.atomic():
             season = self.season.save()
             for formset in (self.closed_days, self.rules):
                 formset.instance = season
                 formset.save()
+            if self.old_calendar is not None and self.old_calendar != new:
+                season_calendar_changed.send(
+                    sender=Season, season=season, old=self.old_calendar, new=new
+                )
         return season
 
 

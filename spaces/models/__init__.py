@@ -18,15 +18,19 @@ from .rooms import (  # noqa: F401
 )
 from .seasons import (  # noqa: F401
     BACKGROUND_CHECK_VALID_DAYS,
+    CALENDAR_GUARDS,
     ISO_WEEKDAYS,
     M2_PER_CHILD,
     TRAINING_VALID_DAYS,
+    Calendar,
     ClosedDay,
     RatioRule,
     Season,
     SeasonQuerySet,
+    days_left_out,
     join_list,
     new_application_token,
+    some_days,
     weekday_names,
 )
 from .teachers import (  # noqa: F401

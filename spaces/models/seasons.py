@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import secrets
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import models
@@ -51,6 +52,50 @@ def weekday_names(days: str) -> str:
     """ "135" as "Monday, Wednesday, Friday", in the reader's language."""
     names = dict(ISO_WEEKDAYS)
     return join_list(names[d] for d in days)
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """The days a season opens: its dates, its weekdays and its closed days."""
+
+    start: datetime.date
+    end: datetime.date
+    weekdays: str
+    closed: frozenset = frozenset()
+
+    @classmethod
+    def of(cls, season: Season) -> Calendar:
+        closed = frozenset(season.closed_days.values_list("date", flat=True)) if season.pk else ()
+        return cls(season.start_date, season.end_date, season.opening_weekdays, frozenset(closed))
+
+    def is_open(self, day: datetime.date) -> bool:
+        return (
+            self.start <= day <= self.end
+            and str(day.isoweekday()) in self.weekdays
+            and day not in self.closed
+        )
+
+
+def days_left_out(old: Calendar, new: Calendar, days) -> list[datetime.date]:
+    """Of `days` (the dates of some records), those open by the old calendar and
+    not by the new one: a change would leave their records outside the season."""
+    return sorted(day for day in set(days) if old.is_open(day) and not new.is_open(day))
+
+
+def some_days(days: list[datetime.date], shown: int = 5) -> str:
+    """A few dates for a message: "2026-07-06, 2026-07-07 … 2026-07-24"."""
+    if len(days) <= shown:
+        return ", ".join(day.isoformat() for day in days)
+    return ", ".join(d.isoformat() for d in days[: shown - 1]) + f" … {days[-1].isoformat()}"
+
+
+# What a higher floor holds on a season's days, checked before the season's
+# dates, weekdays or closed days change: `fn(season, old, new) -> [message]`,
+# a translated reason for each kind of record the change would leave outside
+# the season (attendance: roll calls, daily counts, teachers on duty,
+# incidents; enrollment: the children's stays). A registry, so this floor
+# imports none above it; see `Season.calendar_change_refusals`.
+CALENDAR_GUARDS: list = []
 
 
 class SeasonQuerySet(ScopedQuerySet):
@@ -185,6 +230,17 @@ class Season(models.Model):
             and str(day.isoweekday()) in self.opening_weekdays
             and not (self.closed_days.filter(date=day).exists() if closed is None else closed)
         )
+
+    def calendar_change_refusals(self, new: Calendar, *, old: Calendar | None = None) -> list[str]:
+        """Why the season may not move from its stored calendar (or `old`) to
+        `new`: every kind of record the change would orphan (a roll call on a
+        day no longer open, a child's stay outside the dates) is a reason."""
+        if self.pk is None:
+            return []
+        old = old or Calendar.of(Season.objects.get(pk=self.pk))
+        if new == old:
+            return []
+        return [reason for guard in CALENDAR_GUARDS for reason in guard(self, old, new)]
 
     def opening_days(self) -> list[datetime.date]:
         closed = set(self.closed_days.values_list("date", flat=True))

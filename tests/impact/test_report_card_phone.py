@@ -18,6 +18,21 @@ def test_the_report_card_does_not_widen_the_page_on_a_phone(page: Page, site):
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
 
 
+def test_the_report_cards_indicators_fit_a_phone_without_scrolling_sideways(page: Page, site):
+    log_in(page, site.manager)
+    page.goto(reverse("impact:report-card", args=[site.season.pk]))
+    expect(page.get_by_test_id("indicators")).to_contain_text("暑期独自在家的孩子")
+    # Each indicator's name sits above its figures, which keep their three columns.
+    boxes = page.evaluate("""() => [...document.querySelectorAll(".report-card .table-responsive")]
+        .map(box => box.scrollWidth - box.clientWidth)""")
+    assert boxes and max(boxes) <= 0, boxes
+    row = page.locator("tr[data-indicator='child_alone']")
+    cells = [row.locator(f"[data-group='{g}']") for g in ("participants", "others", "paired")]
+    boxes = [cell.bounding_box() for cell in cells]
+    assert all(0 <= box["x"] and box["x"] + box["width"] <= 360 for box in boxes), boxes
+    assert len({round(box["y"]) for box in boxes}) == 1  # one line of figures under the name
+
+
 def test_the_survey_page_does_not_widen_the_page_on_a_phone(page: Page, site):
     # As long as a real site's link: https://<host>/survey/<16 characters>/.
     site.season.application_token = "N96XccSn7Q_iO2H3xxxxxxxxxxxxxxxx"
