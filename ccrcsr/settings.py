@@ -260,6 +260,8 @@ PARENT_CHANNEL_BACKENDS = {
     "sms": env.str("PARENT_SMS_BACKEND", default="file"),
     "wechat": env.str("PARENT_WECHAT_BACKEND", default="file"),
 }
+# Days a parent's link opens their page (parents.links); HR can revoke sooner.
+PARENT_LINK_DAYS = env.int("PARENT_LINK_DAYS", default=7)
 PARENT_MESSAGES_DIR = env.path("PARENT_MESSAGES_DIR", default=DATA_DIR / "messages")
 # Seconds a provider's answer may take before the send is retried later.
 PARENT_CHANNEL_TIMEOUT = env.float("PARENT_CHANNEL_TIMEOUT", default=10.0)
