@@ -22,7 +22,7 @@ def notification_log(request: HttpRequest) -> HttpResponse:
     """What was sent, to whom, when, and its state; coordinators resend failures."""
     rows = (
         Notification.objects.visible_to(request.user)
-        .select_related("factory", "recipient")
+        .select_related("factory", "recipient", "parent")
         .order_by("-created_at")
     )
     status = request.GET.get("status", "")

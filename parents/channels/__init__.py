@@ -24,6 +24,7 @@ import re
 
 from django.conf import settings
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
 
 SMS = "sms"
 WECHAT = "wechat"
@@ -41,6 +42,29 @@ BACKENDS = {
 
 # A mainland mobile number: what both SMS providers accept for China.
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
+
+
+# Why a message was not sent, in words for HR (the row keeps the code).
+REASONS = {
+    "bad_number": _("The phone number is not a mobile number."),
+    "bad_openid": _("The WeChat account is not one of the programme's followers."),
+    "not_following": _("The parent no longer follows the programme's WeChat account."),
+    "template_refused": _("The provider refused the message's template."),
+    "signature_refused": _("The provider refused the SMS signature."),
+    "template_missing": _("No approved template is configured for this message."),
+    "not_configured": _("The provider's account is not configured."),
+    "network": _("The provider could not be reached; it is tried again."),
+}
+
+
+def reason_text(code: str) -> str:
+    if code in REASONS:
+        return str(REASONS[code])
+    if code.startswith("provider_error:"):
+        return str(_("The provider answered %(code)s; it is tried again.")) % {
+            "code": code.split(":", 1)[1]
+        }
+    return code
 
 
 @dataclasses.dataclass(frozen=True)
