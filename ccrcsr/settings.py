@@ -262,6 +262,11 @@ PARENT_CHANNEL_BACKENDS = {
 }
 # Days a parent's link opens their page (parents.links); HR can revoke sooner.
 PARENT_LINK_DAYS = env.int("PARENT_LINK_DAYS", default=7)
+# Minutes after opening before a parent whose child is expected and not checked
+# in is asked "is the child coming today?"; minutes after closing before the
+# evening digest goes.
+PARENT_MORNING_MINUTES = env.int("PARENT_MORNING_MINUTES", default=60)
+PARENT_DIGEST_MINUTES_AFTER_CLOSING = env.int("PARENT_DIGEST_MINUTES_AFTER_CLOSING", default=30)
 PARENT_MESSAGES_DIR = env.path("PARENT_MESSAGES_DIR", default=DATA_DIR / "messages")
 # Seconds a provider's answer may take before the send is retried later.
 PARENT_CHANNEL_TIMEOUT = env.float("PARENT_CHANNEL_TIMEOUT", default=10.0)

@@ -187,3 +187,83 @@ def test_erasing_the_child_scrubs_the_given_name_from_parent_messages(site):
     (row,) = parent_rows()
     assert "小雨" not in row.body and "小雨" not in str(row.params)
     assert ANONYMISED in row.body
+
+
+# --- messages that follow the clock --------------------------------------------------
+
+
+def at(day, hour, minute=0):
+    import datetime
+    import zoneinfo
+
+    return datetime.datetime.combine(
+        day, datetime.time(hour, minute), tzinfo=zoneinfo.ZoneInfo("Asia/Shanghai")
+    )
+
+
+def test_a_child_not_checked_in_an_hour_after_opening_gets_one_question(site):
+    from notifications import reminders
+
+    _, child = family(site)
+    enrollment = enroll(site.group, child=child)
+    here = enroll(site.group)  # checked in: no question
+    mark_present = __import__("tests.builders", fromlist=["mark"]).mark
+    day = timezone.localdate()
+    mark_present(here, day)
+    reminders.run_all(now=at(day, 8, 30))  # opens 08:00: too early
+    assert parent_rows() == []
+    reminders.run_all(now=at(day, 9, 5))
+    reminders.run_all(now=at(day, 9, 20))
+    (row,) = parent_rows()
+    assert row.kind == "parent_morning_missing" and "小雨" in row.body and "/p/" in row.body
+    assert row.object_ref == f"enrollment.child:{enrollment.child_id}"
+
+
+def test_no_question_when_the_parent_said_absent_or_late(client, site):
+    from notifications import reminders
+    from parents import links
+
+    parent, child = family(site)
+    enrollment = enroll(site.group, child=child)
+    url = reverse("parents:notice", args=[links.token_for(parent.parent_contact), enrollment.pk])
+    client.post(url, {"kind": "late", "until": "23:59"})
+    reminders.run_all(now=at(timezone.localdate(), 9, 30))
+    assert parent_rows() == []
+
+
+def test_the_evening_digest_replaces_the_stream(client_of, site):
+    from notifications import reminders
+
+    parent, child = family(site, evening_digest=True)
+    parent.parent_contact.check_in_out_children.add(child)
+    enrollment = enroll(site.group, child=child)
+    teacher = client_of(site.teacher_user)
+    day = timezone.localdate()
+    teacher.post(
+        reverse("attendance:roll-call-mark", args=[site.group.pk, day, enrollment.pk]),
+        {"status": "present"},
+        **HTMX,
+    )
+    assert parent_rows() == []  # the digest instead of one message per event
+    reminders.run_all(now=at(day, 17, 0))
+    assert parent_rows() == []  # the day is not over (closes 17:30, digest 30 min later)
+    reminders.run_all(now=at(day, 18, 5))
+    reminders.run_all(now=at(day, 18, 30))
+    (row,) = parent_rows()
+    assert row.kind == "parent_evening_digest" and "小雨" in row.body
+
+
+def test_the_survey_link_goes_once_per_round(site):
+    from impact.models import Survey
+    from notifications import reminders
+
+    _, child = family(site)
+    enroll(site.group, child=child)
+    site.season.start_date = timezone.localdate()
+    site.season.save()
+    Survey.for_season(site.season)
+    day = timezone.localdate()
+    reminders.run_all(now=at(day, 10))
+    reminders.run_all(now=at(day, 11))
+    (row,) = parent_rows(kind="parent_survey_open")
+    assert f"/survey/{site.season.application_token}/" in row.body
