@@ -267,6 +267,8 @@ PARENT_LINK_DAYS = env.int("PARENT_LINK_DAYS", default=7)
 # evening digest goes.
 PARENT_MORNING_MINUTES = env.int("PARENT_MORNING_MINUTES", default=60)
 PARENT_DIGEST_MINUTES_AFTER_CLOSING = env.int("PARENT_DIGEST_MINUTES_AFTER_CLOSING", default=30)
+# What one SMS costs (yuan), for the parent messages' costs screen.
+PARENT_SMS_PRICE = env.float("PARENT_SMS_PRICE", default=0.045)
 PARENT_MESSAGES_DIR = env.path("PARENT_MESSAGES_DIR", default=DATA_DIR / "messages")
 # Seconds a provider's answer may take before the send is retried later.
 PARENT_CHANNEL_TIMEOUT = env.float("PARENT_CHANNEL_TIMEOUT", default=10.0)

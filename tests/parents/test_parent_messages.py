@@ -267,3 +267,31 @@ def test_the_survey_link_goes_once_per_round(site):
     reminders.run_all(now=at(day, 11))
     (row,) = parent_rows(kind="parent_survey_open")
     assert f"/survey/{site.season.application_token}/" in row.body
+
+
+# --- costs and health ------------------------------------------------------------
+
+
+def test_the_costs_screen_counts_messages_cost_and_failures(client_of, site, other_site, settings):
+    settings.PARENT_SMS_PRICE = 0.05
+    for i, (status, error, quota) in enumerate(
+        [("sent", "", False)] * 3 + [("failed", "bad_number", False), ("pending", "x", True)]
+    ):
+        Notification.objects.create(
+            factory=site.factory, channel="sms", address="13711112222", kind="parent_enrolled",
+            idempotency_key=f"k{i}", language="zh-hans", subject="s", body="b",
+            status=status, last_error=error, quota_refused=quota,
+        )  # fmt: skip
+    Notification.objects.create(
+        factory=other_site.factory, channel="sms", address="13700000000", kind="parent_enrolled",
+        idempotency_key="other", language="zh-hans", subject="s", body="b", status="sent",
+    )  # fmt: skip
+    url = reverse("notifications:parent-messages")
+    html = client_of(site.hr).get(url).content.decode()
+    assert "¥0.15" in html  # three sent SMS at 0.05
+    assert "电话号码不是手机号" in html  # the failure, in words
+    assert 'data-testid="quota"' in html
+    assert other_site.factory.name_zh not in html
+    assert client_of(site.coordinator).get(url).status_code == 200
+    for user in (site.manager, site.teacher_user):
+        assert client_of(user).get(url).status_code == 404
