@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from enrollment.models import Relationship
 
 from .channels import Refused, normalise_mobile
-from .models import ParentNotice
+from .models import ParentContact, ParentNotice
 
 
 class NoticeForm(forms.Form):
@@ -60,3 +60,38 @@ class NoticeForm(forms.Form):
             ParentNotice.Kind.PICKUP: ["pickup_name", "pickup_relationship", "pickup_phone"],
         }[kind]
         return {field: self.cleaned_data[field] for field in fields}
+
+
+class ContactForm(forms.ModelForm):
+    """What HR records of a parent's choice: the consent from a paper
+    application (with who gave it), the channels, the children whose check-in
+    and check-out they want to hear of, the digest and the language."""
+
+    class Meta:
+        model = ParentContact
+        fields = [
+            "consented",
+            "consent_given_by",
+            "sms",
+            "wechat_openid",
+            "check_in_out_children",
+            "evening_digest",
+            "language",
+        ]
+        widgets = {"check_in_out_children": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args, children, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["check_in_out_children"].queryset = children
+        self.fields["consent_given_by"].help_text = _(
+            "The guardian who agreed, as they signed the paper application."
+        )
+        self.fields["wechat_openid"].help_text = _(
+            "Set when the parent follows the programme's Official Account."
+        )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("consented") and not (data.get("consent_given_by") or "").strip():
+            self.add_error("consent_given_by", _("Write who gave the consent."))
+        return data

@@ -44,7 +44,7 @@ def _page(request, contact, *, form=None, enrollment_id=None, status=200):
         "form": form,
         "form_for": enrollment_id,
         "done": request.GET.get("done", ""),
-        "token": request.resolver_match.kwargs["token"],
+        "token": request.resolver_match.kwargs["parent_token"],
         "relationships": Relationship.choices,
     }
     with translation.override(contact.language):
@@ -52,9 +52,9 @@ def _page(request, contact, *, form=None, enrollment_id=None, status=200):
 
 
 @never_cache
-def page(request: HttpRequest, token: str) -> HttpResponse:
+def page(request: HttpRequest, parent_token: str) -> HttpResponse:
     try:
-        contact = contact_for(token)
+        contact = contact_for(parent_token)
     except LinkError as error:
         return _link_refused(request, error)
     return _page(request, contact)
@@ -64,9 +64,9 @@ def page(request: HttpRequest, token: str) -> HttpResponse:
 # does not know it cannot post here; a cookie would stay on a shared phone.
 @csrf_exempt
 @require_POST
-def notice(request: HttpRequest, token: str, enrollment_id: int) -> HttpResponse:
+def notice(request: HttpRequest, parent_token: str, enrollment_id: int) -> HttpResponse:
     try:
-        contact = contact_for(token)
+        contact = contact_for(parent_token)
     except LinkError as error:
         return _link_refused(request, error)
     if throttled(request, f"parent:{contact.worker_id}", limit=ANSWER_LIMIT, seconds=ANSWER_WINDOW):
@@ -92,16 +92,16 @@ def notice(request: HttpRequest, token: str, enrollment_id: int) -> HttpResponse
 
 @csrf_exempt
 @never_cache
-def stop(request: HttpRequest, token: str) -> HttpResponse:
+def stop(request: HttpRequest, parent_token: str) -> HttpResponse:
     """'Stop messages': the link in every message; one tap on the button stops
     them (a GET only asks, so a link preview cannot stop anyone's messages)."""
     try:
-        contact = contact_for(token)
+        contact = contact_for(parent_token)
     except LinkError as error:
         return _link_refused(request, error)
     if request.method == "POST":
         services.stop_messages(contact)
         contact.refresh_from_db()
     with translation.override(contact.language):
-        response = render(request, "parents/stop.html", {"contact": contact, "token": token})
+        response = render(request, "parents/stop.html", {"contact": contact, "token": parent_token})
     return _private(response)

@@ -28,6 +28,7 @@ ROLES = ["anonymous", "hr", "teacher", "coordinator", "manager", "superuser"]
 POST_DATA = {
     "factories:set-language": {"language": "en", "next": "/"},
     "attendance:roll-call-mark": {"status": "present"},
+    "parents:notice": {"kind": "absent", "reason": "sick"},
     "spaces:season-status": {"status": "closed"},
 }
 
@@ -122,6 +123,7 @@ def kwargs_for(s, names: list[str]) -> dict:
         or 0,
         "notification_id": s.notification.pk,
         "user_id": s.hr.pk,
+        **parent_ids(s),
         **impact_ids(s),
     }
     missing = set(names) - set(values)
@@ -141,6 +143,16 @@ def impact_ids(s) -> dict:
         survey=survey, round="baseline", pseudonym="matrix", defaults={"language": "zh-hans"}
     )
     return {"question_id": question.pk, "response_id": response.pk}
+
+
+def parent_ids(s) -> dict:
+    """The guardian of the site's child, who agreed to be told, and their link."""
+    from parents import links
+    from parents.models import ParentContact
+
+    worker = s.enrollment.child.guardians.get()
+    contact, _new = ParentContact.objects.get_or_create(worker=worker, defaults={"consented": True})
+    return {"worker_id": worker.pk, "parent_token": links.token_for(contact)}
 
 
 def user_for(role, site):

@@ -207,3 +207,58 @@ def test_the_page_is_in_the_parents_language(client, family):
     contact.language = "zh-hans"
     contact.save()
     assert "My child today" not in client.get(page_url(contact)).content.decode()
+
+
+# --- HR's side ----------------------------------------------------------------------
+
+
+def test_hr_records_a_paper_consent_and_the_parents_choices(client_of, family, site):
+    contact, enrollment = family
+    contact.consented = False
+    contact.save()
+    url = reverse("parents:contact", args=[contact.worker.pk])
+    client = client_of(site.hr)
+    assert "未同意" in client.get(url).content.decode()
+    response = client.post(
+        url,
+        {
+            "consented": "on",
+            "consent_given_by": "王芳",
+            "sms": "on",
+            "check_in_out_children": [enrollment.child.pk],
+            "language": "zh-hans",
+        },
+    )
+    assert response.status_code == 302
+    contact.refresh_from_db()
+    assert contact.consented and contact.consent_source == "paper"
+    assert contact.consent_recorded_by == site.hr and contact.channels == ["sms"]
+    assert list(contact.check_in_out_children.all()) == [enrollment.child]
+    assert AuditEntry.objects.filter(model="parents.parentcontact", user=site.hr).exists()
+
+
+def test_consent_without_who_gave_it_is_refused(client_of, family, site):
+    contact, _ = family
+    contact.consented = False
+    contact.save()
+    url = reverse("parents:contact", args=[contact.worker.pk])
+    response = client_of(site.hr).post(url, {"consented": "on", "language": "zh-hans"})
+    assert response.status_code == 200
+    contact.refresh_from_db()
+    assert not contact.consented
+
+
+def test_the_parent_page_for_staff_is_scoped_to_the_factory(client_of, family, site, other_site):
+    contact, _ = family
+    url = reverse("parents:contact", args=[contact.worker.pk])
+    revoke = reverse("parents:revoke", args=[contact.worker.pk])
+    assert client_of(site.coordinator).get(url).status_code == 200
+    for user in (other_site.hr, other_site.coordinator, site.manager, site.teacher_user):
+        client = client_of(user)
+        assert client.get(url).status_code == 404
+        assert client.post(revoke).status_code == 404
+    contact.refresh_from_db()
+    assert contact.link_version == 1
+    client_of(site.hr).post(revoke)
+    contact.refresh_from_db()
+    assert contact.link_version == 2
