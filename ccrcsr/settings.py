@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "impact",
     "reports",
     "parents",
+    "pickups",
     "notifications",
 ]
 
@@ -269,6 +270,10 @@ PARENT_MORNING_MINUTES = env.int("PARENT_MORNING_MINUTES", default=60)
 PARENT_DIGEST_MINUTES_AFTER_CLOSING = env.int("PARENT_DIGEST_MINUTES_AFTER_CLOSING", default=30)
 # What one SMS costs (yuan), for the parent messages' costs screen.
 PARENT_SMS_PRICE = env.float("PARENT_SMS_PRICE", default=0.045)
+# The late-pickup ladder (pickups.ladder): minutes past the expected pickup
+# before the coordinator and HR are told, and before the factory's manager.
+PICKUP_STAFF_AFTER_MINUTES = env.int("PICKUP_STAFF_AFTER_MINUTES", default=15)
+PICKUP_MANAGER_AFTER_MINUTES = env.int("PICKUP_MANAGER_AFTER_MINUTES", default=30)
 PARENT_MESSAGES_DIR = env.path("PARENT_MESSAGES_DIR", default=DATA_DIR / "messages")
 # Seconds a provider's answer may take before the send is retried later.
 PARENT_CHANNEL_TIMEOUT = env.float("PARENT_CHANNEL_TIMEOUT", default=10.0)

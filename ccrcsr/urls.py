@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("impact.urls")),
     path("", include("reports.urls")),
     path("", include("parents.urls")),
+    path("", include("pickups.urls")),
     path("", include("notifications.urls")),
     path("admin/", admin.site.urls),
 ]

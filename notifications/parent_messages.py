@@ -38,6 +38,7 @@ EVENTS = {
     "morning_missing": _("Is the child coming today?"),
     "survey_open": _("The survey is open"),
     "evening_digest": _("The day's summary"),
+    "late_pickup": _("The child is waiting to be picked up"),
 }
 # Events a parent chooses per child (off by default); with the evening digest
 # they come once, after the day, instead.

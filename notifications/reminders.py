@@ -7,6 +7,7 @@ import datetime
 import zoneinfo
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import translation
@@ -20,6 +21,9 @@ from enrollment.models import Consent, Enrollment
 from factories.models import Role, User, staff_of
 from parents.models import ParentContact, ParentNotice
 from parents.names import given_name
+from pickups.expected import still_here
+from pickups.ladder import due_steps, take_step
+from pickups.models import LadderStep, PickupRules
 from spaces.models import Group, Season, TeacherAssignment
 
 from .models import figures_for
@@ -49,6 +53,7 @@ def run_all(*, now: datetime.datetime) -> None:
         if season.status == Season.Status.RUNNING and season.is_opening_day(here.date()):
             roll_call_reminders(season=season, now=here)
             ratio_alerts(season=season, now=here)
+            late_pickups(season=season, now=here)
         parent_jobs(season=season, now=here)
         if here.hour >= settings.DAILY_REMINDER_HOUR:
             applications_waiting(season=season, now=here)
@@ -270,3 +275,47 @@ def survey_open(*, season: Season, now: datetime.datetime) -> None:
             key=f"{season.pk}:{round_}",
             params={"survey": link},
         )
+
+
+# --- late pickups ------------------------------------------------------------------
+
+
+def late_pickups(*, season: Season, now: datetime.datetime) -> None:
+    """Each step of the late-pickup ladder once, at its time (pickups.ladder)."""
+    day = now.date()
+    closes = datetime.datetime.combine(day, season.closes_at, tzinfo=now.tzinfo)
+    rules = PickupRules.of(season.factory_id)
+    for row in still_here(season.groups.all(), day, now):
+        for step in due_steps(row, closes):
+            with transaction.atomic():
+                if take_step(row, step):
+                    _tell_of_step(season, row, step, rules)
+
+
+def _tell_of_step(season: Season, row, step: str, rules) -> None:
+    enrollment = row.enrollment
+    key = f"{enrollment.pk}:{row.record.date}"
+    context = {"season": season, "row": row, "child": enrollment.child, "group": row.record.group}
+    if step == LadderStep.Step.PARENTS:
+        for contact in contacts_of(enrollment.child):
+            notify_parent(
+                event="late_pickup",
+                contact=contact,
+                key=key,
+                params={
+                    "child": given_name(enrollment.child.name),
+                    "time": f"{row.expected_at.astimezone(row.now.tzinfo):%H:%M}",
+                },
+                child=enrollment.child,
+            )
+    elif step == LadderStep.Step.STAFF:
+        for user in staff_of(season.factory_id, Role.COORDINATOR, Role.HR):
+            notify(kind="late_pickup", user=user, key=key,
+                   factory_id=season.factory_id, context=context)  # fmt: skip
+    elif step == LadderStep.Step.MANAGER and rules.manager_id:
+        notify(kind="late_pickup", user=rules.manager, key=f"manager:{key}",
+               factory_id=season.factory_id, context=context)  # fmt: skip
+    elif step == LadderStep.Step.CLOSING:
+        for user in staff_of(season.factory_id, Role.COORDINATOR):
+            notify(kind="still_here_at_closing", user=user, key=key,
+                   factory_id=season.factory_id, context=context)  # fmt: skip

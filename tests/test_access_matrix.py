@@ -29,6 +29,7 @@ POST_DATA = {
     "factories:set-language": {"language": "en", "next": "/"},
     "attendance:roll-call-mark": {"status": "present"},
     "parents:notice": {"kind": "absent", "reason": "sick"},
+    "pickups:call": {"number": "13700000000", "answered": "1"},
     "spaces:season-status": {"status": "closed"},
 }
 
@@ -124,6 +125,10 @@ def kwargs_for(s, names: list[str]) -> dict:
         "notification_id": s.notification.pk,
         "user_id": s.hr.pk,
         **parent_ids(s),
+        "record_id": Attendance.objects.filter(enrollment=s.enrollment)
+        .values_list("pk", flat=True)
+        .first()
+        or 0,
         **impact_ids(s),
     }
     missing = set(names) - set(values)
