@@ -65,8 +65,8 @@ INSTALLED_APPS = [
     "attendance",
     "impact",
     "reports",
-    "parents",
     "pickups",
+    "parents",
     "notifications",
 ]
 

@@ -166,3 +166,11 @@ class ParentNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.date}"
+
+
+def late_until(enrollments, day) -> dict:
+    """The parents' "I will be late" answers of `day`: {enrollment id: by when}."""
+    notices = ParentNotice.objects.on(day).filter(
+        kind=ParentNotice.Kind.LATE, enrollment__in=enrollments, until__isnull=False
+    )
+    return dict(notices.values_list("enrollment_id", "until"))

@@ -6,12 +6,14 @@ import dataclasses
 import datetime
 import zoneinfo
 
+import segno
 from django.db import transaction
 from django.utils import timezone
 
 from attendance.models import Attendance
 from enrollment.models import AuthorisedPickup, Enrollment, Guardianship
 from factories.models import AuditEntry, Factory
+from pickups import codes
 
 from .models import ParentContact, ParentNotice
 
@@ -30,6 +32,9 @@ class ChildToday:
     next_days: list[datetime.date]
     pickups: list[str]
     notices: list[ParentNotice]
+    # The parent's own pickup code for this child and season, and its QR (SVG).
+    code: str = ""
+    code_qr: str = ""
 
     @property
     def child(self):
@@ -74,8 +79,11 @@ def family_today(contact: ParentContact) -> list[ChildToday]:
         pickups = [guardian.name for guardian in enrollment.child.guardians.all()]
         pickups += [p.name for p in AuthorisedPickup.objects.filter(child=enrollment.child)]
         pickups += [f"{n.pickup_name}" for n in notices if n.kind == ParentNotice.Kind.PICKUP]
+        code = _pickup_code(contact, enrollment)
         family.append(
             ChildToday(
+                code=code,
+                code_qr=_qr(code) if code else "",
                 enrollment=enrollment,
                 expected_today=today in stay and season.status == season.Status.RUNNING,
                 record=record,
@@ -85,6 +93,17 @@ def family_today(contact: ParentContact) -> list[ChildToday]:
             )
         )
     return family
+
+
+def _pickup_code(contact: ParentContact, enrollment: Enrollment) -> str:
+    rows = codes.issue(child=enrollment.child, season=enrollment.season)
+    mine = next((row for row in rows if row.worker_id == contact.worker_id), None)
+    return codes.code_of(mine) if mine else ""
+
+
+def _qr(code: str) -> str:
+    """The code as an inline SVG, for the teacher to scan at the door."""
+    return segno.make(code, error="m").svg_inline(scale=4, title=code)
 
 
 def give_notice(

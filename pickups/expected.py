@@ -17,9 +17,13 @@ from django.utils import timezone
 
 from attendance.models import Attendance
 from enrollment.models import AuthorisedPickup, Enrollment, Guardianship
-from parents.models import ParentNotice
 
 from .models import CallAttempt, PickupRules, WorkerShift
+
+# Who may move a child's expected pickup later on a day: callables
+# (enrollments, day) -> {enrollment id: time}. The parent channel (a floor above)
+# registers the parents' "I will be late" answers here when it loads.
+LATER_PICKUPS: list = []
 
 
 def zone_of(factory) -> zoneinfo.ZoneInfo:
@@ -54,12 +58,9 @@ def expected_pickups(
     ).values_list("child_id", "worker_id"):
         guardians.setdefault(child_id, []).append(worker_id)
     shifts = shifts_on({w for ws in guardians.values() for w in ws}, day)
-    late = {
-        n.enrollment_id: n.until
-        for n in ParentNotice.objects.on(day).filter(
-            kind=ParentNotice.Kind.LATE, enrollment__in=enrollments
-        )
-    }
+    late: dict[int, datetime.time] = {}
+    for later in LATER_PICKUPS:
+        late.update(later(enrollments, day))
     expected = {}
     for enrollment in enrollments:
         season = enrollment.season

@@ -17,3 +17,16 @@ class CallForm(forms.Form):
 
     def called(self) -> str:
         return self.people[self.cleaned_data["number"]]
+
+
+class BarredForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    note = forms.CharField(
+        label=_("Why, and what the teacher should do"), max_length=300, required=False
+    )
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError(_("Write the person's name."))
+        return name

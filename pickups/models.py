@@ -36,6 +36,9 @@ class PickupRules(models.Model):
         related_name="+",
         verbose_name=_("manager told of a late pickup"),
     )
+    # A check-out must give the person's pickup code; without it, only a
+    # coordinator may check the child out, with a reason (the "no-card" sheet).
+    code_required = models.BooleanField(_("pickup code required"), default=False)
 
     class Meta:
         verbose_name = _("pickup rules")
@@ -160,3 +163,64 @@ class CallAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.called} {self.at:%H:%M}"
+
+
+class PickupCode(models.Model):
+    """The hash of one person's pickup code for one child and season.
+
+    The code itself is never stored: it is derived (pickups.codes) from the
+    site's secret, the season, the person and a version, so the parent page can
+    show it again and a new season or HR's renewal gives a new one. What is kept
+    is a salted hash, checked at check-out (also on a phone offline, from the
+    hashes sent with the page).
+    """
+
+    child = models.ForeignKey("enrollment.Child", on_delete=models.CASCADE, related_name="+")
+    season = models.ForeignKey("spaces.Season", on_delete=models.CASCADE, related_name="+")
+    # The person: a guardian (a worker) or an authorised pickup person.
+    worker = models.ForeignKey(Worker, on_delete=models.CASCADE, null=True, related_name="+")
+    pickup = models.ForeignKey(
+        "enrollment.AuthorisedPickup", on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    version = models.PositiveSmallIntegerField(default=1)
+    salt = models.CharField(max_length=32)
+    code_hash = models.CharField(max_length=64)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("pickup code")
+        verbose_name_plural = _("pickup codes")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(worker__isnull=False) | models.Q(pickup__isnull=False),
+                name="pickup_code_has_a_holder",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BarredPerson(models.Model):
+    """Someone who must not take the child (a court order, a guardian's word
+    recorded by HR): the check-out refuses them by name and alerts the
+    coordinator at once."""
+
+    child = models.ForeignKey(
+        "enrollment.Child", on_delete=models.CASCADE, related_name="barred_people"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    note = models.CharField(_("why, and what to do"), max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("person not allowed to pick up")
+        verbose_name_plural = _("people not allowed to pick up")
+
+    def __str__(self) -> str:
+        return self.name

@@ -125,6 +125,7 @@ def kwargs_for(s, names: list[str]) -> dict:
         "notification_id": s.notification.pk,
         "user_id": s.hr.pk,
         **parent_ids(s),
+        **pickup_ids(s),
         "record_id": Attendance.objects.filter(enrollment=s.enrollment)
         .values_list("pk", flat=True)
         .first()
@@ -158,6 +159,18 @@ def parent_ids(s) -> dict:
     worker = s.enrollment.child.guardians.get()
     contact, _new = ParentContact.objects.get_or_create(worker=worker, defaults={"consented": True})
     return {"worker_id": worker.pk, "parent_token": links.token_for(contact)}
+
+
+def pickup_ids(s) -> dict:
+    """A pickup code of the site's child and a person barred from taking them."""
+    from pickups import codes
+    from pickups.models import BarredPerson, PickupCode
+
+    child = s.enrollment.child
+    codes.issue(child=child, season=s.season)
+    code = PickupCode.objects.filter(child=child, revoked_at__isnull=True).first()
+    barred, _new = BarredPerson.objects.get_or_create(child=child, name="禁止接送")
+    return {"code_id": code.pk, "barred_id": barred.pk}
 
 
 def user_for(role, site):

@@ -262,3 +262,16 @@ def test_the_parent_page_for_staff_is_scoped_to_the_factory(client_of, family, s
     client_of(site.hr).post(revoke)
     contact.refresh_from_db()
     assert contact.link_version == 2
+
+
+def test_the_page_shows_the_parents_own_pickup_code_and_its_qr(client, family, site):
+    from pickups import codes
+    from pickups.models import PickupCode
+
+    contact, enrollment = family
+    html = client.get(page_url(contact)).content.decode()
+    mine = PickupCode.objects.get(worker=contact.worker, season=site.season)
+    assert codes.code_of(mine) in html and "<svg" in html
+    # Not the code of the grandmother, who has her own.
+    grandma = PickupCode.objects.get(pickup__name="王奶奶")
+    assert codes.code_of(grandma) not in html
