@@ -27,6 +27,7 @@ from spaces.models import Calendar, Group, Season, Teacher, days_left_out, some_
 from spaces.signals import season_calendar_changed
 
 from .models import NO_RECORD, Attendance, GroupDay, Incident, RollCallOp, StaffShift
+from .signals import attendance_changed
 
 AUDITED_FIELDS = ("status", "absence_reason", "check_in_at", "check_out_at", "picked_up_by")
 
@@ -63,6 +64,7 @@ def _audit(*, user, group: Group, record: Attendance, before: dict, created: boo
             action=AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE,
             changes=changes,
         )
+        attendance_changed.send(sender=Attendance, changes=[(record, before)])
 
 
 def _current_record(enrollment: Enrollment, day: datetime.date, locked: bool):
@@ -168,6 +170,7 @@ def roll_call_mark_all_present(*, group: Group, day: datetime.date, user) -> int
             )
             for record in records
         )
+        attendance_changed.send(sender=Attendance, changes=[(record, {}) for record in records])
         GroupDay.recount(group, day)
     return len(records)
 

@@ -35,6 +35,7 @@ from .roll_call import (
     teachers_on_duty,
 )
 from .rows import RowWords, render_row, render_rows
+from .signals import incident_recorded
 
 # A refusal (closed day, out of the teacher's window, bad value) re-renders the
 # row with its message; htmx is configured in base.html to swap 422 answers.
@@ -379,18 +380,20 @@ def incident_new(request, group_id: int):
         initial={"occurred_at": timezone.localtime().replace(second=0, microsecond=0)},
     )
     if request.method == "POST" and refusal is None and form.is_valid():
-        incident = form.save(commit=False)
-        incident.group = group
-        incident.recorded_by = request.user
-        incident.save()
-        form.save_m2m()
-        AuditEntry.objects.record(
-            user=request.user,
-            factory_id=group.season.factory_id,
-            instance=incident,
-            action=AuditEntry.Action.CREATE,
-            changes={"children": [None, [c.pk for c in form.cleaned_data["children"]]]},
-        )
+        with transaction.atomic():
+            incident = form.save(commit=False)
+            incident.group = group
+            incident.recorded_by = request.user
+            incident.save()
+            form.save_m2m()
+            AuditEntry.objects.record(
+                user=request.user,
+                factory_id=group.season.factory_id,
+                instance=incident,
+                action=AuditEntry.Action.CREATE,
+                changes={"children": [None, [c.pk for c in form.cleaned_data["children"]]]},
+            )
+            incident_recorded.send(sender=Incident, incident=incident)
         messages.success(request, _("The incident is recorded."))
         return redirect(reverse("attendance:roll-call-today", args=[group.pk]))
     status = REFUSED if refusal else 200

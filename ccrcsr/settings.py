@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "attendance",
     "impact",
     "reports",
+    "pickups",
+    "parents",
     "notifications",
 ]
 
@@ -251,6 +253,49 @@ else:
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="儿童之家 <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# The parent channel (parents.channels): which backend sends each channel.
+# `file` writes each message under .data/messages/ (the default, for `make run`);
+# production names `alibaba` or `tencent` for SMS and `wechat` for WeChat.
+PARENT_CHANNEL_BACKENDS = {
+    "sms": env.str("PARENT_SMS_BACKEND", default="file"),
+    "wechat": env.str("PARENT_WECHAT_BACKEND", default="file"),
+}
+# Days a parent's link opens their page (parents.links); HR can revoke sooner.
+PARENT_LINK_DAYS = env.int("PARENT_LINK_DAYS", default=7)
+# Minutes after opening before a parent whose child is expected and not checked
+# in is asked "is the child coming today?"; minutes after closing before the
+# evening digest goes.
+PARENT_MORNING_MINUTES = env.int("PARENT_MORNING_MINUTES", default=60)
+PARENT_DIGEST_MINUTES_AFTER_CLOSING = env.int("PARENT_DIGEST_MINUTES_AFTER_CLOSING", default=30)
+# What one SMS costs (yuan), for the parent messages' costs screen.
+PARENT_SMS_PRICE = env.float("PARENT_SMS_PRICE", default=0.045)
+# The late-pickup ladder (pickups.ladder): minutes past the expected pickup
+# before the coordinator and HR are told, and before the factory's manager.
+PICKUP_STAFF_AFTER_MINUTES = env.int("PICKUP_STAFF_AFTER_MINUTES", default=15)
+PICKUP_MANAGER_AFTER_MINUTES = env.int("PICKUP_MANAGER_AFTER_MINUTES", default=30)
+PARENT_MESSAGES_DIR = env.path("PARENT_MESSAGES_DIR", default=DATA_DIR / "messages")
+# Seconds a provider's answer may take before the send is retried later.
+PARENT_CHANNEL_TIMEOUT = env.float("PARENT_CHANNEL_TIMEOUT", default=10.0)
+# The approved SMS signature, and each event's approved template per provider
+# ("event=code,event=code"), as the providers require approved ones.
+SMS_SIGN_NAME = env.str("SMS_SIGN_NAME", default="")
+ALIBABA_ACCESS_KEY_ID = env.str("ALIBABA_ACCESS_KEY_ID", default="")
+ALIBABA_ACCESS_KEY_SECRET = env.str("ALIBABA_ACCESS_KEY_SECRET", default="")
+ALIBABA_SMS_ENDPOINT = env.str("ALIBABA_SMS_ENDPOINT", default="dysmsapi.aliyuncs.com")
+ALIBABA_SMS_PROTOCOL = env.str("ALIBABA_SMS_PROTOCOL", default="https")
+ALIBABA_SMS_TEMPLATES = env.dict("ALIBABA_SMS_TEMPLATES", default={})
+TENCENT_SECRET_ID = env.str("TENCENT_SECRET_ID", default="")
+TENCENT_SECRET_KEY = env.str("TENCENT_SECRET_KEY", default="")
+TENCENT_SMS_APP_ID = env.str("TENCENT_SMS_APP_ID", default="")
+TENCENT_SMS_REGION = env.str("TENCENT_SMS_REGION", default="ap-guangzhou")
+TENCENT_SMS_ENDPOINT = env.str("TENCENT_SMS_ENDPOINT", default="sms.tencentcloudapi.com")
+TENCENT_SMS_PROTOCOL = env.str("TENCENT_SMS_PROTOCOL", default="https")
+TENCENT_SMS_TEMPLATES = env.dict("TENCENT_SMS_TEMPLATES", default={})
+WECHAT_APP_ID = env.str("WECHAT_APP_ID", default="")
+WECHAT_APP_SECRET = env.str("WECHAT_APP_SECRET", default="")
+WECHAT_API_BASE = env.str("WECHAT_API_BASE", default="https://api.weixin.qq.com")
+WECHAT_TEMPLATES = env.dict("WECHAT_TEMPLATES", default={})
 
 # Celery. Production and CI use Redis. The default is kombu's filesystem
 # transport: a real broker in a folder, so the worker and beat run on a fresh

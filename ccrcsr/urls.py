@@ -23,6 +23,8 @@ urlpatterns = [
     path("", include("attendance.urls")),
     path("", include("impact.urls")),
     path("", include("reports.urls")),
+    path("", include("parents.urls")),
+    path("", include("pickups.urls")),
     path("", include("notifications.urls")),
     path("admin/", admin.site.urls),
 ]

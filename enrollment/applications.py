@@ -20,6 +20,7 @@ from .models import (
     Guardianship,
     RosterCheck,
 )
+from .signals import application_received
 
 
 @dataclass
@@ -129,6 +130,7 @@ def application_submit(*, season: Season, data: ApplicationData, user=None) -> E
                 action=AuditEntry.Action.CREATE,
                 changes={"status": [None, enrollment.status], "child": [None, child.pk]},
             )
+            application_received.send(sender=Enrollment, enrollment=enrollment)
     return enrollment
 
 

@@ -25,7 +25,7 @@ from .models import (
     Consent,
     Enrollment,
 )
-from .signals import enrollment_moved, waitlist_promoted
+from .signals import enrollment_decided, enrollment_moved, waitlist_promoted
 
 Status = Enrollment.Status
 
@@ -161,6 +161,7 @@ def _place(
     enrollment.status_reason = reason
     enrollment.save(update_fields=["status", "group", "decided_at", "status_reason"])
     _audit(enrollment, user, before)
+    enrollment_decided.send(sender=Enrollment, enrollment=enrollment, before=before)
     return Decision(enrollment, enrollment.status, message)
 
 
@@ -187,6 +188,7 @@ def _set_status(enrollment: Enrollment, *, status: str, reason: str, user, place
         enrollment.group = None
     enrollment.save(update_fields=["status", "status_reason", "decided_at", "group"])
     _audit(enrollment, user, before, reason)
+    enrollment_decided.send(sender=Enrollment, enrollment=enrollment, before=before)
     message = {
         Status.WAITLISTED: _("%(child)s is on the waitlist."),
         Status.DECLINED: _("%(child)s's application is declined."),

@@ -19,3 +19,10 @@ child_anonymising = Signal()
 # A guardian asked for everything held about a child: `child`. Each receiver
 # returns `(section name, rows)` for the export.
 child_exporting = Signal()
+
+# An application was recorded (the public form or HR's paper form): `enrollment`.
+application_received = Signal()
+
+# HR decided on an application, or a place was given from the waitlist:
+# `enrollment` (its new status), `before` (the status it had).
+enrollment_decided = Signal()

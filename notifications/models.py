@@ -15,8 +15,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from attendance.figures import figures_workbook, season_figures
-from factories.models import Factory, Role, ScopedQuerySet
+from factories.models import Factory, Role, ScopedQuerySet, Worker
 from impact.suppression import suppress_season_figures
+from parents.channels import reason_text
 from spaces.models import Season
 
 
@@ -89,7 +90,33 @@ class Notification(models.Model):
         related_name="notifications",
         verbose_name=_("recipient"),
     )
-    email = models.EmailField(_("email"))
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("Email")
+        SMS = "sms", _("SMS")
+        WECHAT = "wechat", _("WeChat")
+
+    channel = models.CharField(
+        _("channel"), max_length=10, choices=Channel.choices, default=Channel.EMAIL
+    )
+    email = models.EmailField(_("email"), blank=True)
+    # A parent's message: the guardian (not a login) and where it goes (phone or OpenID).
+    parent = models.ForeignKey(
+        Worker,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("parent"),
+    )
+    address = models.CharField(_("to"), max_length=100, blank=True)
+    # The values of the provider's approved template, in order (SMS and WeChat).
+    params = models.JSONField(_("template values"), default=dict, blank=True)
+    # The provider's message id and answer (SMS and WeChat), kept as evidence.
+    provider_id = models.CharField(_("provider's message id"), max_length=100, blank=True)
+    provider_answer = models.JSONField(_("provider's answer"), default=dict, blank=True)
+    # The last refusal was for balance or quota: the costs screen warns.
+    quota_refused = models.BooleanField(_("refused for balance or quota"), default=False)
     kind = models.CharField(_("kind"), max_length=50)
     # What the message is about, such as "spaces.season:12": attachments are built from it.
     object_ref = models.CharField(_("about"), max_length=100, blank=True)
@@ -130,7 +157,16 @@ class Notification(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} → {self.email}"
+        return f"{self.kind} → {self.email or self.get_channel_display()}"
+
+    @property
+    def is_parent_message(self) -> bool:
+        return self.channel != self.Channel.EMAIL
+
+    @property
+    def error_text(self) -> str:
+        """The last error, in words for HR where it is a provider's refusal."""
+        return reason_text(self.last_error) if self.is_parent_message else self.last_error
 
     @staticmethod
     def claim_timeout() -> datetime.timedelta:

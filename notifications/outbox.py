@@ -33,6 +33,8 @@ KINDS = {
     "season_summary": _("End-of-season summary"),
     "waitlist_promoted": _("A child was promoted from the waitlist"),
     "report_card": _("The season's report card, when it closes"),
+    "late_pickup": _("A child is still here past the expected pickup"),
+    "still_here_at_closing": _("A child is still here at closing time"),
 }
 
 
@@ -90,4 +92,8 @@ def schedule() -> list[tuple[str, str]]:
         (KINDS["season_summary"], _("the day after the season ends")),
         (KINDS["waitlist_promoted"], _("when it happens, to HR")),
         (KINDS["report_card"], _("when a season closes, to its managers and coordinators")),
+        (KINDS["late_pickup"], _("%(s)d minutes past the expected pickup to coordinators and HR, "
+                                 "%(m)d to the factory's manager")
+         % {"s": settings.PICKUP_STAFF_AFTER_MINUTES, "m": settings.PICKUP_MANAGER_AFTER_MINUTES}),
+        (KINDS["still_here_at_closing"], _("at closing time, to the coordinator")),
     ]  # fmt: skip

@@ -4,13 +4,23 @@ is logged with the change and leaves only after it commits."""
 
 from django.db.models import Q
 from django.dispatch import receiver
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from attendance.signals import attendance_changed, incident_recorded
 from enrollment.privacy import ANONYMISED
-from enrollment.signals import child_anonymising, waitlist_promoted
+from enrollment.signals import (
+    application_received,
+    child_anonymising,
+    enrollment_decided,
+    waitlist_promoted,
+)
 from factories.models import Role, staff_of
+from parents.names import given_name
 
 from .models import Notification
 from .outbox import notify
+from .parent_messages import contacts_of, notify_parent
 
 
 @receiver(waitlist_promoted)
@@ -42,3 +52,94 @@ def _scrub_emails(sender, *, child, former_name: str, **kwargs) -> None:
             text = getattr(notification, field).replace(former_name, ANONYMISED)
             setattr(notification, field, text)
     Notification.objects.bulk_update(mentions, ["subject", "body", "html_body"])
+    # Messages to the child's parents name the child by the given name alone.
+    short = given_name(former_name)
+    to_parents = list(Notification.objects.filter(object_ref=f"enrollment.child:{child.pk}"))
+    for notification in to_parents:
+        notification.body = notification.body.replace(short, ANONYMISED)
+        notification.params = {
+            name: value.replace(short, ANONYMISED) if name == "child" else value
+            for name, value in notification.params.items()
+        }
+    Notification.objects.bulk_update(to_parents, ["body", "params"])
+
+
+# --- messages to parents (SMS, WeChat) ---------------------------------------------
+
+
+def _child_params(enrollment) -> dict:
+    return {"child": given_name(enrollment.child.name)}
+
+
+def _tell_guardians(enrollment, event: str, key: str, params: dict) -> None:
+    for contact in contacts_of(enrollment.child):
+        notify_parent(
+            event=event,
+            contact=contact,
+            key=key,
+            params={**_child_params(enrollment), **params},
+            child=enrollment.child,
+        )
+
+
+@receiver(application_received)
+def _tell_parent_application_received(sender, *, enrollment, **kwargs) -> None:
+    _tell_guardians(
+        enrollment, "application_received", f"{enrollment.pk}", {"reference": enrollment.reference}
+    )
+
+
+@receiver(enrollment_decided)
+def _tell_parent_decision(sender, *, enrollment, before, **kwargs) -> None:
+    """The decision, once per decision (its time names the occasion)."""
+    status = enrollment.status
+    if status == before:
+        return
+    occasion = (
+        f"{enrollment.pk}:{enrollment.decided_at.isoformat() if enrollment.decided_at else ''}"
+    )
+    season = enrollment.season
+    if status == enrollment.Status.ENROLLED:
+        first_day = max(enrollment.arrival_date, season.start_date)
+        promoted = before == enrollment.Status.WAITLISTED
+        params = {
+            "group": enrollment.group.name if enrollment.group else season.name,
+            "first_day": f"{first_day:%m-%d}",
+        }
+        if not promoted:
+            params["hours"] = f"{season.opens_at:%H:%M}-{season.closes_at:%H:%M}"
+        _tell_guardians(enrollment, "promoted" if promoted else "enrolled", occasion, params)
+    elif status == enrollment.Status.WAITLISTED:
+        position = (
+            season.enrollments.filter(status=status, applied_at__lt=enrollment.applied_at).count()
+            + 1
+        )
+        _tell_guardians(enrollment, "waitlisted", occasion, {"position": position})
+    elif status == enrollment.Status.DECLINED:
+        reason = enrollment.status_reason or str(_("no place for this child this season"))
+        _tell_guardians(enrollment, "declined", occasion, {"reason": reason[:30]})
+
+
+@receiver(attendance_changed)
+def _tell_parent_check_in_out(sender, *, changes, **kwargs) -> None:
+    """Check-in and check-out, to the parents who chose them for this child."""
+    for record, before in changes:
+        for field, event in (("check_in_at", "checked_in"), ("check_out_at", "checked_out")):
+            moment = getattr(record, field)
+            if moment is None or before.get(field):
+                continue
+            who = record.picked_up_by if field == "check_out_at" else str(record.recorded_by or "")
+            params = {"time": f"{timezone.localtime(moment):%H:%M}", "who": who}
+            _tell_guardians(record.enrollment, event, f"{record.pk}:{record.date}", params)
+
+
+@receiver(incident_recorded)
+def _tell_parent_of_incident(sender, *, incident, **kwargs) -> None:
+    """That something happened and whom to call: never what (the free text stays
+    with the staff)."""
+    lead = incident.group.lead_teacher
+    phone = (lead.phone if lead else "") or getattr(incident.recorded_by, "phone", "")
+    for child in incident.children.all():
+        enrollment = child.enrollments.filter(season=incident.group.season).first()
+        if enrollment is not None:
+            _tell_guardians(enrollment, "incident", f"{incident.pk}", {"phone": phone or "-"})

@@ -7,16 +7,28 @@ import datetime
 import zoneinfo
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import translation
+from django.utils.timezone import localtime
+from django.utils.translation import gettext as _
 
 from attendance.figures import season_figures
+from attendance.models import Attendance
 from attendance.roll_call import roll_call_summary
 from enrollment.models import Consent, Enrollment
 from factories.models import Role, User, staff_of
+from parents.models import ParentContact, ParentNotice
+from parents.names import given_name
+from pickups.expected import still_here
+from pickups.ladder import due_steps, take_step
+from pickups.models import LadderStep, PickupRules
 from spaces.models import Group, Season, TeacherAssignment
 
 from .models import figures_for
 from .outbox import notify
+from .parent_messages import contacts_of, notify_parent
 
 REQUIRED_CONSENTS = (Consent.Kind.DATA_PROCESSING, Consent.Kind.MEDICAL)
 
@@ -41,6 +53,8 @@ def run_all(*, now: datetime.datetime) -> None:
         if season.status == Season.Status.RUNNING and season.is_opening_day(here.date()):
             roll_call_reminders(season=season, now=here)
             ratio_alerts(season=season, now=here)
+            late_pickups(season=season, now=here)
+        parent_jobs(season=season, now=here)
         if here.hour >= settings.DAILY_REMINDER_HOUR:
             applications_waiting(season=season, now=here)
             consents_missing(season=season, now=here)
@@ -151,3 +165,157 @@ def season_summary(*, season: Season, now: datetime.datetime) -> None:
         notify(kind="season_summary", user=user, key=f"{season.pk}",
                factory_id=season.factory_id, object_ref=f"spaces.season:{season.pk}",
                context={"season": season, "f": figures_for(user, season, figures)})  # fmt: skip
+
+
+# --- parents ---------------------------------------------------------------------
+
+
+def parent_jobs(*, season: Season, now: datetime.datetime) -> None:
+    """The parent channel's messages that follow the clock (factory time)."""
+    day = now.date()
+    if season.status == Season.Status.RUNNING and season.is_opening_day(day):
+        morning_missing(season=season, now=now)
+        evening_digest(season=season, now=now)
+    survey_open(season=season, now=now)
+
+
+def _enrolled_today(season: Season, day: datetime.date):
+    return Enrollment.objects.filter(
+        season=season,
+        status=Enrollment.Status.ENROLLED,
+        arrival_date__lte=day,
+        departure_date__gte=day,
+        child__anonymised_at__isnull=True,
+    ).select_related("child", "season")
+
+
+def morning_missing(*, season: Season, now: datetime.datetime) -> None:
+    """An hour after opening: a child expected today, not checked in, with no
+    absence reported by the parent and no record from the teachers, gets
+    "Is 小雨 coming today?" with the parent page's one-tap answers."""
+    day = now.date()
+    opens = datetime.datetime.combine(day, season.opens_at, tzinfo=now.tzinfo)
+    if now < opens + datetime.timedelta(minutes=settings.PARENT_MORNING_MINUTES):
+        return
+    told = ParentNotice.objects.on(day).filter(kind__in=["absent", "late"]).values("enrollment")
+    expected = _enrolled_today(season, day).exclude(attendances__date=day).exclude(pk__in=told)
+    for enrollment in expected:
+        for contact in contacts_of(enrollment.child):
+            notify_parent(
+                event="morning_missing",
+                contact=contact,
+                key=f"{enrollment.pk}:{day}",
+                params={"child": given_name(enrollment.child.name)},
+                child=enrollment.child,
+            )
+
+
+def evening_digest(*, season: Season, now: datetime.datetime) -> None:
+    """After the day ends: one message to each parent who chose the digest, with
+    arrival, departure and who, or the absence and its reason."""
+    day = now.date()
+    closes = datetime.datetime.combine(day, season.closes_at, tzinfo=now.tzinfo)
+    if now < closes + datetime.timedelta(minutes=settings.PARENT_DIGEST_MINUTES_AFTER_CLOSING):
+        return
+    contacts = ParentContact.objects.reachable().filter(
+        evening_digest=True, worker__guardianships__child__enrollments__season=season
+    )
+    records = {
+        record.enrollment_id: record
+        for record in Attendance.objects.filter(enrollment__season=season, date=day)
+    }
+    for contact in contacts.distinct():
+        for enrollment in _enrolled_today(season, day).filter(child__guardians=contact.worker):
+            with translation.override(contact.language):
+                summary = day_summary(records.get(enrollment.pk))
+            notify_parent(
+                event="evening_digest",
+                contact=contact,
+                key=f"{enrollment.pk}:{day}",
+                params={
+                    "child": given_name(enrollment.child.name),
+                    "summary": summary,
+                },
+            )
+
+
+def day_summary(record) -> str:
+    if record is None:
+        return str(_("no roll call"))
+    if record.status == record.Status.ABSENT:
+        return str(_("absent (%(reason)s)")) % {"reason": record.get_absence_reason_display()}
+    parts = []
+    if record.check_in_at:
+        parts.append(
+            str(_("arrived %(time)s")) % {"time": f"{localtime(record.check_in_at):%H:%M}"}
+        )
+    if record.check_out_at:
+        parts.append(
+            str(_("went home %(time)s with %(who)s"))
+            % {"time": f"{localtime(record.check_out_at):%H:%M}", "who": record.picked_up_by}
+        )
+    return ", ".join(parts) or record.get_status_display()
+
+
+def survey_open(*, season: Season, now: datetime.datetime) -> None:
+    """When a survey round opens, its link to each parent of the season, once per round."""
+    survey = getattr(season, "impact_survey", None)
+    round_ = survey.open_round(now.date()) if survey else None
+    if round_ is None:
+        return
+    link = settings.SITE_URL.rstrip("/") + reverse("impact:survey", args=[season.application_token])
+    contacts = ParentContact.objects.reachable().filter(
+        worker__guardianships__child__enrollments__season=season,
+        worker__guardianships__child__enrollments__status=Enrollment.Status.ENROLLED,
+    )
+    for contact in contacts.distinct().select_related("worker"):
+        notify_parent(
+            event="survey_open",
+            contact=contact,
+            key=f"{season.pk}:{round_}",
+            params={"survey": link},
+        )
+
+
+# --- late pickups ------------------------------------------------------------------
+
+
+def late_pickups(*, season: Season, now: datetime.datetime) -> None:
+    """Each step of the late-pickup ladder once, at its time (pickups.ladder)."""
+    day = now.date()
+    closes = datetime.datetime.combine(day, season.closes_at, tzinfo=now.tzinfo)
+    rules = PickupRules.of(season.factory_id)
+    for row in still_here(season.groups.all(), day, now):
+        for step in due_steps(row, closes):
+            with transaction.atomic():
+                if take_step(row, step):
+                    _tell_of_step(season, row, step, rules)
+
+
+def _tell_of_step(season: Season, row, step: str, rules) -> None:
+    enrollment = row.enrollment
+    key = f"{enrollment.pk}:{row.record.date}"
+    context = {"season": season, "row": row, "child": enrollment.child, "group": row.record.group}
+    if step == LadderStep.Step.PARENTS:
+        for contact in contacts_of(enrollment.child):
+            notify_parent(
+                event="late_pickup",
+                contact=contact,
+                key=key,
+                params={
+                    "child": given_name(enrollment.child.name),
+                    "time": f"{row.expected_at.astimezone(row.now.tzinfo):%H:%M}",
+                },
+                child=enrollment.child,
+            )
+    elif step == LadderStep.Step.STAFF:
+        for user in staff_of(season.factory_id, Role.COORDINATOR, Role.HR):
+            notify(kind="late_pickup", user=user, key=key,
+                   factory_id=season.factory_id, context=context)  # fmt: skip
+    elif step == LadderStep.Step.MANAGER and rules.manager_id:
+        notify(kind="late_pickup", user=rules.manager, key=f"manager:{key}",
+               factory_id=season.factory_id, context=context)  # fmt: skip
+    elif step == LadderStep.Step.CLOSING:
+        for user in staff_of(season.factory_id, Role.COORDINATOR):
+            notify(kind="still_here_at_closing", user=user, key=key,
+                   factory_id=season.factory_id, context=context)  # fmt: skip

@@ -7,8 +7,11 @@ from celery import shared_task
 from django.core.mail import get_connection
 from django.utils import timezone
 
+from parents import channels
+
 from . import reminders
 from .models import Notification, smtp_refusal
+from .parent_messages import event_of
 from .relay import relay_once
 
 log = logging.getLogger(__name__)
@@ -24,6 +27,9 @@ def send_notification(self, notification_id: int) -> None:
     hands it over again when it is due, so nothing waits in the broker."""
     notification = Notification.objects.filter(pk=notification_id).first()
     if notification is None or notification.status == Notification.Status.SENT:
+        return
+    if notification.is_parent_message:
+        send_to_parent(notification, token=self.request.id or "")
         return
     # Built before the claim, so the claimed time is the SMTP exchange alone.
     message = notification.build_message()
@@ -45,6 +51,35 @@ def send_notification(self, notification_id: int) -> None:
             connection.close()
         except Exception:  # noqa: BLE001 - the message is recorded; a failed QUIT changes nothing
             log.debug("SMTP close failed", exc_info=True)
+
+
+def send_to_parent(notification: Notification, *, token: str) -> None:
+    """An SMS or WeChat message, through the parent channel's backend: sent (the
+    provider's id and answer kept), refused for good (failed at once, HR sees
+    why), or tried again after the back-off."""
+    if not notification.claim(token=token):
+        return
+    message = channels.ParentMessage(
+        channel=notification.channel,
+        to=notification.address,
+        event=event_of(notification.kind),
+        params=notification.params,
+        text=notification.body,
+        key=notification.idempotency_key,
+        link=notification.params.get("link", ""),
+    )
+    try:
+        sent = channels.send(message)
+    except channels.ChannelError as refusal:
+        Notification.objects.filter(pk=notification.pk).update(
+            provider_answer=refusal.answer, quota_refused=refusal.quota
+        )
+        notification.release(error=refusal.reason, permanent=isinstance(refusal, channels.Refused))
+    else:
+        Notification.objects.filter(pk=notification.pk).update(
+            provider_id=sent.provider_id[:100], provider_answer=sent.answer, quota_refused=False
+        )
+        notification.mark_sent()
 
 
 @shared_task

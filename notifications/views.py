@@ -1,16 +1,21 @@
 """The notification log (coordinators resend failures) and each user's own
 settings: language and which emails they receive."""
 
+import datetime
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from factories.models import Factory, Role
+from parents.channels import reason_text
 
 from .forms import AccountForm
 from .models import Notification
@@ -22,7 +27,7 @@ def notification_log(request: HttpRequest) -> HttpResponse:
     """What was sent, to whom, when, and its state; coordinators resend failures."""
     rows = (
         Notification.objects.visible_to(request.user)
-        .select_related("factory", "recipient")
+        .select_related("factory", "recipient", "parent")
         .order_by("-created_at")
     )
     status = request.GET.get("status", "")
@@ -36,7 +41,8 @@ def notification_log(request: HttpRequest) -> HttpResponse:
         request,
         "notifications/notification_log.html",
         {"page": page, "status": status, "statuses": Notification.Status.choices,
-         "resendable": resendable, "schedule": schedule()},
+         "resendable": resendable, "schedule": schedule(),
+         "can_see_parents": Factory.objects.for_roles(request.user, Role.HR).exists()},
     )  # fmt: skip
 
 
@@ -70,3 +76,55 @@ def account(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Saved."))
         return redirect("notifications:account")
     return render(request, "notifications/account.html", {"form": form})
+
+
+@login_required
+def parent_messages(request: HttpRequest) -> HttpResponse:
+    """Costs and health of the parent channel on one screen: messages this
+    month per factory and channel, the SMS cost at the configured price, the
+    failures and their reasons, and a warning when a provider refused for
+    balance or quota. HR and coordinators of the factory only."""
+    factories = Factory.objects.for_roles(request.user, Role.HR, Role.COORDINATOR)
+    if not factories.exists():
+        raise Http404
+    month = timezone.localdate().replace(day=1)
+    rows = Notification.objects.filter(factory__in=factories, created_at__date__gte=month).exclude(
+        channel=Notification.Channel.EMAIL
+    )
+    counts = (
+        rows.values("factory__name_zh", "factory__name_en", "factory_id", "channel")
+        .annotate(
+            sent=Count("pk", filter=Q(status=Notification.Status.SENT)),
+            failed=Count("pk", filter=Q(status=Notification.Status.FAILED)),
+            waiting=Count(
+                "pk",
+                filter=Q(status__in=[Notification.Status.PENDING, Notification.Status.SENDING]),
+            ),
+        )
+        .order_by("factory_id", "channel")
+    )
+    price = settings.PARENT_SMS_PRICE
+    table = [
+        {**row, "cost": row["sent"] * price if row["channel"] == "sms" else None} for row in counts
+    ]
+    failures = (
+        rows.filter(status=Notification.Status.FAILED)
+        .values("last_error")
+        .annotate(n=Count("pk"))
+        .order_by("-n")
+    )
+    quota = rows.filter(
+        quota_refused=True, created_at__gte=timezone.now() - datetime.timedelta(days=1)
+    ).exists()
+    return render(
+        request,
+        "notifications/parent_messages.html",
+        {
+            "table": table,
+            "failures": [(reason_text(f["last_error"]), f["n"]) for f in failures],
+            "quota": quota,
+            "month": month,
+            "price": price,
+            "total_cost": sum(row["cost"] or 0 for row in table),
+        },
+    )

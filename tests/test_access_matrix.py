@@ -28,6 +28,8 @@ ROLES = ["anonymous", "hr", "teacher", "coordinator", "manager", "superuser"]
 POST_DATA = {
     "factories:set-language": {"language": "en", "next": "/"},
     "attendance:roll-call-mark": {"status": "present"},
+    "parents:notice": {"kind": "absent", "reason": "sick"},
+    "pickups:call": {"number": "13700000000", "answered": "1"},
     "spaces:season-status": {"status": "closed"},
 }
 
@@ -122,6 +124,12 @@ def kwargs_for(s, names: list[str]) -> dict:
         or 0,
         "notification_id": s.notification.pk,
         "user_id": s.hr.pk,
+        **parent_ids(s),
+        **pickup_ids(s),
+        "record_id": Attendance.objects.filter(enrollment=s.enrollment)
+        .values_list("pk", flat=True)
+        .first()
+        or 0,
         **impact_ids(s),
     }
     missing = set(names) - set(values)
@@ -141,6 +149,28 @@ def impact_ids(s) -> dict:
         survey=survey, round="baseline", pseudonym="matrix", defaults={"language": "zh-hans"}
     )
     return {"question_id": question.pk, "response_id": response.pk}
+
+
+def parent_ids(s) -> dict:
+    """The guardian of the site's child, who agreed to be told, and their link."""
+    from parents import links
+    from parents.models import ParentContact
+
+    worker = s.enrollment.child.guardians.get()
+    contact, _new = ParentContact.objects.get_or_create(worker=worker, defaults={"consented": True})
+    return {"worker_id": worker.pk, "parent_token": links.token_for(contact)}
+
+
+def pickup_ids(s) -> dict:
+    """A pickup code of the site's child and a person barred from taking them."""
+    from pickups import codes
+    from pickups.models import BarredPerson, PickupCode
+
+    child = s.enrollment.child
+    codes.issue(child=child, season=s.season)
+    code = PickupCode.objects.filter(child=child, revoked_at__isnull=True).first()
+    barred, _new = BarredPerson.objects.get_or_create(child=child, name="禁止接送")
+    return {"code_id": code.pk, "barred_id": barred.pk}
 
 
 def user_for(role, site):
