@@ -32,7 +32,7 @@ KINDS = {
     "weekly_digest": _("Weekly digest of a running season"),
     "season_summary": _("End-of-season summary"),
     "waitlist_promoted": _("A child was promoted from the waitlist"),
-    "report_card": _("The season's report card, when it closes"),
+    "report_card": _("The season's report card, when its final survey round is over"),
 }
 
 
@@ -89,5 +89,6 @@ def schedule() -> list[tuple[str, str]]:
          % {"d": settings.WEEKLY_DIGEST_WEEKDAY}),
         (KINDS["season_summary"], _("the day after the season ends")),
         (KINDS["waitlist_promoted"], _("when it happens, to HR")),
-        (KINDS["report_card"], _("when a season closes, to its managers and coordinators")),
+        (KINDS["report_card"], _("a month after a closed season ends (when its final survey round "
+                                  "is over), to its managers and coordinators")),
     ]  # fmt: skip

@@ -8,6 +8,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.db.models import Count, Q
+from django.utils import timezone
 
 from attendance.figures import season_figures
 from attendance.roll_call import roll_call_summary
@@ -17,6 +18,7 @@ from spaces.models import Group, Season, TeacherAssignment
 
 from .models import figures_for
 from .outbox import notify
+from .report_cards import report_cards_due
 
 REQUIRED_CONSENTS = (Consent.Kind.DATA_PROCESSING, Consent.Kind.MEDICAL)
 
@@ -50,6 +52,7 @@ def run_all(*, now: datetime.datetime) -> None:
         end_date__lt=now.date(), end_date__gte=now.date() - datetime.timedelta(days=30)
     ).select_related("factory"):
         season_summary(season=season, now=local(now, season))
+    report_cards_due(today=timezone.localdate(now))
 
 
 def roll_call_reminders(*, season: Season, now: datetime.datetime) -> None:
