@@ -296,6 +296,27 @@ class RoundFigures(models.Model):
         return f"{self.survey} · {self.get_round_display()}"
 
 
+class PublishedBreakdowns(models.Model):
+    """A season's breakdowns of children as a manager reads them, computed once
+    at the first read after the season closed and never again (suppressed,
+    in both languages). Recomputed figures would let a manager subtract two
+    reports (two end dates, a day before and after one more enrollment or
+    absence) and read one child's cell."""
+
+    season = models.OneToOneField(
+        Season, on_delete=models.CASCADE, related_name="published_breakdowns"
+    )
+    data = models.JSONField(default=dict)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("published breakdowns of children")
+        verbose_name_plural = _("published breakdowns of children")
+
+    def __str__(self) -> str:
+        return str(self.season)
+
+
 @receiver(post_delete, sender=Worker)
 def erase_answers_with_worker(sender, instance: Worker, **kwargs) -> None:
     """A worker's answers go with the worker (retention, or an erasure request)."""

@@ -142,7 +142,8 @@ def weekly_digest(*, season: Season, now: datetime.datetime) -> None:
     for user in staff_of(season.factory_id, Role.MANAGER):
         notify(kind="weekly_digest", user=user, key=f"{season.pk}:{year}-{week}",
                factory_id=season.factory_id,
-               context={"season": season, "f": figures_for(user, season, figures)})  # fmt: skip
+               context={"season": season,
+                        "f": figures_for(user, season, figures, final=False)})  # fmt: skip
 
 
 def season_summary(*, season: Season, now: datetime.datetime) -> None:
