@@ -250,3 +250,10 @@ def test_the_survey_works_even_if_the_shipped_questionnaire_rows_are_gone(client
     Instrument.objects.all().delete()
     in_baseline(site.season)
     assert "暑假期间" in client.get(url(site.season)).content.decode()
+
+
+def test_the_staff_survey_page_names_the_open_round_in_chinese(client_of, site):
+    in_baseline(site.season)
+    page = client_of(site.hr).get(reverse("impact:season-survey", args=[site.season.pk]))
+    body = page.content.decode()
+    assert "当前开放：基线轮。" in body and "baseline轮" not in body
