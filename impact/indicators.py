@@ -22,14 +22,13 @@ import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from enrollment.models import Enrollment
 from factories.models import Worker
 
-from .models import Response, Round, Survey
+from .models import Response, Round, RoundFigures, Survey
 from .suppression import hidden_text, suppress_line
 
 PARTICIPANTS, OTHERS, ALL = "participants", "others", "all"
@@ -141,9 +140,16 @@ def season_answers(season) -> tuple[list[Answer], Roster]:
 def seasons_answers(seasons) -> dict[int, tuple[list[Answer], Roster]]:
     """Every season's answers and list of parents, in four queries whatever the count.
 
+    Only workers HR has on the roster count, as parents on the list and as
+    answers: a number the public form registered is anyone's invention, and
+    an answer under it could be subtracted from the figures by its author.
+    An answer is kept only when its pseudonym is a rostered worker's (so an
+    answer saved before a worker left the roster drops out too), and never
+    when it is contested (two phones answered under one number).
+
     Participation is worked out now from the enrollments (a child enrolled
     after the baseline still makes the parent a participant), by computing
-    the pseudonym of each participating worker: a few hundred HMACs a season.
+    the pseudonym of each worker on the list: a few hundred HMACs a season.
     """
     ids = [s.pk for s in seasons]
     surveys = {
@@ -152,6 +158,7 @@ def seasons_answers(seasons) -> dict[int, tuple[list[Answer], Roster]]:
     participating = defaultdict(set)
     for season_id, number in (
         Worker.objects.filter(
+            on_roster=True,
             guardianships__child__enrollments__season__in=ids,
             guardianships__child__enrollments__status__in=[
                 Enrollment.Status.ENROLLED, Enrollment.Status.COMPLETED,
@@ -159,24 +166,27 @@ def seasons_answers(seasons) -> dict[int, tuple[list[Answer], Roster]]:
         ).values_list("guardianships__child__enrollments__season", "employee_number")
     ):  # fmt: skip
         participating[season_id].add(number)
-    on_lists = dict(
-        Worker.objects.filter(factory__in={s.factory_id for s in seasons})
-        .values_list("factory").annotate(n=Count("pk")).values_list("factory", "n")
-    )  # fmt: skip
+    on_lists = defaultdict(list)
+    for factory_id, number in Worker.objects.filter(
+        factory__in={s.factory_id for s in seasons}, on_roster=True
+    ).values_list("factory", "employee_number"):
+        on_lists[factory_id].append(number)
     responses = defaultdict(list)
-    for row in Response.objects.filter(survey__season__in=ids).values(
+    for row in Response.objects.filter(survey__season__in=ids, contested=False).values(
         "survey__season", "round", "pseudonym", "answers"
     ):
         responses[row["survey__season"]].append(row)
     out = {}
     for season in seasons:
         numbers = participating[season.pk]
-        roster = Roster(len(numbers), on_lists.get(season.factory_id, 0) - len(numbers))
+        listed = on_lists.get(season.factory_id, [])
+        roster = Roster(len(numbers), len(listed) - len(numbers))
         survey = surveys.get(season.pk)
         keys = {survey.pseudonym(n) for n in numbers} if survey else set()
+        rostered = {survey.pseudonym(n) for n in listed} if survey else set()
         out[season.pk] = (
             [Answer(r["round"], (season.pk, r["pseudonym"]), r["pseudonym"] in keys, r["answers"])
-             for r in responses[season.pk]],
+             for r in responses[season.pk] if r["pseudonym"] in rostered],
             roster,
         )  # fmt: skip
     return out
@@ -274,8 +284,11 @@ def publish(results: dict) -> dict:
     for row in rows_in:
         unit = row["indicator"].unit
         cells = {
-            g: {r: Figure(*row["cells"][g][r], hidden[r][g], unit) for r in ROUNDS} for g in GROUPS
-        }
+            g: {r: Figure(*row["cells"][g][r], hidden[r][g] or _lone(hidden[r], g, row["cells"],
+                                                                      r), unit)
+                for r in ROUNDS}
+            for g in GROUPS
+        }  # fmt: skip
         change = {}
         for g in GROUPS:
             before, after = cells[g][Round.BASELINE], cells[g][Round.FINAL]
@@ -285,24 +298,30 @@ def publish(results: dict) -> dict:
             )  # fmt: skip
             change[g] = Figure(value, min(before.n, after.n), before.hidden or after.hidden,
                                unit, signed=True)  # fmt: skip
+        pairs_n = {g: {"": row["paired"][g]} for g in GROUPS}
         paired = {
-            g: Figure(*row["paired"][g], hidden=hidden_pairs[g], unit=unit, signed=True)
+            g: Figure(*row["paired"][g], hidden=hidden_pairs[g] or _lone(hidden_pairs, g,
+                                                                          pairs_n, ""),
+                      unit=unit, signed=True)
             for g in GROUPS
-        }
+        }  # fmt: skip
         rows.append({"indicator": row["indicator"], "cells": cells, "change": change,
                      "paired": paired})  # fmt: skip
     return {"rates": rates, "rows": rows, "roster": results["roster"]}
 
 
-def pool(per_season: list[tuple[list[Answer], Roster]]) -> dict:
-    """Several seasons' figures together, from what each season's own card
-    publishes: a season whose figure for a group and round is hidden there is
-    left out of the programme's figure for that group and round. Otherwise the
-    programme figure minus the other seasons' published ones would give the
-    hidden one away (a difference between tables)."""
-    published = [publish(compute(answers, roster)) for answers, roster in per_season]
+def pool(per_season: list[dict]) -> dict:
+    """Several seasons' figures together, from each season's published round
+    figures (`season_results`): a season whose figure for a group and round is
+    hidden on its own card is left out of the programme's figure for that
+    group and round (and a season whose indicator cell is hidden, of that
+    cell). Otherwise the programme figure minus the other seasons' published
+    ones would give the hidden one away (a difference between tables).
+    Shares and means pool exactly as averages weighted by their answers."""
+    published = [publish(results) for results in per_season]
     total = Roster(
-        sum(r.participants for _a, r in per_season), sum(r.others for _a, r in per_season)
+        sum(r["roster"].participants for r in per_season),
+        sum(r["roster"].others for r in per_season),
     )
     rates = {r: {} for r in ROUNDS}
     rows = [{"indicator": i, "cells": {g: {} for g in GROUPS}, "paired": {}} for i in INDICATORS]
@@ -311,20 +330,127 @@ def pool(per_season: list[tuple[list[Answer], Roster]]) -> dict:
         for r in ROUNDS:
             kept = [i for i, pub in enumerate(published) if not pub["rates"][r][g].hidden]
             left_out |= set(range(len(per_season))) - set(kept)
-            part = compute(
-                [a for i in kept for a in per_season[i][0] if a.round == r],
-                Roster(sum(per_season[i][1].participants for i in kept),
-                       sum(per_season[i][1].others for i in kept)),
-            )  # fmt: skip
-            rates[r][g] = part["rates"][r][g]
-            for row, computed in zip(rows, part["rows"], strict=True):
-                row["cells"][g][r] = computed["cells"][g][r]
-        kept = [i for i, pub in enumerate(published) if not pub["rows"][0]["paired"][g].hidden]
-        part = compute([a for i in kept for a in per_season[i][0]], Roster())
-        for row, computed in zip(rows, part["rows"], strict=True):
-            row["paired"][g] = computed["paired"][g]
+            counts = [per_season[i]["rates"][r][g] for i in kept]
+            rates[r][g] = (sum(n for n, _of in counts), sum(of for _n, of in counts))
+            for k, row in enumerate(rows):
+                row["cells"][g][r] = _weighted([
+                    per_season[i]["rows"][k]["cells"][g][r] for i in kept
+                    if not published[i]["rows"][k]["cells"][g][r].hidden
+                ])  # fmt: skip
+        for k, row in enumerate(rows):
+            row["paired"][g] = _weighted([
+                results["rows"][k]["paired"][g] for results, pub in zip(per_season, published,
+                                                                        strict=True)
+                if not pub["rows"][k]["paired"][g].hidden
+            ])  # fmt: skip
     return {"rates": rates, "rows": rows, "roster": total, "left_out": len(left_out),
             "published": published}  # fmt: skip
+
+
+def _weighted(cells: list[tuple]) -> tuple[float | None, int]:
+    """(value, n) pairs pooled: the average of the values weighted by their n."""
+    cells = [(value, n) for value, n in cells if value is not None and n]
+    n = sum(n for _value, n in cells)
+    return (sum(value * n for value, n in cells) / n if n else None), n
+
+
+def _lone(hidden: dict, group: str, cells: dict, key) -> bool:
+    """True for the all-workers figure of a line where it is one hidden group's
+    figure: the other group has no answer there (the space's questions, which
+    non-participants do not rate), so showing "all" would show the hidden one."""
+    if group != ALL or hidden[ALL] or not (hidden[PARTICIPANTS] or hidden[OTHERS]):
+        return False
+    return 0 in (cells[PARTICIPANTS][key][1], cells[OTHERS][key][1])
+
+
+# Publication at fixed points: a round's figures are computed once, the first
+# time they are read after the round is over, and kept (`RoundFigures`). No
+# figure is published while a round takes answers, and none is recomputed
+# after: two publications of one round never differ by a few answers.
+EMPTY = (None, 0)
+
+
+def freeze(results: dict, round_: str) -> dict:
+    """One round of `compute`'s results as kept: counts and values, no answer."""
+    data = {
+        "rates": {g: list(results["rates"][round_][g]) for g in GROUPS},
+        "cells": {
+            row["indicator"].key: {g: list(row["cells"][g][round_]) for g in GROUPS}
+            for row in results["rows"]
+        },
+    }
+    if round_ == Round.FINAL:  # the pairs need both rounds: kept with the last one
+        data["paired"] = {
+            row["indicator"].key: {g: list(row["paired"][g]) for g in GROUPS}
+            for row in results["rows"]
+        }
+    return data
+
+
+def thaw(frozen: dict[str, dict | None]) -> dict:
+    """The kept rounds in `compute`'s shape; a round not yet over is empty."""
+
+    def pair(data, *path):
+        for key in path:
+            if not data or key not in data:
+                return EMPTY
+            data = data[key]
+        return tuple(data)
+
+    rates = {
+        r: {g: tuple(frozen[r]["rates"][g]) if frozen.get(r) else (0, 0) for g in GROUPS}
+        for r in ROUNDS
+    }
+    rows = [
+        {"indicator": indicator,
+         "cells": {g: {r: pair(frozen.get(r), "cells", indicator.key, g) for r in ROUNDS}
+                   for g in GROUPS},
+         "paired": {g: pair(frozen.get(Round.FINAL), "paired", indicator.key, g)
+                    for g in GROUPS}}
+        for indicator in INDICATORS
+    ]  # fmt: skip
+    latest = next((frozen[r] for r in reversed(ROUNDS) if frozen.get(r)), None)
+    roster = (
+        Roster(latest["rates"][PARTICIPANTS][1], latest["rates"][OTHERS][1]) if latest else Roster()
+    )
+    return {"rates": rates, "rows": rows, "roster": roster,
+            "over": {r: bool(frozen.get(r)) for r in ROUNDS}}  # fmt: skip
+
+
+def seasons_results(seasons, today=None) -> dict[int, dict]:
+    """Every season's survey figures as published: the kept figures of each
+    round that is over (computed and kept now when this is their first read)."""
+    seasons = list(seasons)
+    surveys = {s.season_id: s for s in Survey.objects.filter(season__in=[x.pk for x in seasons])}
+    for season in seasons:  # round_over reads the season's dates: no query each
+        if season.pk in surveys:
+            surveys[season.pk].season = season
+    kept = defaultdict(dict)
+    for season_id, round_, results in RoundFigures.objects.filter(
+        survey__in=surveys.values()
+    ).values_list("survey__season", "round", "results"):
+        kept[season_id][round_] = results
+    due = [
+        season for season in seasons if season.pk in surveys and any(
+            surveys[season.pk].round_over(r, today) and r not in kept[season.pk] for r in ROUNDS
+        )
+    ]  # fmt: skip
+    answers_of = seasons_answers(due) if due else {}
+    for season in due:
+        answers, roster = answers_of[season.pk]
+        survey = surveys[season.pk]
+        results = compute(answers, roster)
+        for r in ROUNDS:
+            if survey.round_over(r, today) and r not in kept[season.pk]:
+                figures, _created = RoundFigures.objects.get_or_create(
+                    survey=survey, round=r, defaults={"results": freeze(results, r)}
+                )
+                kept[season.pk][r] = figures.results
+    return {season.pk: thaw(kept[season.pk]) for season in seasons}
+
+
+def season_results(season, today=None) -> dict:
+    return seasons_results([season], today)[season.pk]
 
 
 def _counts(rates: dict) -> list[int]:

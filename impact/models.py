@@ -197,6 +197,20 @@ class Survey(models.Model):
         season_questions = self.season.survey_questions.filter(retired_at__isnull=True)
         return list(self.instrument.questions.all()) + list(season_questions)
 
+    def round_until(self, round_: str) -> datetime.date:
+        """The last day a round takes answers; its figures are published after it."""
+        season = self.season
+        if round_ == Round.BASELINE:
+            final_from = season.end_date - datetime.timedelta(days=FINAL_DAYS_BEFORE_END)
+            return min(
+                season.start_date + datetime.timedelta(days=BASELINE_DAYS_AFTER_START),
+                final_from - datetime.timedelta(days=1),
+            )
+        return season.end_date + datetime.timedelta(days=FINAL_DAYS_AFTER_END)
+
+    def round_over(self, round_: str, today: datetime.date | None = None) -> bool:
+        return (today or timezone.localdate()) > self.round_until(round_)
+
     def open_round(self, today: datetime.date | None = None) -> str | None:
         today = today or timezone.localdate()
         season = self.season
@@ -206,7 +220,7 @@ class Survey(models.Model):
             today <= baseline_until and today < final_from
         ):
             return Round.BASELINE
-        final_until = season.end_date + datetime.timedelta(days=FINAL_DAYS_AFTER_END)
+        final_until = self.round_until(Round.FINAL)
         if (
             season.status in (Season.Status.RUNNING, Season.Status.CLOSED)
             and final_from <= today <= final_until
@@ -234,6 +248,13 @@ class Response(models.Model):
     answers = models.JSONField(_("answers"), default=dict)
     language = models.CharField(_("language"), max_length=10)
     answered_at = models.DateTimeField(_("answered at"), default=timezone.now)
+    # A hash of the random key the answering phone keeps in a cookie: only
+    # that phone may replace these answers (nobody can verify a worker from
+    # an employee number alone, and numbers are sequential).
+    device = models.CharField(max_length=64, blank=True, editable=False)
+    # Another phone answered under the same number: one of the two is not the
+    # worker, and we cannot tell which, so neither counts in the figures.
+    contested = models.BooleanField(_("answered from two phones"), default=False)
 
     objects = ResponseQuerySet.as_manager()
 
@@ -248,6 +269,52 @@ class Response(models.Model):
 
     def __str__(self) -> str:
         return f"{self.survey} · {self.get_round_display()} · #{self.pk}"
+
+
+class RoundFigures(models.Model):
+    """A round's figures, computed once when the round is over and never again.
+
+    Every published survey figure is read from here: figures recomputed live
+    would let a reader compare the card before and after one more answer (or
+    one erased worker) and read that one worker's answers. Aggregates only:
+    counts and values per indicator, group and round, no answer of anyone.
+    """
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="figures")
+    round = models.CharField(_("round"), max_length=10, choices=Round.choices)
+    results = models.JSONField(default=dict)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("published survey figures")
+        verbose_name_plural = _("published survey figures")
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "round"], name="round_figures_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.survey} · {self.get_round_display()}"
+
+
+class PublishedBreakdowns(models.Model):
+    """A season's breakdowns of children as a manager reads them, computed once
+    at the first read after the season closed and never again (suppressed,
+    in both languages). Recomputed figures would let a manager subtract two
+    reports (two end dates, a day before and after one more enrollment or
+    absence) and read one child's cell."""
+
+    season = models.OneToOneField(
+        Season, on_delete=models.CASCADE, related_name="published_breakdowns"
+    )
+    data = models.JSONField(default=dict)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("published breakdowns of children")
+        verbose_name_plural = _("published breakdowns of children")
+
+    def __str__(self) -> str:
+        return str(self.season)
 
 
 @receiver(post_delete, sender=Worker)

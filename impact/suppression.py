@@ -187,16 +187,50 @@ def children_note(breakdowns: list[list[tuple]]) -> str:
     ) % {"n": min_cell(), "hidden": hidden_text()}
 
 
-def suppress_season_report(data: dict) -> dict:
-    """The season report as a manager may see it."""
-    published = {key: publish_line(data[key]) for key in REPORT_BREAKDOWNS}
+def published_breakdowns(data: dict) -> dict:
+    """A whole season's breakdowns of children, suppressed, as kept at close
+    (JSON: lists of [label, count or "<5"])."""
     return {
-        **data,
-        **published,
-        "suppression_note": children_note(list(published.values())),
+        **{key: [list(pair) for pair in publish_line(data[key])] for key in REPORT_BREAKDOWNS},
         # A count of children standing alone: hidden when small.
         "many_absences_hidden": is_small(data["many_absences"]),
         "many_absences": 0 if is_small(data["many_absences"]) else data["many_absences"],
+    }
+
+
+def suppress_season_report(data: dict, *, published: dict | None, filtered: bool) -> dict:
+    """The season report as a manager may see it.
+
+    Suppression must hold across publications, not only within one, so a
+    manager's breakdowns of children are never computed for the request:
+    they are `published` once, when the season has closed (None before), and
+    the ones that depend on dates and group are shown only when the report
+    is not filtered. Everything else in the report counts child-days and
+    teachers, not children, and is shown as it is.
+    """
+    if published is None:
+        breakdowns = {key: [] for key in REPORT_BREAKDOWNS}
+        breakdowns |= {"many_absences": 0, "many_absences_hidden": False}
+        withheld = _(
+            "Ages, sex, home provinces and absences of the children are published for the "
+            "whole season once it closes: figures recomputed every day could be subtracted "
+            "from each other to single out a child."
+        )
+    else:
+        breakdowns = {**published, **{key: [tuple(pair) for pair in published[key]]
+                                      for key in REPORT_BREAKDOWNS}}  # fmt: skip
+        withheld = ""
+        if filtered:  # two windows a day apart differ by one day's absences
+            breakdowns |= {"absence_reasons": [], "many_absences": 0,
+                           "many_absences_hidden": False}  # fmt: skip
+            withheld = _(
+                "Absences by reason are published for the whole season and every group only."
+            )
+    return {
+        **data,
+        **breakdowns,
+        "suppression_note": children_note([breakdowns[key] for key in REPORT_BREAKDOWNS]),
+        "withheld_note": withheld,
         "suppression_minimum": min_cell(),
     }
 
@@ -206,8 +240,18 @@ def suppress_season_report(data: dict) -> dict:
 FIGURES_BREAKDOWNS = ("provinces", "absence_reasons")
 
 
-def suppress_season_figures(figures: dict) -> dict:
-    """The season's figures as a manager may see them."""
+def suppress_season_figures(figures: dict, *, final: bool = True) -> dict:
+    """The season's figures as a manager may see them. Only a `final`
+    publication (the summary, once, after the season) carries the breakdowns
+    of children; a weekly one would differ from the last by a week's
+    enrollments and absences, which subtracting the two would single out."""
+    if not final:
+        empty = {"by_band_sex": [], **{key: [] for key in FIGURES_BREAKDOWNS}}
+        return {**figures, **empty, "suppression_note": _(
+            "Ages, sex, home provinces and absences of the children are published for the "
+            "whole season once it closes: figures recomputed every day could be subtracted "
+            "from each other to single out a child."
+        )}  # fmt: skip
     published = {
         "by_band_sex": publish_table(figures["by_band_sex"]),
         **{key: publish_line(figures[key]) for key in FIGURES_BREAKDOWNS},

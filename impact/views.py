@@ -1,4 +1,5 @@
 import io
+import secrets
 
 import segno
 from django.contrib import messages
@@ -18,13 +19,17 @@ from spaces.models import Season
 
 from . import report_card, services
 from .forms import QuestionForm, SurveyForm
-from .indicators import compute, publish, season_answers
+from .indicators import publish, season_results
 from .models import Question, Response, Round, Survey
 from .suppression import min_cell
 
-# Refused forms per address: enough for a worker who mistypes, far too few
-# to try employee numbers one after another.
-SURVEY_LIMIT, SURVEY_WINDOW = 10, 600
+# Every post per address counts, whatever its outcome: the page answers the
+# same for every number, so nothing is learnt by trying, and the limit only
+# bounds how many answers one address can send (a factory's Wi-Fi is shared
+# by its workers, hence generous).
+SURVEY_LIMIT, SURVEY_WINDOW = 30, 600
+# The phone that answered keeps a random key: only it may replace its answers.
+DEVICE_COOKIE, DEVICE_COOKIE_AGE = "survey_device", 400 * 86400
 CARD_ROLES = (Role.HR, Role.COORDINATOR, Role.MANAGER)
 
 
@@ -41,23 +46,24 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
     if round_ is None:
         # 200, not 410: the same link opens again next round.
         return render(request, "impact/survey_closed.html", {"season": season})
-    form = SurveyForm(request.POST or None, survey=survey, questions=survey.questions())
-    if (
-        request.method == "POST"
-        and not form.is_valid()
-        and throttled(request, "survey-refused", limit=SURVEY_LIMIT, seconds=SURVEY_WINDOW)
+    if request.method == "POST" and throttled(
+        request, "survey", limit=SURVEY_LIMIT, seconds=SURVEY_WINDOW
     ):
-        # Only refused forms count: a factory's workers may share one address
-        # (its Wi-Fi), while someone trying numbers is refused every time.
         return render(request, "impact/survey_closed.html",
                       {"season": season, "throttled": True}, status=429)  # fmt: skip
+    form = SurveyForm(request.POST or None, survey=survey, questions=survey.questions())
     if request.method == "POST" and form.is_valid():
-        _response, replaced = services.response_save(
+        device_key = request.COOKIES.get(DEVICE_COOKIE) or secrets.token_urlsafe(32)
+        services.response_save(
             survey=survey, round=round_, employee_number=form.cleaned_data["employee_number"],
-            answers=form.answers(), language=get_language(),
+            answers=form.answers(), language=get_language(), device_key=device_key,
         )  # fmt: skip
-        request.session[f"survey-done-{season.pk}"] = {"round": round_, "replaced": replaced}
-        return redirect("impact:survey-thanks", token=token)
+        response = redirect("impact:survey-thanks", token=token)
+        response.set_cookie(
+            DEVICE_COOKIE, device_key, max_age=DEVICE_COOKIE_AGE, httponly=True, samesite="Lax",
+            secure=request.is_secure(), path=reverse("impact:survey", args=[token]),
+        )  # fmt: skip
+        return response
     return render(
         request,
         "impact/survey.html",
@@ -67,9 +73,10 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
 
 @never_cache
 def survey_thanks(request: HttpRequest, token: str) -> HttpResponse:
+    # The same words for everyone: whether the answers were kept, replaced or
+    # dropped (a number not on the roster) is not said.
     survey = _public_survey(token)
-    done = request.session.get(f"survey-done-{survey.season_id}")
-    return render(request, "impact/survey_thanks.html", {"season": survey.season, "done": done})
+    return render(request, "impact/survey_thanks.html", {"season": survey.season})
 
 
 def _season_for(user, season_id: int, *roles: str) -> Season:
@@ -87,17 +94,21 @@ def season_survey(request: HttpRequest, season_id: int) -> HttpResponse:
     """The season's survey for its staff: link, poster, questions, answers per round."""
     season = _season_for(request.user, season_id, *CARD_ROLES)
     survey = Survey.for_season(season)
+    open_round = survey.open_round()
     counts = dict(
         survey.responses.values_list("round").annotate(n=Count("pk")).values_list("round", "n")
     )
-    rates = publish(compute(*season_answers(season)))["rates"]
+    # The published answers per group, as the report card has them: a round's
+    # figures once it is over (never live, see indicators.season_results).
+    rates = publish(season_results(season))["rates"]
     roles = set(season.factory.memberships.filter(user=request.user).values_list("role", flat=True))
     is_coordinator = request.user.is_superuser or Role.COORDINATOR in roles
     # The poster is HR's and the coordinators' (a manager's link to it would 404).
     can_print_poster = request.user.is_superuser or bool(roles & {Role.HR, Role.COORDINATOR})
     return render(request, "impact/season_survey.html", {
         "season": season, "survey": survey, "link": _survey_link(request, season),
-        "open_round": survey.open_round(), "rates": rates, "has_answers": bool(counts),
+        "open_round": open_round and Round(open_round).label, "rates": rates,
+        "has_answers": bool(counts),
         "questions": survey.questions(), "can_add": is_coordinator,
         "can_print_poster": can_print_poster,
         "retired": season.survey_questions.filter(retired_at__isnull=False),

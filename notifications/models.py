@@ -21,7 +21,7 @@ from parents.channels import reason_text
 from spaces.models import Season
 
 
-def figures_for(user, season: Season, figures: dict) -> dict:
+def figures_for(user, season: Season, figures: dict, *, final: bool = True) -> dict:
     """The season's figures as `user` may read them: HR and coordinators see the
     children, so their counts too; a manager gets the breakdowns of children with
     small cells suppressed, as on the season report (and so does a message whose
@@ -30,7 +30,7 @@ def figures_for(user, season: Season, figures: dict) -> dict:
         Season.objects.for_roles(user, Role.HR, Role.COORDINATOR).filter(pk=season.pk).exists()
     ):
         return figures
-    return suppress_season_figures(figures)
+    return suppress_season_figures(figures, final=final)
 
 
 def attachments_for(notification: Notification) -> list[tuple[str, bytes, str]]:

@@ -32,7 +32,7 @@ KINDS = {
     "weekly_digest": _("Weekly digest of a running season"),
     "season_summary": _("End-of-season summary"),
     "waitlist_promoted": _("A child was promoted from the waitlist"),
-    "report_card": _("The season's report card, when it closes"),
+    "report_card": _("The season's report card, when its final survey round is over"),
     "late_pickup": _("A child is still here past the expected pickup"),
     "still_here_at_closing": _("A child is still here at closing time"),
 }
@@ -91,7 +91,8 @@ def schedule() -> list[tuple[str, str]]:
          % {"d": settings.WEEKLY_DIGEST_WEEKDAY}),
         (KINDS["season_summary"], _("the day after the season ends")),
         (KINDS["waitlist_promoted"], _("when it happens, to HR")),
-        (KINDS["report_card"], _("when a season closes, to its managers and coordinators")),
+        (KINDS["report_card"], _("a month after a closed season ends (when its final survey round "
+                                  "is over), to its managers and coordinators")),
         (KINDS["late_pickup"], _("%(s)d minutes past the expected pickup to coordinators and HR, "
                                  "%(m)d to the factory's manager")
          % {"s": settings.PICKUP_STAFF_AFTER_MINUTES, "m": settings.PICKUP_MANAGER_AFTER_MINUTES}),

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Q
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
@@ -29,6 +29,7 @@ from spaces.models import Group, Season, TeacherAssignment
 from .models import figures_for
 from .outbox import notify
 from .parent_messages import contacts_of, notify_parent
+from .report_cards import report_cards_due
 
 REQUIRED_CONSENTS = (Consent.Kind.DATA_PROCESSING, Consent.Kind.MEDICAL)
 
@@ -64,6 +65,7 @@ def run_all(*, now: datetime.datetime) -> None:
         end_date__lt=now.date(), end_date__gte=now.date() - datetime.timedelta(days=30)
     ).select_related("factory"):
         season_summary(season=season, now=local(now, season))
+    report_cards_due(today=timezone.localdate(now))
 
 
 def roll_call_reminders(*, season: Season, now: datetime.datetime) -> None:
@@ -153,7 +155,8 @@ def weekly_digest(*, season: Season, now: datetime.datetime) -> None:
     for user in staff_of(season.factory_id, Role.MANAGER):
         notify(kind="weekly_digest", user=user, key=f"{season.pk}:{year}-{week}",
                factory_id=season.factory_id,
-               context={"season": season, "f": figures_for(user, season, figures)})  # fmt: skip
+               context={"season": season,
+                        "f": figures_for(user, season, figures, final=False)})  # fmt: skip
 
 
 def season_summary(*, season: Season, now: datetime.datetime) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import (
@@ -27,12 +28,14 @@ from django.db.models.functions import (
     Collate,
     NullIf,
 )
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from attendance.figures import COUNTS, DEFAULT_BANDS, attendance, counted, rate
 from attendance.models import Attendance, GroupDay, Incident, StaffShift
 from enrollment.models import Child, Enrollment, LivesWith
+from impact.models import PublishedBreakdowns
+from impact.suppression import published_breakdowns
 from spaces.models import Season, TeacherAssignment
 
 MANY_ABSENCES = 3
@@ -193,6 +196,25 @@ def season_report(season: Season, *, date_from=None, date_to=None, group=None) -
             (str(severities.get(k, k)), n) for k, n in by_severity.most_common()
         ],
     }  # fmt: skip
+
+
+def manager_breakdowns(season: Season) -> dict | None:
+    """The season's breakdowns of children as published to managers: computed
+    once, at the first read after the season closed, in both languages, and
+    kept (`impact.PublishedBreakdowns`); None while the season is not closed.
+    See `impact.suppression.suppress_season_report`."""
+    if season.status != Season.Status.CLOSED:
+        return None
+    kept = PublishedBreakdowns.objects.filter(season=season).values_list("data", flat=True).first()
+    if kept is None:
+        data = {}
+        for language, _name in settings.LANGUAGES:
+            with translation.override(language):
+                data[language] = published_breakdowns(season_report(season))
+        kept = PublishedBreakdowns.objects.get_or_create(season=season, defaults={"data": data})[
+            0
+        ].data
+    return kept["en" if translation.get_language() == "en" else settings.LANGUAGE_CODE]
 
 
 PAGE_SIZE = 50

@@ -58,7 +58,14 @@ def _report_for(request: HttpRequest, season_id: int) -> tuple[Season, dict, Rep
         group=filters.get("group"),
     )
     if not _sees_children(request.user, season):
-        data = suppress_season_report(data)
+        # A window or group other than the whole season's is "filtered": the
+        # breakdowns that depend on them are not published for it.
+        whole = (season.start_date, min(season.end_date, timezone.localdate()))
+        filtered = filters.get("group") is not None or (
+            data["date_from"], data["date_to"]) != whole  # fmt: skip
+        data = suppress_season_report(
+            data, published=report.manager_breakdowns(season), filtered=filtered
+        )
     return season, data, form
 
 
@@ -92,8 +99,10 @@ def _tables(data: dict) -> list[tuple[str, list[str], list[list]]]:
     def pct(value):
         return round(value * 100, 1) if value is not None else ""
 
-    # A table with a hidden cell ends on the note that says how to read it.
+    # A table with a hidden cell ends on the note that says how to read it;
+    # one whose figures are not published for this report says why.
     note = data.get("suppression_note")
+    withheld = data.get("withheld_note")
     tables = [
         (_("Headline"), [_("Figure"), _("Value")], [
             [_("Children enrolled"), data["enrolled"]],
@@ -125,6 +134,12 @@ def _tables(data: dict) -> list[tuple[str, list[str], list[list]]]:
         (_("Severity"), [_("Severity"), _("Number")],
          [list(r) for r in data["incidents_by_severity"]]),
     ]  # fmt: skip
+    if withheld:
+        children = {str(t) for t in (_("Ages"), _("Sex"), _("Home provinces"), _("Absences"))}
+        tables = [
+            (title, header, rows + [[withheld]] if str(title) in children and not rows else rows)
+            for title, header, rows in tables
+        ]
     if not note:
         return tables
     return [
