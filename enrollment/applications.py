@@ -100,7 +100,7 @@ def application_request(*, season: Season, data: ApplicationData, origin: str = 
         if child is None:
             child = _register_child(season, worker, data, user=None)
         else:
-            proposed += _child_differences(child, data)
+            proposed += _child_differences(child, worker, data)
         enrollment, created = _enrollment(
             season, child, worker, data, user=None, now=now, check=check
         )
@@ -214,7 +214,7 @@ def _add_pickups(child: Child, pickups, *, user, factory_id: int) -> None:
             _record_created(user, factory_id, pickup, {"name": name, "child": child.pk})
 
 
-def _child_differences(child: Child, data: ApplicationData) -> list[tuple[str, object]]:
+def _child_differences(child: Child, worker: Worker, data: ApplicationData):
     """What a public post says about a registered child that its record does not."""
     Field = ProposedChange.Field
     found: list[tuple[str, object]] = []
@@ -222,6 +222,9 @@ def _child_differences(child: Child, data: ApplicationData) -> list[tuple[str, o
         given = getattr(data, field)
         if given and given != getattr(child, field):
             found.append((field, given))
+    held_as = child.guardianships.filter(worker=worker).values_list("relationship", flat=True)
+    if data.relationship and data.relationship not in held_as:
+        found.append((Field.RELATIONSHIP, data.relationship))
     for field in ProposedChange.APPENDED:
         given = getattr(data, field).strip()
         if given and given not in getattr(child, field):
@@ -349,6 +352,13 @@ def _write(change: ProposedChange, enrollment: Enrollment, child: Child, *, user
         )
         setattr(child, change.field, value)
         child.save(update_fields=[change.field])
+    elif change.field == Field.RELATIONSHIP:
+        guardianship = Guardianship.objects.filter(child=child, worker=change.submission.worker)
+        held = guardianship.first()
+        if held is None:
+            raise ChangeRefused(_("This worker is no longer the child's guardian."))
+        audit(held, AuditEntry.Action.UPDATE, {"relationship": [held.relationship, value]})
+        guardianship.update(relationship=value)
     elif change.field == Field.PICKUP:
         held = AuthorisedPickup.objects.filter(child=child, name=value["name"]).first()
         fields = {"relationship": value["relationship"], "phone": value["phone"]}
@@ -406,6 +416,14 @@ def change_difference(change: ProposedChange, enrollment: Enrollment) -> tuple[s
     if change.field == Field.PHONE:
         worker = change.submission.worker
         return (f"{worker.name}: {worker.phone or '—'}" if worker else "—"), value
+    if change.field == Field.RELATIONSHIP:
+        worker = change.submission.worker
+        held = next(
+            (g for g in child.guardianships.all() if g.worker_id == getattr(worker, "pk", None)),
+            None,
+        )
+        now = f"{worker.name}: {relationships.get(held.relationship, '')}" if held else "—"
+        return now, str(relationships.get(value, value))
     if change.field in labels:
         shown = labels[change.field]
         return str(shown.get(getattr(child, change.field), "—")), str(shown.get(value, value))

@@ -534,6 +534,7 @@ class ProposedChange(models.Model):
         LIVES_WITH = "lives_with", _("Normally lives with")
         ALLERGIES = "allergies", _("Allergies")
         MEDICAL_NOTES = "medical_notes", _("Medical notes")
+        RELATIONSHIP = "relationship", _("Relationship to the child")
         PICKUP = "pickup", _("Authorised pickup person")
         STAY = "stay", _("Arrival and departure")
         CONSENT = "consent", _("Consent")

@@ -149,7 +149,7 @@ def application_changes(request: HttpRequest, season_id: int, enrollment_id: int
     season = season_for_hr(request.user, season_id)
     enrollment = get_object_or_404(
         season.enrollments.select_related("child", "applicant_worker").prefetch_related(
-            "child__pickups", "consents"
+            "child__pickups", "child__guardianships", "consents"
         ),
         pk=enrollment_id,
     )

@@ -240,3 +240,16 @@ def test_erasure_removes_what_was_proposed_for_the_child(client_of, site, regist
     )
     assert not ProposedChange.objects.exists()
     assert list(Submission.objects.values_list("origin", flat=True)) == [""]
+
+
+def test_a_relationship_given_differently_is_proposed_too(client_of, site, registered):
+    stranger_post(site.season, worker_name="王秀英", relationship="father")
+    guardianship = registered.child.guardianships.get()
+    assert guardianship.relationship == "mother"
+    change = ProposedChange.objects.get(field="relationship")
+    hr = client_of(site.hr)
+    page = hr.get(changes_url(registered)).content.decode()
+    assert "王秀英: 母亲" in page
+    hr.post(changes_url(registered), {"change": change.pk, "decision": "accept"})
+    guardianship.refresh_from_db()
+    assert guardianship.relationship == "father"
