@@ -72,7 +72,9 @@ def application_submit(*, season: Season, data: ApplicationData, user) -> Enroll
         else:
             _add_health_notes(child, data, user=user, factory_id=season.factory_id)
             _add_pickups(child, data.pickups, user=user, factory_id=season.factory_id)
-        enrollment, created = _enrollment(season, child, worker, data, user=user, now=now, check="")
+        enrollment, _created = _enrollment(
+            season, child, worker, data, user=user, now=now, check=""
+        )
         for kind in data.consents:
             _give_consent(enrollment, kind, data.worker_name, now, user=user)
     return enrollment
