@@ -168,11 +168,12 @@ CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 # Sessions are read from that shared cache (the database keeps a copy, so a
 # cache restart logs nobody out). A per-process memory cache would serve a
 # logged-out session to the other processes: then sessions stay in the database.
-_per_process_cache = CACHES["default"]["BACKEND"].endswith(("LocMemCache", "DummyCache"))
+# Only Redis: an erasure must reach every session, and of the shared caches
+# only Redis can list the ones it holds (ccrcsr/sessions.py).
 SESSION_ENGINE = (
-    "django.contrib.sessions.backends.db"
-    if _per_process_cache
-    else "django.contrib.sessions.backends.cached_db"
+    "django.contrib.sessions.backends.cached_db"
+    if CACHES["default"]["BACKEND"].endswith("RedisCache")
+    else "django.contrib.sessions.backends.db"
 )
 
 AUTH_USER_MODEL = "factories.User"

@@ -85,6 +85,14 @@ class ApplicationForm(forms.Form):
         ),
         required=False,
     )
+    # The parent channel (PIPL: the guardian consents for a child under 14).
+    parent_messages = forms.BooleanField(
+        label=_(
+            "Tell me by SMS at this phone what happens to my child (the decision, "
+            "whether my child arrived, an accident, a late pickup). I can stop any time."
+        ),
+        required=False,
+    )
 
     def __init__(self, *args, season: Season, hr: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -174,6 +182,7 @@ class ApplicationForm(forms.Form):
             medical_notes=data["medical_notes"],
             pickups=pickups,
             consents=consents,
+            parent_messages=data.get("parent_messages", False),
         )
 
 
@@ -201,10 +210,12 @@ class ReviewFilterForm(forms.Form):
     province = forms.ChoiceField(
         label=_("Home province"), choices=[("", _("All"))] + PROVINCES, required=False
     )
+    burst = forms.BooleanField(label=_("Only those that came in a burst"), required=False)
 
-    def __init__(self, *args, season: Season, **kwargs):
+    def __init__(self, *args, season: Season, bursts=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.season = season
+        self.bursts = bursts
         bands = sorted({(g.min_age, g.max_age) for g in season.groups.all()})
         self.fields["band"].choices = [("", _("All"))] + [
             (f"{low}-{high}", f"{low}–{high}") for low, high in bands
@@ -236,6 +247,10 @@ class ReviewFilterForm(forms.Form):
             enrollments = enrollments.exclude(pk__in=given)
         if data["province"]:
             enrollments = enrollments.filter(child__home_province=data["province"])
+        if data["burst"]:
+            enrollments = enrollments.filter(
+                pk__in=[i for b in self.bursts for i in b.enrollment_ids]
+            )
         return enrollments
 
 
@@ -282,6 +297,18 @@ class ReviewActionForm(forms.Form):
 
 # What the public form and the roster import take in a health note.
 HEALTH_NOTE_LIMIT = 1000
+
+
+class ChangeDecisionForm(forms.Form):
+    """HR accepts or refuses one change a public submission proposes."""
+
+    ACCEPT, REFUSE = "accept", "refuse"
+    change = forms.ModelChoiceField(queryset=None, widget=forms.HiddenInput)
+    decision = forms.ChoiceField(choices=[(ACCEPT, _("Accept")), (REFUSE, _("Refuse"))])
+
+    def __init__(self, *args, changes, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["change"].queryset = changes
 
 
 class ChildForm(forms.ModelForm):

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime
+import math
 import re
 import secrets
 import unicodedata
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Prefetch, Q
+from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -251,20 +254,38 @@ class EnrollmentQuerySet(ScopedQuerySet):
         """HR's search: child or parent name, reference code, employee number, or any
         four or more digits of the parent's phone."""
         reference = unicodedata.normalize("NFKC", query).strip()
+        # A later public submission for the same child has a reference of its own.
+        submitted = Submission.objects.filter(reference__iexact=reference).values("enrollment_id")
         return self.filter(
-            search_q(query, "child", child_name="child__name") | Q(reference__iexact=reference)
+            search_q(query, "child", child_name="child__name")
+            | Q(reference__iexact=reference)
+            | Q(pk__in=submitted)
         )
 
     def for_review(self):
         """The review list's rows: child, group, consents and the guardians (with the
-        roster's name for a flagged application) in four queries for any page size."""
-        return self.select_related("child", "group", "applicant_worker").prefetch_related(
-            "consents",
-            Prefetch(
-                "child__guardianships",
-                queryset=Guardianship.objects.select_related("worker"),
-                to_attr="guardian_rows",
-            ),
+        roster's name for a flagged application) in four queries for any page size,
+        each with the number of changes its public submissions propose, waiting."""
+        waiting = (
+            ProposedChange.objects.filter(
+                submission__enrollment=OuterRef("pk"), status=ProposedChange.Status.PENDING
+            )
+            .order_by()
+            .values("submission__enrollment")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return (
+            self.select_related("child", "group", "applicant_worker")
+            .annotate(changes_waiting=Coalesce(Subquery(waiting), 0))
+            .prefetch_related(
+                "consents",
+                Prefetch(
+                    "child__guardianships",
+                    queryset=Guardianship.objects.select_related("worker"),
+                    to_attr="guardian_rows",
+                ),
+            )
         )
 
     def for_roll_call(self, group: Group, day: datetime.date):
@@ -417,6 +438,142 @@ class Consent(models.Model):
     @property
     def short_label(self) -> str:
         return self.SHORT_LABELS[self.kind]
+
+
+class SubmissionQuerySet(models.QuerySet):
+    def bursts(self, *, size: int, minutes: int) -> list[Burst]:
+        """Runs of at least `size` submissions from one address, each within
+        `minutes` of the `size - 1`th after it: what one person sending many
+        applications looks like (or many phones on one Wi-Fi: HR checks)."""
+        found: list[Burst] = []
+        window = datetime.timedelta(minutes=minutes)
+        rows = self.exclude(origin="").order_by("origin", "submitted_at", "pk")
+        by_origin: dict[str, list[tuple]] = {}
+        for origin, at, enrollment_id in rows.values_list(
+            "origin", "submitted_at", "enrollment_id"
+        ):
+            by_origin.setdefault(origin, []).append((at, enrollment_id))
+        for arrivals in by_origin.values():
+            marked = [False] * len(arrivals)
+            end = 0
+            for start in range(len(arrivals)):
+                end = max(end, start)
+                while end < len(arrivals) and arrivals[end][0] - arrivals[start][0] <= window:
+                    end += 1
+                if end - start >= size:
+                    marked[start:end] = [True] * (end - start)
+            run: list[tuple] = []
+            for arrival, in_burst in [*zip(arrivals, marked, strict=True), (None, False)]:
+                # Two bursts an hour apart are two, even with nothing between them.
+                if run and (not in_burst or arrival[0] - run[-1][0] > window):
+                    found.append(Burst(run[0][0], run[-1][0], [e for _at, e in run]))
+                    run = []
+                if in_burst:
+                    run.append(arrival)
+        return sorted(found, key=lambda b: b.first, reverse=True)
+
+
+@dataclass
+class Burst:
+    first: datetime.datetime
+    last: datetime.datetime
+    enrollment_ids: list[int]
+
+    @property
+    def count(self) -> int:
+        return len(self.enrollment_ids)
+
+    @property
+    def minutes(self) -> int:
+        return max(1, math.ceil((self.last - self.first).total_seconds() / 60))
+
+
+class Submission(models.Model):
+    """One post of the public form. It is a request, not a change: what it says
+    about a child, guardian or pickup list already registered waits here as
+    proposed changes until HR accepts or refuses each one."""
+
+    enrollment = models.ForeignKey(
+        Enrollment, on_delete=models.CASCADE, related_name="submissions",
+        verbose_name=_("application"),
+    )  # fmt: skip
+    # What the thanks page shows: the application's own reference when this post
+    # created it, a new one otherwise (an existing application's reference is
+    # never shown to whoever typed the same child's details).
+    reference = models.CharField(
+        _("reference"), max_length=12, default=new_reference, editable=False, db_index=True
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now)
+    # The worker of the employee number given: a proposed phone is theirs.
+    worker = models.ForeignKey(
+        Worker, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("worker of the employee number given"),
+    )  # fmt: skip
+    # A keyed hash of the client's network (never the address itself): enough to
+    # see that many applications came from one place in a few minutes.
+    origin = models.CharField(_("origin"), max_length=16, blank=True, editable=False)
+
+    objects = SubmissionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("public form submission")
+        verbose_name_plural = _("public form submissions")
+        indexes = [models.Index(fields=["origin", "submitted_at"], name="submission_origin_idx")]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class ProposedChange(models.Model):
+    """A change to a registered record that a public submission asks for."""
+
+    class Field(models.TextChoices):
+        PHONE = "phone", _("Parent's phone")
+        SEX = "sex", _("Sex")
+        HOME_PROVINCE = "home_province", _("Home province")
+        LIVES_WITH = "lives_with", _("Normally lives with")
+        ALLERGIES = "allergies", _("Allergies")
+        MEDICAL_NOTES = "medical_notes", _("Medical notes")
+        RELATIONSHIP = "relationship", _("Relationship to the child")
+        PICKUP = "pickup", _("Authorised pickup person")
+        STAY = "stay", _("Arrival and departure")
+        CONSENT = "consent", _("Consent")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for HR")
+        ACCEPTED = "accepted", _("Accepted")
+        REFUSED = "refused", _("Refused")
+
+    # Health notes are added to what is held, never replacing it.
+    APPENDED = (Field.ALLERGIES, Field.MEDICAL_NOTES)
+    CHILD_FIELDS = (Field.SEX, Field.HOME_PROVINCE, Field.LIVES_WITH, *APPENDED)
+
+    submission = models.ForeignKey(
+        Submission, on_delete=models.CASCADE, related_name="changes",
+        verbose_name=_("submission"),
+    )  # fmt: skip
+    field = models.CharField(_("field"), max_length=20, choices=Field.choices)
+    # Text for the child's fields and the phone; {"name", "relationship", "phone"}
+    # for a pickup person, {"arrival", "departure"} for the stay, {"kind",
+    # "given_by"} for a consent.
+    value = models.JSONField(_("proposed value"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", verbose_name=_("decided by"),
+    )  # fmt: skip
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("proposed change")
+        verbose_name_plural = _("proposed changes")
+        ordering = ["submission__submitted_at", "pk"]
+        indexes = [models.Index(fields=["status"], name="proposedchange_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_field_display()} · {self.get_status_display()}"
 
 
 class ColumnMapping(models.Model):

@@ -7,12 +7,12 @@ from __future__ import annotations
 import datetime
 import json
 
-from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from ccrcsr.fields import years_before
+from ccrcsr.sessions import rewrite_sessions
 from factories.models import AuditEntry
 from spaces.models import Season
 
@@ -20,6 +20,8 @@ from .models import (
     Child,
     Consent,
     Enrollment,
+    ProposedChange,
+    Submission,
 )
 from .signals import child_anonymising, child_exporting
 
@@ -76,7 +78,13 @@ def child_anonymise(*, child: Child, user=None, reason: str) -> None:
         child.enrollments.update(applicant_name="", applicant_worker=None)
         for model, pks in audited.items():
             AuditEntry.objects.scrub(model=model, object_ids=pks, mark=ANONYMISED)
-        _scrub_sessions(former_name, references)
+        # What public submissions proposed for the child goes; their time stays.
+        submissions = set(
+            Submission.objects.filter(enrollment__child=child).values_list("pk", flat=True)
+        )
+        ProposedChange.objects.filter(submission__in=submissions).delete()
+        Submission.objects.filter(pk__in=submissions).update(origin="", worker=None)
+        _scrub_sessions(former_name, references, submissions)
         # Attendance, incidents and emails are scrubbed by the apps that hold them.
         child_anonymising.send(sender=Child, child=child, former_name=former_name)
         AuditEntry.objects.record(
@@ -88,24 +96,30 @@ def child_anonymise(*, child: Child, user=None, reason: str) -> None:
         )
 
 
-def _scrub_sessions(name: str, references: list[str]) -> None:
-    """Drop what open sessions hold about an erased child: the family the public
-    form remembers on that phone (its children and parent), and any import
-    preview naming the child. Sessions live in the database (db or
-    cached_db engine); a cache-only store forgets them within the idle limit."""
+def _scrub_sessions(name: str, references: list[str], submissions: set[int]) -> None:
+    """Drop what open sessions hold about an erased child, wherever the sessions
+    live (database, shared cache, or both): the family the public form remembers on
+    a phone (it lists submissions by id) and any import preview naming the child."""
     needles = [name, *references]
-    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
-        data = session.get_decoded()
-        stale = [
-            key
-            for key, value in data.items()
-            if key.startswith(("apply-", "import-"))
-            and any(n in json.dumps(value, ensure_ascii=False, default=str) for n in needles)
-        ]
-        if stale:
-            for key in stale:
-                del data[key]
-            Session.objects.filter(pk=session.pk).update(session_data=Session.objects.encode(data))
+
+    def names_the_child(key: str, value) -> bool:
+        if key.startswith("apply-family-") and isinstance(value, dict):
+            done = value.get("done")
+            if isinstance(done, list) and any(
+                not isinstance(pk, int) or pk in submissions for pk in done
+            ):
+                return True
+        return key.startswith(("apply-", "import-")) and any(
+            n in json.dumps(value, ensure_ascii=False, default=str) for n in needles
+        )
+
+    def scrub(session) -> bool:
+        stale = [key for key, value in session.items() if names_the_child(key, value)]
+        for key in stale:
+            del session[key]
+        return bool(stale)
+
+    rewrite_sessions(scrub)
 
 
 def children_due_for_anonymising(*, today: datetime.date, months: int):

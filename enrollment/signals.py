@@ -20,7 +20,9 @@ child_anonymising = Signal()
 # returns `(section name, rows)` for the export.
 child_exporting = Signal()
 
-# An application was recorded (the public form or HR's paper form): `enrollment`.
+# An application was recorded (the public form or HR's paper form): `enrollment`,
+# `parent_messages` (the parent agreed to be told by SMS), `given_by` (their
+# name as typed) and `user` (HR, or None for the public form).
 application_received = Signal()
 
 # HR decided on an application, or a place was given from the waitlist:

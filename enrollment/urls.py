@@ -22,6 +22,11 @@ urlpatterns = [
         views.roster_check,
         name="roster-check",
     ),
+    path(
+        "seasons/<int:season_id>/applications/<int:enrollment_id>/changes/",
+        views.application_changes,
+        name="application-changes",
+    ),
     path("search/", views.search, name="search"),
     path("factories/<int:factory_id>/import/", views.import_people, name="import"),
     path(

@@ -10,6 +10,7 @@ class ParentsConfig(AppConfig):
     def ready(self):
         from pickups.expected import LATER_PICKUPS
 
+        from . import receivers  # noqa: F401 - consent from the application forms
         from .models import late_until
 
         LATER_PICKUPS.append(late_until)

@@ -10,9 +10,10 @@ from .children import (
 )
 from .people_import import import_people, import_template
 from .public import apply, apply_thanks, poster, qr_code
-from .review import application_new, applications, roster_check, search
+from .review import application_changes, application_new, applications, roster_check, search
 
 __all__ = [
+    "application_changes",
     "application_new",
     "applications",
     "apply",

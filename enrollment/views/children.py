@@ -3,6 +3,7 @@ children and moving a child to another group."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,7 +19,7 @@ from ..forms import (
     EraseForm,
     MoveForm,
 )
-from ..models import ERASED_REFUSAL, Child, Consent, Enrollment
+from ..models import ERASED_REFUSAL, Child, Consent, Enrollment, ProposedChange
 from .scope import child_for_hr
 
 
@@ -58,6 +59,15 @@ def child_detail(request: HttpRequest, child_id: int) -> HttpResponse:
             "show_medical": request.user.is_superuser or bool(roles & {Role.HR, Role.COORDINATOR}),
             "can_edit": request.user.is_superuser or bool(roles & {Role.HR, Role.COORDINATOR}),
             "consent_kinds": Consent.Kind.choices,
+            # What public submissions propose for this child, until HR decides.
+            "changes_waiting": dict(
+                ProposedChange.objects.filter(
+                    submission__enrollment__child=child, status=ProposedChange.Status.PENDING
+                )
+                .order_by()
+                .values_list("submission__enrollment")
+                .annotate(n=Count("pk"))
+            ),
             "history": AuditEntry.objects.visible_to(request.user)
             .filter(model="enrollment.child", object_id=str(child.pk))
             .select_related("user")[:50],

@@ -1,20 +1,20 @@
 """The public side: the application form workers open from the poster's QR
 code, its thanks page, and the poster and QR code HR prints."""
 
-import hashlib
 import io
 import secrets
 import time
 
 import segno
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.crypto import salted_hmac
 from django.views.decorators.cache import never_cache
 
-from ccrcsr.throttle import throttled
+from ccrcsr.fields import normalise_employee_number, normalise_phone
+from ccrcsr.throttle import client_network, hit
 from spaces.models import Season
 
 from .. import applications
@@ -22,14 +22,18 @@ from ..forms import (
     WORKER_FIELDS,
     ApplicationForm,
 )
+from ..models import Submission
 from .scope import season_for_hr
 
 # The public form: enough for a family applying for several children, far too
-# few to flood the office or to probe for other applicants. Counted per phone
-# (its CSRF cookie) at an address: a factory's Wi-Fi or a carrier puts hundreds
-# of workers' phones behind one address, which has its own, higher limit.
-APPLY_LIMIT, APPLY_WINDOW = 20, 600
-APPLY_ADDRESS_LIMIT = 300
+# few to flood the office or to probe for other applicants. Every post counts,
+# valid or not, in three buckets the client cannot change cheaply: the network it
+# posts from (a fresh cookie or a fresh IPv6 address in the same /64 is the same
+# client), the phone number and the employee number typed. A factory's Wi-Fi puts
+# many workers' phones behind one address, hence its higher limit; HR sees bursts
+# below it on the applications list.
+APPLY_WINDOW = 600
+APPLY_LIMITS = {"address": 30, "phone": 10, "number": 10}
 
 
 def _open_season(token: str) -> Season:
@@ -55,7 +59,8 @@ def apply(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST" and "not_me" in request.POST:
         request.session.pop(_family_key(season), None)
         return redirect("enrollment:apply", token=token)
-    if request.method == "POST" and _apply_throttled(request):
+    network = client_network(request)
+    if request.method == "POST" and _apply_throttled(request, network):
         return render(request, "enrollment/apply_throttled.html", {"season": season}, status=429)
     key = request.GET.get("another") if request.method == "GET" else request.POST.get("family")
     family = _family(request, season, key)
@@ -66,7 +71,11 @@ def apply(request: HttpRequest, token: str) -> HttpResponse:
         request.POST or None, season=season, initial=family["worker"] if family else None
     )
     if request.method == "POST" and form.is_valid():
-        enrollment = applications.application_submit(season=season, data=form.application())
+        submission = applications.application_request(
+            season=season,
+            data=form.application(),
+            origin=salted_hmac("enrollment.submission.origin", network).hexdigest()[:16],
+        )
         family = family or {"done": []}
         family.update(
             worker={name: form.cleaned_data[name] for name in WORKER_FIELDS},
@@ -74,7 +83,9 @@ def apply(request: HttpRequest, token: str) -> HttpResponse:
             at=time.time(),
             shown=False,
         )
-        family["done"].append([enrollment.child.name, enrollment.reference])
+        # Ids only, never a child's name: the page reads the names from the
+        # database, so a session copy (in a shared cache) names no erased child.
+        family["done"].append(submission.pk)
         request.session[_family_key(season)] = family
         return redirect("enrollment:apply-thanks", token=token)
     return render(
@@ -82,15 +93,17 @@ def apply(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
-def _apply_throttled(request: HttpRequest) -> bool:
-    # A client without the cookie (it cannot post the form anyway) counts as one phone.
-    cookie = request.COOKIES.get(settings.CSRF_COOKIE_NAME, "")
-    phone = hashlib.sha256(cookie.encode()).hexdigest()[:16]
-    by_phone = throttled(request, f"apply:{phone}", limit=APPLY_LIMIT, seconds=APPLY_WINDOW)
-    by_address = throttled(
-        request, "apply-address", limit=APPLY_ADDRESS_LIMIT, seconds=APPLY_WINDOW
-    )
-    return by_phone or by_address
+def _apply_throttled(request: HttpRequest, network: str) -> bool:
+    posted = {
+        "address": network,
+        "phone": normalise_phone(request.POST.get("phone", ""))[:40],
+        "number": normalise_employee_number(request.POST.get("employee_number", ""))[:40],
+    }
+    over = False
+    for bucket, value in posted.items():
+        if value:  # every bucket counts this post, even when another is over
+            over |= hit(f"apply:{bucket}:{value}", limit=APPLY_LIMITS[bucket], seconds=APPLY_WINDOW)
+    return over
 
 
 def _family_key(season: Season) -> str:
@@ -99,10 +112,30 @@ def _family_key(season: Season) -> str:
 
 def _family(request: HttpRequest, season: Season, key: str | None) -> dict | None:
     """This phone's last family, if `key` is its current one-time key and it is recent."""
-    family = request.session.get(_family_key(season))
-    if not family or not key or not secrets.compare_digest(str(key), family["key"]):
+    family = _kept_family(request, season)
+    if not family or not key or not secrets.compare_digest(str(key), str(family.get("key"))):
         return None
-    if time.time() - family["at"] > FAMILY_MINUTES * 60:
+    return family
+
+
+def _kept_family(request: HttpRequest, season: Season) -> dict | None:
+    """The family this session keeps, while it is recent and every child it applied
+    for is still held (an erased child's family is forgotten, whatever kept it)."""
+    family = request.session.get(_family_key(season))
+    if not family:
+        return None
+    done = family.get("done") if isinstance(family, dict) else None
+    if (
+        not isinstance(done, list)
+        or not isinstance(family.get("at"), int | float)
+        or time.time() - family["at"] > FAMILY_MINUTES * 60
+        or not isinstance(done, list)
+        or not all(type(pk) is int for pk in done)
+        or Submission.objects.filter(
+            pk__in=done, enrollment__season=season, enrollment__child__anonymised_at__isnull=True
+        ).count()
+        != len(set(done))
+    ):
         request.session.pop(_family_key(season), None)
         return None
     return family
@@ -113,13 +146,23 @@ def apply_thanks(request: HttpRequest, token: str) -> HttpResponse:
     """The references of what this family just submitted, shown once: opening the
     page again (the next person on a shared phone) shows none of them."""
     season = _open_season(token)
-    family = request.session.get(_family_key(season))
-    if family and not family["shown"] and time.time() - family["at"] < FAMILY_MINUTES * 60:
+    family = _kept_family(request, season)
+    applied = []
+    if family and not family.get("shown"):
         family["shown"] = True
         request.session.modified = True
+        submissions = Submission.objects.filter(pk__in=family["done"]).select_related(
+            "enrollment__child"
+        )
+        by_pk = {s.pk: s for s in submissions}
+        applied = [(by_pk[pk].enrollment.child.name, by_pk[pk].reference) for pk in family["done"]]
     else:
         family = None
-    return render(request, "enrollment/apply_thanks.html", {"season": season, "family": family})
+    return render(
+        request,
+        "enrollment/apply_thanks.html",
+        {"season": season, "family": family, "applied": applied},
+    )
 
 
 @login_required

@@ -14,15 +14,23 @@ from factories.models import Role, Worker
 from spaces.models import Season
 
 from .. import services
-from ..applications import application_submit, enrollment_confirm_roster
+from ..applications import (
+    ChangeRefused,
+    application_submit,
+    change_difference,
+    enrollment_confirm_roster,
+    proposed_change_decide,
+    season_bursts,
+)
 from ..forms import (
     ApplicationForm,
+    ChangeDecisionForm,
     ReviewActionForm,
     ReviewFilterForm,
     RosterCheckForm,
     SearchForm,
 )
-from ..models import Child, Enrollment, Guardianship, RosterCheck
+from ..models import Child, Enrollment, Guardianship, ProposedChange, RosterCheck
 from .scope import season_for_hr
 
 REVIEW_PAGE_SIZE = 25
@@ -42,7 +50,8 @@ def applications(request: HttpRequest, season_id: int) -> HttpResponse:
         .order_by("status", "applied_at", "pk")
     )
     selected_key = f"review-selected-{season.pk}"
-    filters = ReviewFilterForm(request.GET or None, season=season)
+    bursts = season_bursts(season)
+    filters = ReviewFilterForm(request.GET or None, season=season, bursts=bursts)
     form = ReviewActionForm(request.POST or None, season=season, enrollments=enrollments)
     if request.method == "POST" and "goto" in request.POST:
         ticked = _ticked_ids(request.POST.getlist("selected"))
@@ -79,6 +88,8 @@ def applications(request: HttpRequest, season_id: int) -> HttpResponse:
             "selected": selected,
             "selected_elsewhere": sorted(selected - on_page),
             "roster_namesakes": _roster_namesakes(season, page),
+            "bursts": bursts,
+            "in_burst": {pk for burst in bursts for pk in burst.enrollment_ids},
         },
     )
 
@@ -127,6 +138,58 @@ def roster_check(request: HttpRequest, season_id: int, enrollment_id: int) -> Ht
         request,
         "enrollment/roster_check.html",
         {"season": season, "enrollment": enrollment, "form": form},
+    )
+
+
+@login_required
+def application_changes(request: HttpRequest, season_id: int, enrollment_id: int) -> HttpResponse:
+    """What public submissions ask to change in the records this application names:
+    what is held against what is proposed, each accepted (written, audited) or
+    refused by HR. Until then the child, guardian and pickup list stay as they are."""
+    season = season_for_hr(request.user, season_id)
+    enrollment = get_object_or_404(
+        season.enrollments.select_related("child", "applicant_worker").prefetch_related(
+            "child__pickups", "child__guardianships", "consents"
+        ),
+        pk=enrollment_id,
+    )
+    changes = ProposedChange.objects.filter(submission__enrollment=enrollment).select_related(
+        "submission__worker", "decided_by"
+    )
+    if request.method == "POST":
+        form = ChangeDecisionForm(
+            request.POST, changes=changes.filter(status=ProposedChange.Status.PENDING)
+        )
+        if not form.is_valid():
+            messages.info(request, _("This change was decided already."))
+            return redirect(request.path)
+        change, accept = form.cleaned_data["change"], form.cleaned_data["decision"] == form.ACCEPT
+        try:
+            decided = proposed_change_decide(change=change, accept=accept, user=request.user)
+        except ChangeRefused as refused:
+            messages.error(request, str(refused))
+        else:
+            if not decided:
+                messages.info(request, _("This change was decided already."))
+            elif accept:
+                messages.success(
+                    request, _("Accepted: %(field)s") % {"field": change.get_field_display()}
+                )
+            else:
+                messages.success(
+                    request, _("Refused: %(field)s") % {"field": change.get_field_display()}
+                )
+        return redirect(request.path)
+    rows = [(change, *change_difference(change, enrollment)) for change in changes]
+    return render(
+        request,
+        "enrollment/application_changes.html",
+        {
+            "season": season,
+            "enrollment": enrollment,
+            "waiting": [r for r in rows if r[0].status == ProposedChange.Status.PENDING],
+            "decided": [r for r in rows if r[0].status != ProposedChange.Status.PENDING],
+        },
     )
 
 

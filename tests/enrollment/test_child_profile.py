@@ -52,6 +52,7 @@ def test_the_profile_uses_a_fixed_number_of_queries(client_of, site, django_asse
         mark(enrollment, day)
     client = client_of(site.hr)
     # session (2 + save 2), user, child, guardians, pickups, contacts, roles,
-    # enrollments, consents, attendance, audit write, history, nav memberships
-    with django_assert_max_num_queries(17):
+    # enrollments, consents, attendance, changes waiting, audit write, history,
+    # nav memberships
+    with django_assert_max_num_queries(18):
         client.get(url(enrollment.child))

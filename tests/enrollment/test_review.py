@@ -202,9 +202,9 @@ def test_the_list_uses_a_fixed_number_of_queries(client_of, site, django_assert_
     for _ in range(30):
         application(site.season)
     client = client_of(site.hr)
-    # session, user, season, groups (filter, action), count, enrollments, consents,
-    # guardians, nav + 2: the session is saved on each request (idle timeout)
-    with django_assert_max_num_queries(13):
+    # session, user, season, submissions (bursts), groups (filter, action), count,
+    # enrollments, consents, guardians, nav + 2: the session is saved (idle timeout)
+    with django_assert_max_num_queries(14):
         client.get(url(site.season))
 
 

@@ -165,9 +165,10 @@ def test_ticked_ids_of_another_factory_are_refused(client_of, site, other_site):
 def test_the_list_does_not_query_per_row(client_of, site, django_assert_max_num_queries):
     many(site.season, 30)
     client = client_of(site.hr)
-    # session, user, season, groups (filter, action), count, enrollments, consents,
-    # guardians with their workers, nav + 2: the session is saved (idle timeout)
-    with django_assert_max_num_queries(13):
+    # session, user, season, submissions (bursts), groups (filter, action), count,
+    # enrollments, consents, guardians with their workers, nav + 2: the session is
+    # saved (idle timeout)
+    with django_assert_max_num_queries(14):
         html = client.get(review_url(site.season), {"page": "2"}).content.decode()
     assert len(names(html)) == 5
 
