@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from . import services
 from .models import (
     ActivitySlot,
     ClosedDay,
@@ -86,6 +87,18 @@ class TeacherAdmin(admin.ModelAdmin):
     search_fields = ["name", "phone", "user__username"]
     autocomplete_fields = ["factory", "user"]
     inlines = [PolicyAcceptanceInline]
+
+    # Through the services, so that a login changed or removed here loses the
+    # factory as it does on the coordinator's pages.
+    def save_model(self, request, obj, form, change):
+        services.teacher_save(teacher=obj, accepts=None, user=request.user)
+
+    def delete_model(self, request, obj):
+        services.teacher_remove(teacher=obj, user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for teacher in queryset:
+            services.teacher_remove(teacher=teacher, user=request.user)
 
 
 @admin.register(TeacherAssignment)
