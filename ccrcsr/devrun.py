@@ -12,7 +12,9 @@ alone when Ctrl-C has already ended the shell. If one process ends by
 itself, the others are stopped too, and its exit status is ours.
 
 Tasks are acknowledged late, so a task cut short here is delivered again at
-the next start; each is safe to run twice.
+the next start; each is safe to run twice. The processes are not in the
+terminal's foreground group, so none of them can read from it: to stop at a
+`breakpoint()`, run `manage.py runserver` in a terminal of its own.
 """
 
 from __future__ import annotations
