@@ -27,11 +27,12 @@ setup: $(VENV)/.installed .env
 run: setup
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py seed_demo --if-empty
-	@# The worker with beat, the notification relay (outbox -> broker) and the site.
-	@trap 'kill 0' EXIT; \
-	$(BIN)/celery -A ccrcsr worker --beat --loglevel info --concurrency 2 & \
-	$(BIN)/python manage.py relay_outbox & \
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	@# The worker with beat, the notification relay (outbox -> broker) and the site;
+	@# Ctrl-C stops all three within seconds (ccrcsr/devrun.py).
+	@$(BIN)/python -m ccrcsr.devrun \
+	  "$(BIN)/celery -A ccrcsr worker --beat --loglevel info --concurrency 2" \
+	  "$(BIN)/python manage.py relay_outbox" \
+	  "$(BIN)/python manage.py runserver $(HOST):$(PORT)"
 
 # Browser tests drive Debian's Chromium; install it where we may (root, apt),
 # with a Chinese font: the phone-layout tests measure Chinese text, which

@@ -341,9 +341,8 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 # The queue notifications go to (tests give each run its own).
 NOTIFICATIONS_QUEUE = env.str("NOTIFICATIONS_QUEUE", default="celery")
-# A notification claimed longer ago than this is taken to belong to a dead worker
-# (a send takes at most a few EMAIL_TIMEOUTs; a killed worker's message is sent
-# again within a minute).
+# A notification whose claim was not extended for this long is taken to belong
+# to a dead worker (a live send extends it every third of this).
 NOTIFICATION_CLAIM_SECONDS = env.int("NOTIFICATION_CLAIM_SECONDS", default=45)
 # The relay (`manage.py relay_outbox`, a process of its own next to the
 # workers) hands due notifications to the broker every few seconds.

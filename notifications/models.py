@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import logging
 import smtplib
+import uuid
 from email.utils import parseaddr
 
 from django.conf import settings
@@ -19,6 +21,8 @@ from factories.models import Factory, Role, ScopedQuerySet, Worker
 from impact.suppression import suppress_season_figures
 from parents.channels import reason_text
 from spaces.models import Season
+
+log = logging.getLogger(__name__)
 
 
 def figures_for(user, season: Season, figures: dict, *, final: bool = True) -> dict:
@@ -196,19 +200,25 @@ class Notification(models.Model):
         A conditional UPDATE, so two workers (or a duplicate broker message)
         cannot both send it. The claim is taken over by the same broker
         message redelivered (its worker was killed: the broker hands back only
-        unacknowledged messages) and, from anyone, once it is stale.
+        unacknowledged messages) and, from anyone, once it is stale: not
+        extended (`extend_claim`, the sender's heartbeat) for the claim timeout.
+
+        `token` is the broker message's id; the claim itself gets a token of
+        its own (the message's id and a random part), which every later write
+        of this run names: a run whose claim was taken over writes nothing.
         """
         now = timezone.now()
         claimable = Q(status=self.Status.PENDING, next_attempt_at__lte=now) | Q(
             status=self.Status.SENDING, claimed_at__lt=now - self.claim_timeout()
         )
         if token:
-            claimable |= Q(status=self.Status.SENDING, claim_token=token)
+            claimable |= Q(status=self.Status.SENDING, claim_token__startswith=f"{token}:")
+        mine = f"{token[:40]}:{uuid.uuid4().hex[:20]}"
         claimed = (
             Notification.objects.filter(claimable, pk=self.pk).update(
                 status=self.Status.SENDING,
                 claimed_at=now,
-                claim_token=token,
+                claim_token=mine,
                 attempts=F("attempts") + 1,
             )
             == 1
@@ -216,6 +226,17 @@ class Notification(models.Model):
         if claimed:
             self.refresh_from_db()
         return claimed
+
+    def _claimed(self):
+        """This row while this run's claim on it holds."""
+        return Notification.objects.filter(
+            pk=self.pk, status=self.Status.SENDING, claim_token=self.claim_token
+        )
+
+    def extend_claim(self) -> bool:
+        """The sender's heartbeat: the claim stays fresh while a slow SMTP
+        exchange runs, so no one takes it over; False if it is no longer ours."""
+        return self._claimed().update(claimed_at=timezone.now()) == 1
 
     def build_message(self) -> EmailMultiAlternatives:
         message = EmailMultiAlternatives(
@@ -227,28 +248,49 @@ class Notification(models.Model):
             message.attach(filename, content, mimetype)
         return message
 
-    def mark_sent(self) -> None:
+    def mark_sent(self) -> bool:
         """One UPDATE straight after the server accepted the message: the
-        window in which a killed worker means a repeat is this query."""
-        now = timezone.now()
-        Notification.objects.filter(pk=self.pk).update(
-            status=self.Status.SENT, sent_at=now, last_error="", claim_token=""
-        )
-        self.status, self.sent_at, self.last_error = self.Status.SENT, now, ""
+        window in which a killed worker means a repeat is this query.
 
-    def release(self, *, error: str, permanent: bool = False) -> None:
+        Conditional on our claim. Should it have been taken over meanwhile
+        (our heartbeat could not reach the database for the claim timeout),
+        the delivery is still recorded unless already recorded: the server
+        has the message, and a row left pending or failed would be sent
+        again; the run that holds the claim then finds its own writes
+        refused. Returns False in that case (logged)."""
+        now = timezone.now()
+        done = dict(status=self.Status.SENT, sent_at=now, last_error="", claim_token="")
+        ours = self._claimed().update(**done) == 1
+        if not ours:
+            log.warning("notification %s: sent after its claim was taken over", self.pk)
+            Notification.objects.filter(pk=self.pk).exclude(status=self.Status.SENT).update(**done)
+        self.status, self.sent_at, self.last_error = self.Status.SENT, now, ""
+        return ours
+
+    def release(self, *, error: str, permanent: bool = False) -> bool:
         """After a failed try: pending again after the back-off, or failed for good
-        (a permanent refusal, or the last try)."""
+        (a permanent refusal, or the last try). Only while the claim is ours: a
+        run whose claim was taken over must not put back a row another run is
+        sending or has sent. Returns whether it was ours."""
         failed = permanent or self.attempts >= self.MAX_ATTEMPTS
         self.status = self.Status.FAILED if failed else self.Status.PENDING
         self.last_error = error[:2000]
         self.next_attempt_at = timezone.now() + self.retry_delay(self.attempts)
+        ours = (
+            self._claimed().update(
+                status=self.status,
+                last_error=self.last_error,
+                next_attempt_at=self.next_attempt_at,
+                queued_at=None,
+                relays=0,
+                claim_token="",
+            )
+            == 1
+        )
+        if not ours:
+            log.warning("notification %s: not put back, its claim was taken over", self.pk)
         self.queued_at, self.relays, self.claim_token = None, 0, ""
-        self.save(
-            update_fields=[
-                "status", "last_error", "next_attempt_at", "queued_at", "relays", "claim_token"
-            ]
-        )  # fmt: skip
+        return ours
 
 
 def smtp_refusal(exc: Exception) -> str | None:

@@ -2,9 +2,20 @@
 
 import logging
 import smtplib
+import threading
+import time
+from contextlib import contextmanager
 
 from celery import shared_task
 from django.core.mail import get_connection
+from django.db import (
+    DatabaseError,
+    InterfaceError,
+    OperationalError,
+    close_old_connections,
+    connections,
+)
+from django.db import connection as db_connection
 from django.utils import timezone
 
 from parents import channels
@@ -36,27 +47,84 @@ def send_notification(self, notification_id: int) -> None:
     if not notification.claim(token=self.request.id or ""):
         return
     connection = get_connection()
-    try:
-        connection.open()
-        connection.send_messages([message])
-    except TRANSIENT_ERRORS as exc:
-        refusal = smtp_refusal(exc)
-        notification.release(
-            error=refusal or f"{type(exc).__name__}: {exc}", permanent=refusal is not None
-        )
-    else:
-        notification.mark_sent()
-    finally:
+    # The claim is extended while the exchange and the status write run: a
+    # slow server (each reply may take EMAIL_TIMEOUT) must not make the claim
+    # look stale and have the relay hand the row to another worker.
+    with claim_heartbeat(notification):
         try:
-            connection.close()
-        except Exception:  # noqa: BLE001 - the message is recorded; a failed QUIT changes nothing
-            log.debug("SMTP close failed", exc_info=True)
+            connection.open()
+            connection.send_messages([message])
+        except TRANSIENT_ERRORS as exc:
+            refusal = smtp_refusal(exc)
+            error = refusal or f"{type(exc).__name__}: {exc}"
+            _write_status(lambda: notification.release(error=error, permanent=bool(refusal)))
+        else:
+            _write_status(notification.mark_sent)
+        finally:
+            try:
+                connection.close()
+            except Exception:  # noqa: BLE001 - the message is recorded; a failed QUIT changes nothing
+                log.debug("SMTP close failed", exc_info=True)
+
+
+@contextmanager
+def claim_heartbeat(notification: Notification):
+    """Extend the claim every third of the claim timeout from a thread of its
+    own (with its own database connection) until the block ends."""
+    stop = threading.Event()
+    interval = Notification.claim_timeout().total_seconds() / 3
+
+    def beat() -> None:
+        try:
+            while not stop.wait(interval):
+                try:
+                    if not notification.extend_claim():
+                        log.warning("notification %s: its claim was taken over", notification.pk)
+                        return
+                except DatabaseError:
+                    log.warning("notification %s: claim not extended", notification.pk)
+                    close_old_connections()
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=beat, name=f"claim-{notification.pk}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+
+
+def _write_status(write) -> None:
+    """Run a status write, again on a database connection error (a restart, a
+    failover, PgBouncer dropping us): after the server's "250" a write given
+    up means the message goes again. Backs off 0.25 s doubling to 4 s, for up
+    to the claim timeout (the heartbeat keeps the claim meanwhile); then the
+    error surfaces and the claim goes stale as a dead worker's would."""
+    deadline = time.monotonic() + Notification.claim_timeout().total_seconds()
+    delay = 0.25
+    while True:
+        try:
+            write()
+            return
+        except (OperationalError, InterfaceError):
+            if time.monotonic() + delay > deadline:
+                raise
+            log.warning("status write failed; again in %.2f s", delay, exc_info=True)
+            try:
+                db_connection.close()  # a broken connection is opened afresh
+            except DatabaseError:
+                pass
+            time.sleep(delay)
+            delay = min(delay * 2, 4.0)
 
 
 def send_to_parent(notification: Notification, *, token: str) -> None:
-    """An SMS or WeChat message, through the parent channel's backend: sent (the
-    provider's id and answer kept), refused for good (failed at once, HR sees
-    why), or tried again after the back-off."""
+    """An SMS or WeChat message, through the parent channel's backend, with the
+    emails' exactly-once rules (the claim, its heartbeat, status writes retried
+    on a connection error): sent (the provider's id and answer kept), refused
+    for good (failed at once, HR sees why), or tried again after the back-off."""
     if not notification.claim(token=token):
         return
     message = channels.ParentMessage(
@@ -68,18 +136,29 @@ def send_to_parent(notification: Notification, *, token: str) -> None:
         key=notification.idempotency_key,
         link=notification.params.get("link", ""),
     )
-    try:
-        sent = channels.send(message)
-    except channels.ChannelError as refusal:
-        Notification.objects.filter(pk=notification.pk).update(
-            provider_answer=refusal.answer, quota_refused=refusal.quota
-        )
-        notification.release(error=refusal.reason, permanent=isinstance(refusal, channels.Refused))
-    else:
-        Notification.objects.filter(pk=notification.pk).update(
-            provider_id=sent.provider_id[:100], provider_answer=sent.answer, quota_refused=False
-        )
-        notification.mark_sent()
+    rows = Notification.objects.filter(pk=notification.pk)
+    with claim_heartbeat(notification):
+        try:
+            sent = channels.send(message)
+        except channels.ChannelError as refusal:
+            permanent = isinstance(refusal, channels.Refused)
+
+            def refused() -> None:
+                rows.update(provider_answer=refusal.answer, quota_refused=refusal.quota)
+                notification.release(error=refusal.reason, permanent=permanent)
+
+            _write_status(refused)
+        else:
+
+            def delivered() -> None:
+                rows.update(
+                    provider_id=sent.provider_id[:100],
+                    provider_answer=sent.answer,
+                    quota_refused=False,
+                )
+                notification.mark_sent()
+
+            _write_status(delivered)
 
 
 @shared_task

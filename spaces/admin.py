@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.forms.models import BaseInlineFormSet
 
+from . import services
 from .models import (
     ActivitySlot,
     Calendar,
@@ -112,6 +113,18 @@ class TeacherAdmin(admin.ModelAdmin):
     search_fields = ["name", "phone", "user__username"]
     autocomplete_fields = ["factory", "user"]
     inlines = [PolicyAcceptanceInline]
+
+    # Through the services, so that a login changed or removed here loses the
+    # factory as it does on the coordinator's pages.
+    def save_model(self, request, obj, form, change):
+        services.teacher_save(teacher=obj, accepts=None, user=request.user)
+
+    def delete_model(self, request, obj):
+        services.teacher_remove(teacher=obj, user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for teacher in queryset:
+            services.teacher_remove(teacher=teacher, user=request.user)
 
 
 @admin.register(TeacherAssignment)

@@ -458,6 +458,36 @@ def next_summer(site: DemoSite) -> None:
         )
 
 
+def create_next_session(*, season: Season, coordinator: User | None) -> Season:
+    """The season after the running one, open for applications, with its baseline
+    survey round open (the baseline takes answers until a week after the start).
+
+    Whatever day the demo is seeded, the running season is three to four weeks
+    in, so this one starts five to six weeks ahead and its enrollment deadline
+    is four to five weeks ahead: a new user can try the public form and the
+    survey at once. Its teachers and groups are the running season's."""
+    start = season.end_date + datetime.timedelta(days=8)  # a Monday, a week after the end
+    next_season = season_rollover(
+        source=season,
+        name=f"{start.year}年儿童之家（第二期）",
+        start_date=start,
+        end_date=start + datetime.timedelta(weeks=6, days=-1),
+        enrollment_deadline=start - datetime.timedelta(days=7),
+        returning=list(Teacher.objects.filter(assignments__season=season).distinct()),
+        user=coordinator,
+    )
+    next_season.status = Season.Status.OPEN
+    next_season.save(update_fields=["status"])
+    return next_season
+
+
+@step(65)
+def next_session(site: DemoSite) -> None:
+    """At the second factory: the next session, taking applications now."""
+    if site.index == 1:
+        create_next_session(season=site.season, coordinator=site.users["coordinator"])
+
+
 @step(70)
 def teacher_logins(site: DemoSite) -> None:
     Membership.objects.bulk_create(

@@ -11,6 +11,7 @@ import datetime
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from factories.invitations import revoke_role
 from factories.models import AuditEntry, Membership, Role, User
 
 from .models import (
@@ -281,6 +282,8 @@ def teacher_save(
             Membership.objects.get_or_create(
                 user_id=teacher.user_id, factory_id=teacher.factory_id, role=Role.TEACHER
             )
+        if before.get("user_id") not in (None, teacher.user_id):
+            _release_login(before["user_id"], teacher)
         changes = _changes(before, teacher, REQUIREMENT_FIELDS)
         if accepts is not None:
             _acceptance, new = TeacherPolicyAcceptance.objects.get_or_create(
@@ -297,6 +300,34 @@ def teacher_save(
                 changes=changes,
             )
     return teacher
+
+
+def teacher_remove(*, teacher: Teacher, user) -> None:
+    """Take a teacher out of the directory (the admin's delete): their login
+    loses the factory as when it is unlinked."""
+    with transaction.atomic():
+        AuditEntry.objects.record(
+            user=user,
+            factory_id=teacher.factory_id,
+            instance=teacher,
+            action=AuditEntry.Action.DELETE,
+            changes={"user_id": [teacher.user_id, None]},
+        )
+        login_id = teacher.user_id
+        teacher.delete()
+        if login_id is not None:
+            _release_login(login_id, teacher)
+
+
+def _release_login(login_id: int, teacher: Teacher) -> None:
+    """A login unlinked from (or left by) a teacher entry stops being a teacher of
+    the factory, unless another entry there still uses it; an invitation given
+    for it no longer works (see factories.invitations.revoke_role)."""
+    if Teacher.objects.filter(factory_id=teacher.factory_id, user_id=login_id).exists():
+        return
+    login = User.objects.filter(pk=login_id).first()
+    if login is not None:
+        revoke_role(login, teacher.factory_id, Role.TEACHER)
 
 
 def _new_login(teacher: Teacher) -> User:

@@ -76,6 +76,15 @@ def _teacher_form(request: HttpRequest, factory: Factory, teacher: Teacher) -> H
             new_login=form.wants_new_login,
         )
         messages.success(request, _("%(name)s is saved.") % {"name": teacher.name})
+        if had_login and teacher.user_id is None:
+            messages.info(
+                request,
+                _(
+                    "%(name)s's login no longer opens this factory, and an invitation "
+                    "link given for it no longer works."
+                )
+                % {"name": teacher.name},
+            )
         if teacher.user_id and not had_login and not teacher.user.has_usable_password():
             messages.info(
                 request,

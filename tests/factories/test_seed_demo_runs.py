@@ -7,11 +7,13 @@ import zoneinfo
 import pytest
 from django.core.management import CommandError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from attendance.demo import ROLL_CALL_TODAY
 from enrollment.models import Child
 from factories.models import Factory
+from impact.models import Survey
 from spaces.models import Group, Season
 
 from .test_seed_demo import counts, seed
@@ -82,3 +84,30 @@ def test_the_same_seed_gives_the_same_demo():
     first = children_of_a_run("7")
     assert first == children_of_a_run("7")
     assert first != children_of_a_run("8")
+
+
+@pytest.mark.parametrize(
+    "day",
+    [
+        datetime.date(2026, 5, 27),  # next summer close ahead
+        datetime.date(2026, 7, 15),  # the height of summer
+        datetime.date(2026, 12, 31),  # the next session starts in the new year
+    ],
+)
+def test_the_demo_always_has_a_season_taking_applications_and_a_survey_round_open(
+    monkeypatch, client, day
+):
+    moment = datetime.datetime.combine(day, datetime.time(10), zoneinfo.ZoneInfo("Asia/Shanghai"))
+    monkeypatch.setattr(timezone, "now", lambda: moment)
+    seed()
+    taking = [season for season in Season.objects.all() if season.accepts_applications]
+    assert taking, "no season takes applications"
+    for season in taking:
+        form = client.get(reverse("enrollment:apply", args=[season.application_token]))
+        assert form.status_code == 200 and "<form" in form.content.decode()
+    open_rounds = [
+        season for season in Season.objects.all() if Survey.for_season(season).open_round()
+    ]
+    assert open_rounds, "no survey round is open"
+    page = client.get(reverse("impact:survey", args=[open_rounds[0].application_token]))
+    assert 'name="employee_number"' in page.content.decode()

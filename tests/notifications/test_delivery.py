@@ -79,8 +79,8 @@ def process_env(*, queue: str, smtp_port: int, **env_extra) -> dict[str, str]:
         DATABASE_URL=database_url(),
         EMAIL_URL=f"smtp://127.0.0.1:{smtp_port}",
         NOTIFICATIONS_QUEUE=queue,
-        **env_extra,
     )
+    env.update(env_extra)  # may point DATABASE_URL elsewhere (a proxy that fails)
     return env
 
 
