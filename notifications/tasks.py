@@ -141,11 +141,12 @@ def send_to_parent(notification: Notification, *, token: str) -> None:
         try:
             sent = channels.send(message)
         except channels.ChannelError as refusal:
+            answer, quota, reason = refusal.answer, refusal.quota, refusal.reason
             permanent = isinstance(refusal, channels.Refused)
 
             def refused() -> None:
-                rows.update(provider_answer=refusal.answer, quota_refused=refusal.quota)
-                notification.release(error=refusal.reason, permanent=permanent)
+                rows.update(provider_answer=answer, quota_refused=quota)
+                notification.release(error=reason, permanent=permanent)
 
             _write_status(refused)
         else:
