@@ -173,8 +173,9 @@ if DATABASE_POOLER not in ("", "transaction"):
     )
 DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = DATABASE_POOLER == "transaction"
 # What needs a session of its own goes to the "direct" alias, PostgreSQL without
-# the pooler: `migrate --database direct`, and the test database's creation and
-# removal (tests/conftest.py). Without DIRECT_DATABASE_URL it is the default's twin.
+# the pooler: the test database's creation and removal (tests/conftest.py).
+# (Migrations run in a process whose DATABASE_URL is the direct one: data
+# migrations use the default alias.) Without DIRECT_DATABASE_URL it is the default's twin.
 _direct_url = _url_setting(
     "DIRECT_DATABASE_URL",
     default=_database_url,
@@ -196,6 +197,8 @@ DATABASES["direct"].update(
 )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# A deployment of exactly one web process may silence ccrcsr.E001 (a per-process cache).
+SILENCED_SYSTEM_CHECKS = env.list("SILENCED_SYSTEM_CHECKS", default=[])
 # The proxies (addresses or networks) whose X-Forwarded-For is believed: the
 # HTTPS proxy or load balancer in front of the web nodes. Empty: REMOTE_ADDR is
 # the client (nothing in front, or a proxy that overwrites REMOTE_ADDR).
