@@ -481,7 +481,10 @@ def main():  # noqa: PLR0915 - one script, top to bottom
             processes.append(subprocess.Popen(
                 [str(BIN / "gunicorn"), "ccrcsr.wsgi", "--workers", str(args.workers),
                  "--worker-class", "gthread", "--threads", str(args.threads),
-                 "--bind", f"{HOST}:{port}", "--log-level", "warning"],
+                 "--bind", f"{HOST}:{port}", "--log-level", "warning",
+                 # Longer than nginx keeps an idle upstream connection (60 s): else
+                 # gunicorn closes one just as nginx sends a tap on it (a 502).
+                 "--keep-alive", "75"],
                 cwd=ROOT, env=env, start_new_session=True,
             ))  # fmt: skip
         for _ in range(2):
