@@ -148,6 +148,8 @@ def server_env(static_root: Path) -> dict:
         "SECURE_HSTS_SECONDS": "0",
         "STATIC_ROOT": str(static_root),
         "LOG_LEVEL": "WARNING",
+        # Two workers share the throttles: a per-process cache is refused (ccrcsr/checks.py).
+        "CACHE_URL": os.environ.get("CACHE_URL", "redis://127.0.0.1:6379/1"),
     }
 
 

@@ -7,7 +7,9 @@ real variables and has no `.env`: then SECRET_KEY is required and the secure
 defaults below apply.
 """
 
+import copy
 import datetime
+import ipaddress
 from pathlib import Path
 
 import environ
@@ -160,7 +162,56 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
     # A file, not memory, so a Celery worker started by a test sees the test data.
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
+# PgBouncer in transaction mode (DATABASE_POOLER=transaction): each transaction
+# may run on a different server connection, so nothing may outlive one. Django's
+# only such habit is the server-side cursor behind .iterator() (a cursor declared
+# WITH HOLD in one transaction and fetched in the next): turn it off, and .iterator()
+# reads its rows in chunks from the client side. tests/test_pooler.py fails if a
+# query holds a named cursor, a session-level advisory lock, SET, LISTEN or PREPARE.
+DATABASE_POOLER = env.str("DATABASE_POOLER", default="")
+if DATABASE_POOLER not in ("", "transaction"):
+    raise ImproperlyConfigured(
+        f"DATABASE_POOLER must be empty or 'transaction', not {DATABASE_POOLER!r}"
+    )
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = DATABASE_POOLER == "transaction"
+# What needs a session of its own goes to the "direct" alias, PostgreSQL without
+# the pooler: the test database's creation and removal (tests/conftest.py).
+# (Migrations run in a process whose DATABASE_URL is the direct one: data
+# migrations use the default alias.) Without DIRECT_DATABASE_URL it is the default's twin.
+_direct_url = _url_setting(
+    "DIRECT_DATABASE_URL",
+    default=_database_url,
+    schemes={"sqlite", "postgres", "postgresql", "pgsql"},
+)
+try:
+    DATABASES["direct"] = (
+        copy.deepcopy(DATABASES["default"])
+        if _direct_url == _database_url
+        else env.db_url_config(_direct_url)
+    )
+except Exception as exc:  # environ raises several kinds for a malformed URL
+    raise ImproperlyConfigured(f"DIRECT_DATABASE_URL could not be parsed: {exc}") from exc
+DATABASES["direct"].update(
+    CONN_MAX_AGE=0,
+    DISABLE_SERVER_SIDE_CURSORS=False,
+    # One database reached two ways: tests give both the same test database.
+    TEST={**DATABASES["default"].get("TEST", {}), "MIRROR": "default"},
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# A deployment of exactly one web process may silence ccrcsr.E001 (a per-process cache).
+SILENCED_SYSTEM_CHECKS = env.list("SILENCED_SYSTEM_CHECKS", default=[])
+# The proxies (addresses or networks) whose X-Forwarded-For is believed: the
+# HTTPS proxy or load balancer in front of the web nodes. Empty: REMOTE_ADDR is
+# the client (nothing in front, or a proxy that overwrites REMOTE_ADDR).
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES: {_proxy!r} is not an IP address or network"
+        ) from None
 
 # The cache counts public-form submissions per client. Several web processes
 # must share it: set CACHE_URL=redis://... in production.
@@ -191,6 +242,9 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# Failures are counted per client address as ccrcsr/throttle.py reads it behind
+# the proxies (and in the database, which every web process shares).
+AXES_CLIENT_IP_CALLABLE = "ccrcsr.throttle.client_address"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "factories:home"
 LOGOUT_REDIRECT_URL = "login"
@@ -339,6 +393,25 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+# The queue a task goes to unless it names one (workers listen with -Q); lets
+# two deployments, or a test, share a Redis without taking each other's jobs.
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="celery")
+# Exactly one beat, however many are started. With Redis, celery-redbeat keeps
+# the schedule in Redis and the running beat holds a lock there, renewed every
+# few seconds; another beat waits for it and takes over (with the schedule's
+# last runs, so nothing runs twice) within BEAT_LOCK_SECONDS of the first dying.
+# Without Redis (one machine, filesystem broker) the lock is a file lock on the
+# schedule file (ccrcsr/beat.py), released by the system when beat dies.
+BEAT_LOCK_SECONDS = env.int("BEAT_LOCK_SECONDS", default=30)
+CELERY_BEAT_MAX_LOOP_INTERVAL = max(1, min(5, BEAT_LOCK_SECONDS // 3))
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BEAT_SCHEDULER = "redbeat.RedBeatScheduler"
+    CELERY_REDBEAT_REDIS_URL = env.str("REDBEAT_REDIS_URL", default=CELERY_BROKER_URL)
+    CELERY_REDBEAT_KEY_PREFIX = env.str("REDBEAT_KEY_PREFIX", default="redbeat:")
+    CELERY_REDBEAT_LOCK_TIMEOUT = BEAT_LOCK_SECONDS
+    CELERY_REDBEAT_REDIS_OPTIONS = {"socket_timeout": 2, "socket_connect_timeout": 2}
+else:
+    CELERY_BEAT_SCHEDULER = "ccrcsr.beat:LockedPersistentScheduler"
 # The queue notifications go to (tests give each run its own).
 NOTIFICATIONS_QUEUE = env.str("NOTIFICATIONS_QUEUE", default="celery")
 # A notification whose claim was not extended for this long is taken to belong

@@ -6,3 +6,6 @@ class FactoriesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "factories"
     verbose_name = _("Factories")
+
+    def ready(self) -> None:
+        from ccrcsr import checks  # noqa: F401 - registers the deployment checks

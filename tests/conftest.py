@@ -9,6 +9,8 @@ import os
 from dataclasses import dataclass
 
 import pytest
+from django.db.backends.signals import connection_created
+from django.dispatch import receiver
 
 from factories.models import Factory, Role, User
 from spaces.models import Group, Season, Teacher
@@ -28,6 +30,69 @@ from .builders import (
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = "/usr/bin/chromium"
+
+
+SERVER_KEYS = ("HOST", "PORT", "USER", "PASSWORD")
+# The default alias' server (PgBouncer) while the test database is set up directly.
+_pooled: dict = {}
+
+
+def _point_default_at(address: dict) -> None:
+    from django.db import connections
+
+    connections["default"].close()
+    connections["default"].settings_dict.update(address)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings):
+    """Through PgBouncer, the test database is created, migrated and dropped
+    over the direct connection, as production migrates (README): DROP DATABASE
+    cannot wait for the pooler's idle server connections to go."""
+    from django.conf import settings
+    from django.db import connections
+
+    default, direct = connections["default"].settings_dict, connections["direct"].settings_dict
+    if settings.DATABASE_POOLER == "transaction" and any(
+        default[key] != direct[key] for key in SERVER_KEYS
+    ):
+        _pooled.update({key: default[key] for key in SERVER_KEYS})
+        _point_default_at({key: direct[key] for key in SERVER_KEYS})
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    from django.db import connections
+
+    if not _pooled:
+        yield
+        return
+    direct = {key: connections["direct"].settings_dict[key] for key in SERVER_KEYS}
+    _point_default_at(_pooled)
+    yield
+    _point_default_at(direct)
+    # PgBouncer's idle server connections to the test database would block its DROP.
+    with django_db_blocker.unblock(), connections["direct"].cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    connections["direct"].close()
+
+
+@receiver(connection_created)
+def _guard_pooled_connection(sender, connection, **kwargs):
+    """Through the pooler, a query that needs a session fails its test."""
+    from django.conf import settings
+
+    from ccrcsr.pooler import pooler_guard
+
+    if (
+        connection.alias == "default"
+        and settings.DATABASE_POOLER == "transaction"
+        and pooler_guard not in connection.execute_wrappers
+    ):
+        connection.execute_wrappers.append(pooler_guard)
 
 
 def pytest_collection_modifyitems(config, items):

@@ -60,6 +60,7 @@ def test_production_settings_pass_the_deploy_check_without_warnings():
         DEBUG="0",
         SECRET_KEY="x7#k2!pQ9z" * 6,
         ALLOWED_HOSTS="ccrcsr.example.org",
+        CACHE_URL="redis://127.0.0.1:6379/1",
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout

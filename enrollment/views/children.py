@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from ccrcsr.throttle import client_address
 from factories.models import AuditEntry, Role
 from spaces.models import Group
 
@@ -120,7 +121,7 @@ def child_export(request: HttpRequest, child_id: int) -> HttpResponse:
         factory_id=child.factory_id,
         instance=child,
         action=AuditEntry.Action.EXPORT,
-        changes={"address": [None, request.META.get("REMOTE_ADDR", "")]},
+        changes={"address": [None, client_address(request)]},
     )
     response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
     response["Content-Disposition"] = f'attachment; filename="child-{child.pk}.json"'
