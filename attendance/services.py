@@ -10,12 +10,15 @@ the last line of defence.
 from __future__ import annotations
 
 import datetime
+import enum
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import ClassVar
 
 from django.db import transaction
 from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from enrollment.models import Child, Enrollment
 from enrollment.privacy import ANONYMISED, export_row
@@ -23,7 +26,8 @@ from enrollment.signals import child_anonymising, child_exporting, enrollment_mo
 from factories.models import AuditEntry
 from spaces.models import Group, Teacher
 
-from .models import NO_RECORD, Attendance, GroupDay, Incident, RollCallOp, StaffShift
+from .models import ATTENDED, Attendance, GroupDay, Incident, RollCallOp, StaffShift
+from .roll_call import GroupAccess, RosterRow, roll_call_refusal
 
 AUDITED_FIELDS = ("status", "absence_reason", "check_in_at", "check_out_at", "picked_up_by")
 
@@ -62,13 +66,6 @@ def _audit(*, user, group: Group, record: Attendance, before: dict, created: boo
         )
 
 
-def _current_record(enrollment: Enrollment, day: datetime.date, locked: bool):
-    """The child's record of `day`: the one the caller read under the lock, or read now."""
-    if locked and hasattr(enrollment, "day_records"):
-        return enrollment.day_record
-    return Attendance.objects.filter(enrollment=enrollment, date=day).first()
-
-
 def tap_time(tapped_at: datetime.datetime | None, day: datetime.date, now) -> datetime.datetime:
     """When a check-in or check-out happened: the phone's time of the tap when it
     falls on `day` and not after now (the form already refused a tap from the
@@ -84,6 +81,243 @@ def _check_in_time(tapped_at, day: datetime.date, now) -> datetime.datetime | No
     return now if day == timezone.localdate(now) else None
 
 
+# --- the taps a phone sends -----------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class Tap:
+    """What a phone adds to every tap, online or queued offline (forms.TapFields):
+    its id (applied once), the version of the record the teacher saw (a change
+    made since is a conflict), when it was made, and the teacher's choice when
+    settling a conflict ("mine" or "theirs")."""
+
+    kind: ClassVar[str]
+    op_id: uuid.UUID | None = None
+    seen: str | None = None
+    tapped_at: datetime.datetime | None = None
+    resolution: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Mark(Tap):
+    """Present, late, absent (with a reason) or excused."""
+
+    kind: ClassVar[str] = "mark"
+    status: str
+    absence_reason: str = ""
+
+    def is_same(self, record: Attendance | None) -> bool:
+        """Whether the record already says this (two teachers marking a child the
+        same way is not a conflict)."""
+        reason = "" if self.status in ATTENDED else self.absence_reason
+        return (
+            record is not None and record.status == self.status and record.absence_reason == reason
+        )
+
+    @property
+    def fields(self) -> dict:
+        """What the phone posts again to settle a conflict in its favour."""
+        return {"status": self.status, "absence_reason": self.absence_reason}
+
+    def label(self) -> str:
+        label = str(Attendance.Status(self.status).label)
+        if self.absence_reason:
+            label += " · " + str(Attendance.AbsenceReason(self.absence_reason).label)
+        return label
+
+
+@dataclass(frozen=True, kw_only=True)
+class CheckOut(Tap):
+    """Who picked the child up (the form checked they are on the child's list)."""
+
+    kind: ClassVar[str] = "check_out"
+    picked_up_by: str
+
+    def is_same(self, record: Attendance | None) -> bool:
+        return (
+            record is not None
+            and record.check_out_at is not None
+            and record.picked_up_by == self.picked_up_by
+        )
+
+    @property
+    def fields(self) -> dict:
+        return {"picked_up_by": self.picked_up_by}
+
+    def label(self) -> str:
+        return gettext("Checked out by %(name)s") % {"name": self.picked_up_by}
+
+
+@dataclass(frozen=True)
+class BadTap:
+    """A tap its form could not take (not a status, not on the pickup list, a
+    time in the future): refused with `reason`, after the record's own refusals."""
+
+    kind: str
+    reason: str = ""
+
+
+class Outcome(enum.StrEnum):
+    SAVED = "saved"  # the record says what the tap wanted (written now, or already)
+    APPLIED = "applied"  # this tap (its op id) was applied before: nothing done again
+    CONFLICT = "conflict"  # a colleague changed the record since: nothing written
+    REFUSED = "refused"  # not allowed, or not readable: nothing written; `reason`
+    ASK_REASON = "ask_reason"  # absent without a reason yet: nothing written
+
+
+@dataclass(frozen=True)
+class TapResult:
+    """What became of one tap: the outcome, the child's record now, and the new
+    daily counts when the tap wrote (None: the counts the group was read with)."""
+
+    outcome: Outcome
+    tap: Tap | BadTap
+    record: Attendance | None
+    counts: GroupDay | None = None
+    reason: str = ""
+
+
+def roll_call_tap(
+    *,
+    access: GroupAccess,
+    row: RosterRow,
+    day: datetime.date,
+    user,
+    tap: Mark | CheckOut | BadTap,
+    recount: bool = True,
+) -> TapResult:
+    """Apply one tap on one child's roll call of `day`, online or from a phone's
+    offline queue, and say what became of it. The caller holds the group's lock
+    (`roll_call_group(..., lock=True)` in its transaction) and read `row` under
+    it, so the record checked here is the one the change applies to.
+
+    In order: the day and the user's window (`roll_call_refusal`); for a
+    check-out, the record's state (already checked out, not checked in); the
+    form's own refusal; an absence without its reason; then the tap itself:
+    applied once by its op id; "theirs" keeps the record; a tap that saw
+    another version of a record it would change is a conflict (both values
+    go to the audit trail, nothing is written); otherwise the record is
+    written and the daily counts recounted (`recount=False`: the caller
+    recounts once, after a batch)."""
+    record = row.record
+    refusal = roll_call_refusal(access, day, today=timezone.localdate())
+    if refusal is None and tap.kind == CheckOut.kind:
+        if record is not None and record.check_out_at and _applied_before(tap):
+            # This check-out sent again after it was applied (its answer was lost).
+            return TapResult(Outcome.APPLIED, tap, record)
+        refusal = check_out_refusal(record, seen=getattr(tap, "seen", None))
+    if refusal is None and isinstance(tap, BadTap):
+        refusal = tap.reason
+    if refusal is not None:
+        return TapResult(Outcome.REFUSED, tap, record, reason=refusal)
+    if isinstance(tap, Mark) and tap.status == Attendance.Status.ABSENT and not tap.absence_reason:
+        return TapResult(Outcome.ASK_REASON, tap, record)
+    group, enrollment = access.group, row.enrollment
+    if tap.op_id is not None and not RollCallOp.claim(
+        op_id=tap.op_id, user=user, enrollment_id=enrollment.pk, day=day
+    ):
+        return TapResult(Outcome.APPLIED, tap, record)
+    if tap.resolution == "theirs" and record is not None:
+        _audit_note(user, group, record, {"conflict_resolved": [tap.fields, "theirs"]})
+        return TapResult(Outcome.SAVED, tap, record)
+    same = tap.is_same(record)
+    changed_since = record is not None and tap.seen not in (None, record.version)
+    if changed_since and not same and tap.resolution != "mine":
+        # Not applied: sent again, it must show the conflict again.
+        RollCallOp.objects.filter(op_id=tap.op_id).delete()
+        _audit_note(user, group, record, {"conflict": [_snapshot(record), tap.fields]})
+        return TapResult(Outcome.CONFLICT, tap, record)
+    if same:
+        return TapResult(Outcome.SAVED, tap, record)
+    if tap.resolution == "mine" and record is not None:
+        _audit_note(user, group, record, {"conflict_resolved": [_snapshot(record), "mine"]})
+    if isinstance(tap, CheckOut):
+        record.group = group
+        _write_check_out(record, picked_up_by=tap.picked_up_by, user=user, tapped_at=tap.tapped_at)
+    else:
+        record = _write_mark(
+            record,
+            enrollment=enrollment,
+            group=group,
+            day=day,
+            status=tap.status,
+            absence_reason=tap.absence_reason,
+            user=user,
+            tapped_at=tap.tapped_at,
+        )
+    # The reports' daily counts move with the roll call, in the same transaction.
+    counts = GroupDay.recount(group, day) if recount else None
+    return TapResult(Outcome.SAVED, tap, record, counts)
+
+
+def _applied_before(tap: Tap | BadTap) -> bool:
+    op_id = getattr(tap, "op_id", None)
+    return op_id is not None and RollCallOp.objects.filter(op_id=op_id).exists()
+
+
+def check_out_refusal(record: Attendance | None, *, seen: str | None = None) -> str | None:
+    """Why the child's record refuses a check-out, or None. A phone's tap carries
+    the version it saw (`seen`): a colleague's check-out since is a conflict to
+    settle (`roll_call_tap`); anything else may not redo a check-out."""
+    if record is not None and record.check_out_at and seen is None:
+        return gettext("This child was already checked out at %(time)s by %(name)s.") % {
+            "time": timezone.localtime(record.check_out_at).strftime("%H:%M"),
+            "name": record.picked_up_by,
+        }
+    if record is None or record.check_in_at is None:
+        return gettext("This child has not been checked in, so cannot be checked out.")
+    return None
+
+
+def _write_mark(
+    record: Attendance | None,
+    *,
+    enrollment: Enrollment,
+    group: Group,
+    day: datetime.date,
+    status: str,
+    absence_reason: str,
+    user,
+    tapped_at: datetime.datetime | None,
+) -> Attendance:
+    """Write a mark on the child's record of `day` (`record`, read under the
+    group's lock; None: none yet). Arriving sets the check-in time once (the
+    time of the tap, so a tap queued offline keeps it; today only for a tap
+    made online without one); absent or excused clears the times (a correction)."""
+    before = _snapshot(record)
+    created = record is None
+    if created:
+        record = Attendance(enrollment=enrollment, date=day)
+    record.group = group
+    record.status = status
+    record.recorded_by = user
+    if record.attended:
+        record.absence_reason = ""
+        if record.check_in_at is None:
+            record.check_in_at = _check_in_time(tapped_at, day, timezone.now())
+    else:
+        record.absence_reason = absence_reason
+        record.check_in_at = record.check_out_at = None
+        record.picked_up_by = record.dropped_off_by = ""
+    record.save()
+    _audit(user=user, group=group, record=record, before=before, created=created)
+    return record
+
+
+def _write_check_out(
+    record: Attendance, *, picked_up_by: str, user, tapped_at: datetime.datetime | None
+) -> None:
+    """Record who picked the child up and when (the time of the tap, never before
+    the check-in). The caller holds the group's lock."""
+    before = _snapshot(record)
+    out = tap_time(tapped_at, record.date, timezone.now())
+    record.check_out_at = max(out, record.check_in_at) if record.check_in_at else out
+    record.picked_up_by = picked_up_by
+    record.recorded_by = user
+    record.save()
+    _audit(user=user, group=record.group, record=record, before=before, created=False)
+
+
 def roll_call_mark(
     *,
     enrollment: Enrollment,
@@ -93,40 +327,23 @@ def roll_call_mark(
     absence_reason: str = "",
     user,
     tapped_at: datetime.datetime | None = None,
-    locked: bool = False,
 ) -> Attendance:
-    """Mark one child for one day. Arriving sets the check-in time once (the time
-    of the tap, so a tap queued offline keeps it; today only for a tap made
-    online without one); marking absent or excused clears the times (a correction).
-
-    `locked`: the caller already holds the group's lock and read the child's
-    record under it (the tap view), so neither is done again."""
-    now = timezone.now()
-    # No savepoint: the writes commit or roll back with the caller's transaction.
-    with transaction.atomic(savepoint=False):
-        if not locked:
-            _lock_group(group)
-        record = _current_record(enrollment, day, locked)
-        before = _snapshot(record)
-        created = record is None
-        if created:
-            record = Attendance(enrollment=enrollment, date=day)
-        record.group = group
-        record.status = status
-        record.recorded_by = user
-        if record.attended:
-            record.absence_reason = ""
-            if record.check_in_at is None:
-                record.check_in_at = _check_in_time(tapped_at, day, now)
-        else:
-            record.absence_reason = absence_reason
-            record.check_in_at = record.check_out_at = None
-            record.picked_up_by = record.dropped_off_by = ""
-        record.save()
-        _audit(user=user, group=group, record=record, before=before, created=created)
-        # The reports' daily counts move with the roll call, in the same transaction
-        # (kept on the record for the header the tap answers with).
-        record.counts = GroupDay.recount(group, day)
+    """Mark one child for one day outside a phone's tap (no scope, no window:
+    the caller decided): lock the group, read the record, write, recount."""
+    with transaction.atomic():
+        _lock_group(group)
+        record = Attendance.objects.filter(enrollment=enrollment, date=day).first()
+        record = _write_mark(
+            record,
+            enrollment=enrollment,
+            group=group,
+            day=day,
+            status=status,
+            absence_reason=absence_reason,
+            user=user,
+            tapped_at=tapped_at,
+        )
+        GroupDay.recount(group, day)
     return record
 
 
@@ -167,124 +384,6 @@ def roll_call_mark_all_present(*, group: Group, day: datetime.date, user) -> int
         )
         GroupDay.recount(group, day)
     return len(records)
-
-
-def roll_call_check_out(
-    *,
-    record: Attendance,
-    picked_up_by: str,
-    user,
-    tapped_at: datetime.datetime | None = None,
-    locked: bool = False,
-) -> Attendance:
-    """Record who picked the child up and when (the time of the tap, never before
-    the check-in). The caller has checked that `picked_up_by` is an authorised
-    person; `locked` as for `roll_call_mark`."""
-    with transaction.atomic(savepoint=False):
-        if not locked:
-            _lock_group(record.group)
-            record.refresh_from_db()
-        before = _snapshot(record)
-        out = tap_time(tapped_at, record.date, timezone.now())
-        record.check_out_at = max(out, record.check_in_at) if record.check_in_at else out
-        record.picked_up_by = picked_up_by
-        record.recorded_by = user
-        record.save()
-        _audit(user=user, group=record.group, record=record, before=before, created=False)
-        # "Children here now" is one of the daily counts.
-        record.counts = GroupDay.recount(record.group, record.date)
-    return record
-
-
-@dataclass
-class TapOutcome:
-    """What became of a tap: applied (`counts` are the new daily counts), kept
-    (nothing to change: the same as on the server, sent again, or the teacher
-    kept a colleague's value), or a conflict the teacher must settle."""
-
-    record: Attendance | None
-    counts: GroupDay | None = None
-    kept: bool = False
-    conflict: bool = False
-    mine: dict = field(default_factory=dict)
-    tapped_at: datetime.datetime | None = None
-
-
-def _is_same(record: Attendance | None, wanted: dict) -> bool:
-    """Whether the record already says what the tap wants (two teachers marking
-    a child the same way is not a conflict)."""
-    if record is None:
-        return False
-    if "picked_up_by" in wanted:
-        return record.check_out_at is not None and record.picked_up_by == wanted["picked_up_by"]
-    reason = wanted["absence_reason"] if wanted["status"] in ("absent", "excused") else ""
-    return record.status == wanted["status"] and record.absence_reason == reason
-
-
-def roll_call_tap(
-    *,
-    enrollment: Enrollment,
-    group: Group,
-    day: datetime.date,
-    user,
-    wanted: dict,
-    op_id: uuid.UUID | None = None,
-    seen: str | None = None,
-    tapped_at: datetime.datetime | None = None,
-    resolution: str = "",
-) -> TapOutcome:
-    """Apply one tap from a phone (a mark, or a check-out when `wanted` names the
-    pickup person), online or from its offline queue. The caller holds the
-    group's lock and read `enrollment.day_record` under it.
-
-    - `op_id`: applied once; the same tap sent again changes nothing.
-    - `seen`: the record's version on the phone; if a colleague changed the
-      record since and the tap wants something else, nothing is written: the
-      teacher is shown both values and chooses (`resolution` "mine" or
-      "theirs"). The conflict and the choice go to the audit trail.
-    - `tapped_at`: check-in and check-out keep the time of the tap.
-    """
-    record = enrollment.day_record
-    if op_id is not None and not RollCallOp.claim(
-        op_id=op_id, user=user, enrollment_id=enrollment.pk, day=day
-    ):
-        return TapOutcome(record, kept=True)
-    if resolution == "theirs" and record is not None:
-        _audit_note(user, group, record, {"conflict_resolved": [wanted, "theirs"]})
-        return TapOutcome(record, kept=True)
-    same = _is_same(record, wanted)
-    version = record.version if record is not None else NO_RECORD
-    if seen is not None and seen != version and not same and resolution != "mine":
-        if record is not None:
-            # Not applied: sent again, it must show the conflict again.
-            RollCallOp.objects.filter(op_id=op_id).delete()
-            _audit_note(user, group, record, {"conflict": [_snapshot(record), wanted]})
-            return TapOutcome(record, conflict=True, mine=wanted, tapped_at=tapped_at)
-    if same:
-        return TapOutcome(record, kept=True)
-    if resolution == "mine" and record is not None:
-        _audit_note(user, group, record, {"conflict_resolved": [_snapshot(record), "mine"]})
-    if "picked_up_by" in wanted:
-        record.group = group
-        record = roll_call_check_out(
-            record=record,
-            picked_up_by=wanted["picked_up_by"],
-            user=user,
-            tapped_at=tapped_at,
-            locked=True,
-        )
-    else:
-        record = roll_call_mark(
-            enrollment=enrollment,
-            group=group,
-            day=day,
-            status=wanted["status"],
-            absence_reason=wanted["absence_reason"],
-            user=user,
-            tapped_at=tapped_at,
-            locked=True,
-        )
-    return TapOutcome(record, counts=record.counts)
 
 
 def _audit_note(user, group: Group, record: Attendance, changes: dict) -> None:

@@ -269,7 +269,8 @@ class EnrollmentQuerySet(ScopedQuerySet):
 
     def for_roll_call(self, group: Group, day: datetime.date):
         """The group's children in the programme on `day`, in roll-call order.
-        The attendance app adds each child's record of the day (`roster_with_records`)."""
+        The attendance app reads each child's record of the day with it
+        (`attendance.roll_call.roll_call_roster`)."""
         return (
             self.filter(
                 group=group,
@@ -372,11 +373,6 @@ class Enrollment(models.Model):
 
     def is_in_programme_on(self, day: datetime.date) -> bool:
         return self.arrival_date <= day <= self.departure_date
-
-    @property
-    def day_record(self):
-        """That day's attendance, when fetched by `attendance.roll_call.roster_with_records`."""
-        return self.day_records[0] if self.day_records else None
 
 
 class Consent(models.Model):

@@ -80,9 +80,9 @@ def ratio_alerts(*, season: Season, now: datetime.datetime) -> None:
         summary = roll_call_summary(group, day)
         on_duty = group.staff_shifts.filter(date=day, check_out_at__isnull=True).count()
         limit = group.children_per_teacher  # the ratio rule for the group's ages
-        if summary["here"] > on_duty * limit:
+        if group.too_few_teachers(children=summary.here, teachers=on_duty):
             context = {"season": season, "group": group, "day": day, "limit": limit,
-                       "children": summary["here"], "teachers": on_duty}  # fmt: skip
+                       "children": summary.here, "teachers": on_duty}  # fmt: skip
             for user in staff_of(season.factory_id, Role.COORDINATOR, Role.MANAGER):
                 notify(kind="ratio_broken", user=user, key=f"{group.pk}:{day}",
                        factory_id=season.factory_id, context=context)  # fmt: skip

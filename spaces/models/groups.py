@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from functools import cached_property
 
 from django.db import models
 from django.db.models import F, Q
@@ -90,9 +91,20 @@ class Group(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    @property
+    @cached_property
     def children_per_teacher(self) -> int:
+        """The strictest ratio rule for the group's ages (read once per instance:
+        the header and the ratio rule ask it in the same request)."""
         return self.season.ratio_limit(self.min_age, self.max_age)
+
+    def teachers_needed(self, children: int) -> int:
+        """The ratio rule: how many teachers `children` of this group need
+        (`children_per_teacher` each, the strictest rule for the group's ages)."""
+        return -(-children // self.children_per_teacher)  # rounded up
+
+    def too_few_teachers(self, *, children: int, teachers: int) -> bool:
+        """Whether `teachers` on duty break the ratio rule for `children` here."""
+        return teachers < self.teachers_needed(children)
 
     def roll_call_role(self, user) -> str | None:
         """How `user` may act on this group's daily records (roll call, incidents,
