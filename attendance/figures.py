@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from enrollment.models import Enrollment
 from spaces.models import Season, TeacherAssignment
 
-from .models import Attendance, Incident
+from .models import ATTENDED, Attendance, Incident
 
 DEFAULT_BANDS = [(3, 6), (7, 9), (10, 14)]
 
@@ -40,7 +40,7 @@ def season_figures(season: Season, *, until: datetime.date | None = None) -> dic
         for row in Attendance.objects.filter(group__season=season, date__lte=until)
         .values("enrollment_id")
         .annotate(
-            attended=Count("pk", filter=Q(status__in=["present", "late"])),
+            attended=Count("pk", filter=Q(status__in=ATTENDED)),
             excused=Count("pk", filter=Q(status="excused")),
             absent=Count("pk", filter=Q(status="absent")),
         )

@@ -54,8 +54,11 @@ class TapFields(forms.Form):
     def _tap_fields(self) -> dict:
         return {field: self.cleaned_data[field] for field in TapFields.base_fields}
 
+    def error_text(self) -> str:
+        return " ".join(e for errors in self.errors.values() for e in errors)
+
     def _bad_tap(self, kind: str) -> BadTap:
-        return BadTap(kind, " ".join(e for errors in self.errors.values() for e in errors))
+        return BadTap(kind, self.error_text())
 
 
 class MarkForm(TapFields):

@@ -366,7 +366,7 @@ def _counts_sql(group: Group, day: datetime.date) -> tuple[str, list]:
         return f"COALESCE(SUM({minute_of_day_sql(column, 'z.name')}), 0)"
 
     conditions = {
-        "attended": "a.status IN ('present', 'late')",
+        "attended": f"a.status IN ({', '.join(repr(str(s)) for s in ATTENDED)})",
         "late": "a.status = 'late'",
         "absent": "a.status = 'absent'",
         "excused": "a.status = 'excused'",

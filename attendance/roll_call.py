@@ -35,7 +35,7 @@ from factories.models import Membership, Role
 from factories.scoping import CHILDREN_STAFF, STAFF
 from spaces.models import ClosedDay, Group, RatioRule, Season, Teacher, TeacherAssignment
 
-from .models import Attendance, GroupDay, StaffShift
+from .models import ATTENDED, Attendance, GroupDay, StaffShift
 
 RECORD_FIELDS = (
     "id",
@@ -89,11 +89,13 @@ def roll_call_roster(
     day: datetime.date,
     *,
     enrollment_id: int | None = None,
+    enrollment_ids: set[int] | None = None,
     pickup: str | None = None,
 ) -> list[RosterRow]:
     """The children of the group `access` was fetched for (by `roll_call_group`,
     which says whether its user sees them) on `day`, each with the day's
-    record, in roll-call order; only the one child `enrollment_id` if given;
+    record, in roll-call order; only the one child `enrollment_id` (or the
+    children `enrollment_ids`: a batch of taps) if given;
     `pickup`: whether that person is on the child's list, in the same query.
     One query, none for a user who does not see the children (a manager reads
     the counts)."""
@@ -102,6 +104,8 @@ def roll_call_roster(
     roster = Enrollment.objects.for_roll_call(access.group, day)
     if enrollment_id is not None:
         roster = roster.filter(pk=enrollment_id)
+    if enrollment_ids is not None:
+        roster = roster.filter(pk__in=enrollment_ids)
     if pickup is not None:
         roster = roster.annotate(is_pickup_listed=pickup_listed(pickup))
     return roster_with_records(roster, day)
@@ -157,7 +161,7 @@ def _user_at_group(user) -> dict:
     my_teacher = f"""SELECT t.id FROM {teacher} t
         WHERE t.user_id = %s AND t.factory_id = {factory} ORDER BY t.name LIMIT 1"""
     roles = STAFF
-    ranked = [Role.COORDINATOR, Role.HR]  # 0 and 1 in the ORDER BY; the manager 2
+    ranked = CHILDREN_STAFF  # 0 and 1 in the ORDER BY; the manager 2
     return {
         "best_role": RawSQL(best_role, [user.pk, *roles, *ranked], CharField()),
         "teaches": RawSQL(teaches, [user.pk], BooleanField()),
@@ -352,7 +356,7 @@ def roll_call_summary(group: Group, day: datetime.date) -> HeaderCounts:
         .annotate(
             n_expected=_count(Enrollment.objects.for_roll_call(group, day)),
             n_marked=_count(records),
-            n_present=_count(records.filter(status__in=["present", "late"])),
+            n_present=_count(records.filter(status__in=ATTENDED)),
             n_here=_count(records.filter(check_in_at__isnull=False, check_out_at__isnull=True)),
         )
         .values_list("n_expected", "n_marked", "n_present", "n_here")
@@ -396,7 +400,7 @@ def with_roll_call_status(groups, day: datetime.date):
         .annotate(n=Count("pk"))
         .values("n")
     )
-    present = recorded.filter(status__in=[Attendance.Status.PRESENT, Attendance.Status.LATE])
+    present = recorded.filter(status__in=ATTENDED)
     # A holiday or a weekday the space does not open: no roll call is missing.
     opens = Q(season__opening_weekdays__contains=str(day.isoweekday())) & ~Exists(
         ClosedDay.objects.filter(season=OuterRef("season"), date=day)

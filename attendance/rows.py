@@ -141,8 +141,9 @@ def render_rows(request, words: RowWords, roster: list[RosterRow], *, can_edit: 
     return mark_safe(render_to_string(ROWS_TEMPLATE, context, using="jinja2"))
 
 
-def render_row(request, context: dict) -> str:
-    """One row answered alone (a tap), then the header swapped in out of band.
+def render_row(request, context: dict, *, header: bool = True) -> str:
+    """One row answered alone (a tap), then the header swapped in out of band
+    (`header=False`: the row alone, for a batch that adds the header once).
     `context` holds `row`, the words and the models its rarer parts read."""
     if context.get("conflict"):
         context["conflict_html"] = render_to_string(
@@ -153,5 +154,10 @@ def render_row(request, context: dict) -> str:
             "attendance/_roll_call_checkout.html", context, request
         )
     row = render_to_string(ROW_TEMPLATE, context, request, using="jinja2")
-    header = render_to_string("attendance/_roll_call_header.html", context, request)
-    return row + header + "\n"
+    if not header:
+        return row
+    return row + render_header(request, context) + "\n"
+
+
+def render_header(request, context: dict) -> str:
+    return render_to_string("attendance/_roll_call_header.html", context, request)

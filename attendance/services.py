@@ -9,6 +9,7 @@ the last line of defence.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import enum
 import uuid
@@ -16,38 +17,21 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from django.db import transaction
-from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from enrollment.models import Child, Enrollment
-from enrollment.privacy import ANONYMISED, export_row
-from enrollment.signals import child_anonymising, child_exporting, enrollment_moved
-from factories.models import AuditEntry
+from enrollment.models import Enrollment
+from factories.models import AuditEntry, audit_diff, audit_snapshot
 from spaces.models import Group, Teacher
 
-from .models import ATTENDED, Attendance, GroupDay, Incident, RollCallOp, StaffShift
+from .models import ATTENDED, NO_RECORD, Attendance, GroupDay, RollCallOp, StaffShift
 from .roll_call import GroupAccess, RosterRow, roll_call_refusal
 
 AUDITED_FIELDS = ("status", "absence_reason", "check_in_at", "check_out_at", "picked_up_by")
 
 
 def _snapshot(record: Attendance | None) -> dict:
-    if record is None:
-        return {}
-    return {
-        field: (value.isoformat() if isinstance(value, datetime.datetime) else value)
-        for field in AUDITED_FIELDS
-        if (value := getattr(record, field))
-    }
-
-
-def _diff(before: dict, after: dict) -> dict:
-    return {
-        field: [before.get(field), after.get(field)]
-        for field in AUDITED_FIELDS
-        if before.get(field) != after.get(field)
-    }
+    return audit_snapshot(record, AUDITED_FIELDS)
 
 
 def _lock_group(group: Group) -> None:
@@ -55,15 +39,14 @@ def _lock_group(group: Group) -> None:
 
 
 def _audit(*, user, group: Group, record: Attendance, before: dict, created: bool) -> None:
-    changes = _diff(before, _snapshot(record))
-    if changes:
-        AuditEntry.objects.record(
-            user=user,
-            factory_id=group.season.factory_id,
-            instance=record,
-            action=AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE,
-            changes=changes,
-        )
+    AuditEntry.objects.record_change(
+        user=user,
+        factory_id=group.season.factory_id,
+        instance=record,
+        before=before,
+        fields=AUDITED_FIELDS,
+        created=created,
+    )
 
 
 def tap_time(tapped_at: datetime.datetime | None, day: datetime.date, now) -> datetime.datetime:
@@ -250,6 +233,46 @@ def roll_call_tap(
     return TapResult(Outcome.SAVED, tap, record, counts)
 
 
+def roll_call_taps(
+    *,
+    access: GroupAccess,
+    day: datetime.date,
+    user,
+    taps: list[tuple[int | None, Mark | CheckOut | BadTap]],
+    rows: dict[int, RosterRow],
+) -> tuple[list[tuple[int | None, TapResult]], GroupDay | None]:
+    """A phone's queued taps (enrollment id, tap), applied in order as
+    `roll_call_tap` applies each, under the one lock of the group the caller
+    holds; `rows`: the children of the batch read under it (updated here as
+    taps write). The daily counts are recounted once, at the end (returned;
+    None if nothing was written). A child not in `rows` is refused.
+
+    A tap's `seen` is the version the phone saw before it queued its first tap
+    on the child; a later tap that saw the same version sees the one the
+    earlier tap wrote, as the phone's own queue would have told it."""
+    results = []
+    wrote_from: dict[tuple[int, str], str] = {}  # (child, version seen) -> version written
+    wrote = False
+    for enrollment_id, tap in taps:
+        row = rows.get(enrollment_id)
+        if row is None:
+            reason = gettext("This child is not on this roll call.")
+            results.append((enrollment_id, TapResult(Outcome.REFUSED, tap, None, reason=reason)))
+            continue
+        seen = getattr(tap, "seen", None)
+        if (enrollment_id, seen) in wrote_from:
+            tap = dataclasses.replace(tap, seen=wrote_from[enrollment_id, seen])
+        before = row.record.version if row.record is not None else NO_RECORD
+        result = roll_call_tap(access=access, row=row, day=day, user=user, tap=tap, recount=False)
+        results.append((enrollment_id, result))
+        if result.outcome in (Outcome.SAVED, Outcome.APPLIED) and result.record is not None:
+            rows[enrollment_id] = dataclasses.replace(row, record=result.record)
+            wrote = wrote or result.record.version != before
+            if seen is not None:
+                wrote_from[enrollment_id, seen] = result.record.version
+    return results, (GroupDay.recount(access.group, day) if wrote else None)
+
+
 def _applied_before(tap: Tap | BadTap) -> bool:
     op_id = getattr(tap, "op_id", None)
     return op_id is not None and RollCallOp.objects.filter(op_id=op_id).exists()
@@ -378,7 +401,7 @@ def roll_call_mark_all_present(*, group: Group, day: datetime.date, user) -> int
                 model=Attendance._meta.label_lower,
                 object_id=str(record.pk),
                 action=AuditEntry.Action.CREATE,
-                changes=_diff({}, _snapshot(record)),
+                changes=audit_diff({}, _snapshot(record)),
             )
             for record in records
         )
@@ -415,62 +438,3 @@ def staff_toggle_duty(*, teacher: Teacher, group: Group, day: datetime.date) -> 
             shift.check_out_at = None if shift.check_out_at else now
             shift.save(update_fields=["check_out_at"])
     return shift
-
-
-@receiver(enrollment_moved)
-def _move_todays_record(sender, *, enrollment: Enrollment, **kwargs) -> None:
-    """Today's roll-call record moves with a child who changes group, so today's
-    counts are right in both groups; earlier records keep the group the child was
-    in that day (history). Runs inside the move's transaction."""
-    Attendance.objects.filter(enrollment=enrollment, date=timezone.localdate()).update(
-        group_id=enrollment.group_id
-    )
-
-
-@receiver(child_anonymising)
-def _scrub_child(sender, *, child: Child, **kwargs) -> None:
-    """Who dropped off and picked up, the free text of incidents naming the child,
-    and what the audit trail recorded of both."""
-    records = Attendance.objects.filter(enrollment__child=child)
-    incidents = Incident.objects.filter(children=child)
-    AuditEntry.objects.scrub(
-        model=Attendance._meta.label_lower,
-        object_ids=list(records.values_list("pk", flat=True)),
-        mark=ANONYMISED,
-        keep=("status", "absence_reason", "check_in_at", "check_out_at"),
-    )
-    AuditEntry.objects.scrub(
-        model=Incident._meta.label_lower,
-        object_ids=list(incidents.values_list("pk", flat=True)),
-        mark=ANONYMISED,
-    )
-    records.update(dropped_off_by="", picked_up_by="")
-    incidents.update(description=ANONYMISED, action_taken="")
-
-
-@receiver(child_exporting)
-def _export_attendance(sender, *, child: Child, **kwargs) -> tuple[str, list[dict]]:
-    fields = (
-        "date",
-        "status",
-        "absence_reason",
-        "check_in_at",
-        "check_out_at",
-        "dropped_off_by",
-        "picked_up_by",
-    )
-    records = Attendance.objects.filter(enrollment__child=child).order_by("date")
-    return "attendance", [export_row(a, *fields) for a in records]
-
-
-@receiver(child_exporting)
-def _export_incidents(sender, *, child: Child, **kwargs) -> tuple[str, list[dict]]:
-    fields = (
-        "occurred_at",
-        "kind",
-        "severity",
-        "description",
-        "action_taken",
-        "guardian_informed_at",
-    )
-    return "incidents", [export_row(i, *fields) for i in Incident.objects.filter(children=child)]

@@ -13,19 +13,21 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from enrollment.models import Child, Enrollment
 from factories.models import AuditEntry
-from spaces.models import Group, Season, Teacher
+from spaces.models import Teacher
+from spaces.scope import group_for, season_for
 
 from . import services
 from .forms import CheckOutForm, IncidentForm, MarkForm
-from .models import ATTENDED, Attendance, Incident
+from .models import ATTENDED, NO_RECORD, Attendance, Incident
 from .roll_call import (
     GroupAccess,
     RosterRow,
@@ -36,7 +38,7 @@ from .roll_call import (
     roll_call_roster,
     teachers_on_duty,
 )
-from .rows import RowWords, render_row, render_rows
+from .rows import RowWords, render_header, render_row, render_rows
 
 # A refusal (closed day, out of the teacher's window, bad value) re-renders the
 # row with its message; htmx is configured in base.html to swap 422 answers.
@@ -58,12 +60,6 @@ def post_or_back_to_roll_call(view):
         return view(request, **kwargs)
 
     return post_only
-
-
-def _group_for(user, group_id: int) -> Group:
-    return get_object_or_404(
-        Group.objects.visible_to(user).select_related("season__factory"), pk=group_id
-    )
 
 
 def _roll_call_state(access: GroupAccess, day: datetime.date, counts=None, roster=None) -> dict:
@@ -89,11 +85,11 @@ def _roll_call_state(access: GroupAccess, day: datetime.date, counts=None, roste
     }
 
 
-def _row_html(request, access: GroupAccess, day, row: RosterRow, counts=None, **extra) -> str:
-    """One child's row answered alone (a tap), with the header swapped in out of
-    band; `extra`: the row's rarer parts (an error, a conflict, the check-out form)."""
-    words = RowWords(access.group, day)
-    context = words.context(
+def _row_context(request, access: GroupAccess, day, row: RosterRow, words=None, **extra) -> dict:
+    """The context of one child's row answered alone; `extra`: the row's rarer
+    parts (an error, a conflict, the question, the check-out form)."""
+    words = words or RowWords(access.group, day)
+    return words.context(
         group=access.group,
         day=day,
         enrollment=row.enrollment,
@@ -102,6 +98,11 @@ def _row_html(request, access: GroupAccess, day, row: RosterRow, counts=None, **
         can_edit=True,
         **extra,
     )
+
+
+def _row_html(request, access: GroupAccess, day, row: RosterRow, counts=None, **extra) -> str:
+    """One child's row answered alone (a tap), with the header swapped in out of band."""
+    context = _row_context(request, access, day, row, **extra)
     context.update(_roll_call_state(access, day, counts), oob=True)
     return render_row(request, context)
 
@@ -228,31 +229,178 @@ def _tap_answer(request, access: GroupAccess, day, row: RosterRow, result) -> Ht
     if not request.htmx and result.outcome in (Outcome.SAVED, Outcome.APPLIED, Outcome.CONFLICT):
         return redirect("attendance:roll-call", group_id=access.group.pk, day=day)
     row = dataclasses.replace(row, record=result.record)
+    parts = _answer_parts(access, day, row, result)
+    html = _row_html(request, access, day, row, counts=result.counts, **parts)
+    return HttpResponse(html, status=ANSWER_STATUS[result.outcome])
+
+
+ANSWER_STATUS = {
+    services.Outcome.SAVED: 200,
+    services.Outcome.APPLIED: 200,
+    services.Outcome.ASK_REASON: 200,
+    services.Outcome.REFUSED: REFUSED,
+    services.Outcome.CONFLICT: CONFLICT,
+}
+
+
+def _answer_parts(access: GroupAccess, day, row: RosterRow, result) -> dict:
+    """What a row shows of what became of a tap on it."""
+    Outcome = services.Outcome
     if result.outcome == Outcome.REFUSED:
-        return HttpResponse(
-            _row_html(request, access, day, row, error=result.reason), status=REFUSED
-        )
+        return {"error": result.reason}
     if result.outcome == Outcome.ASK_REASON:
-        return HttpResponse(_row_html(request, access, day, row, asking_reason=True))
+        return {"asking_reason": True}
     if result.outcome == Outcome.CONFLICT:
         tap = result.tap
-        html = _row_html(
-            request,
-            access,
-            day,
-            row,
-            conflict=tap,
-            conflict_url=_tap_url(access, day, row, tap),
-            conflict_mine=tap.label(),
-            conflict_tapped_ms=int(tap.tapped_at.timestamp() * 1000) if tap.tapped_at else None,
-        )
-        return HttpResponse(html, status=CONFLICT)
-    return HttpResponse(_row_html(request, access, day, row, counts=result.counts, saved=True))
+        return {
+            "conflict": tap,
+            "conflict_url": _tap_url(access, day, row, tap),
+            "conflict_mine": tap.label(),
+            "conflict_tapped_ms": int(tap.tapped_at.timestamp() * 1000) if tap.tapped_at else None,
+        }
+    return {"saved": True}
 
 
 def _tap_url(access: GroupAccess, day, row: RosterRow, tap) -> str:
     name = "roll-call-check-out" if tap.kind == services.CheckOut.kind else "roll-call-mark"
     return reverse(f"attendance:{name}", args=[access.group.pk, day, row.enrollment.pk])
+
+
+# At most this many taps in one batch: an 80-child group tapped twice over, and
+# more; a longer queue is sent in several batches, in order.
+MAX_BATCH_TAPS = 200
+
+
+@login_required
+@require_POST
+def roll_call_taps(request, group_id: int, day: datetime.date) -> JsonResponse:
+    """A phone's queue of taps for one group's roll call of one day, sent in one
+    request when the network is back: applied in order, each once, within one
+    lock of the group, each with its own answer.
+
+    Request: POST, JSON body, the CSRF token in `X-CSRFToken`::
+
+        {"taps": [
+          {"enrollment": 12, "kind": "mark", "status": "absent", "absence_reason": "sick",
+           "op_id": "<uuid>", "seen": "<data-version of the row>", "tapped_at": <ms>},
+          {"enrollment": 13, "kind": "check_out", "picked_up_by": "王芳",
+           "op_id": "<uuid>", "seen": "…", "tapped_at": <ms>, "resolution": ""}
+        ]}
+
+    The fields are the single taps' form fields (`MarkForm`, `CheckOutForm`);
+    `seen` is the version the phone saw before its first queued tap on the
+    child: a later tap of the same batch that saw the same version sees the
+    version the earlier one wrote (no conflict with oneself).
+
+    Answer 200, JSON::
+
+        {"answers": [{"enrollment": 12, "op_id": "<uuid>", "outcome": "saved",
+                      "message": "", "version": "<new data-version>"}, …],
+         "rows": {"12": "<li id=\"row-12\" …>", …},
+         "header": "<div id=\"roll-call-header\" …>"}
+
+    One answer per tap, in order; `outcome`: "saved" (the record says what the
+    tap wanted), "applied" (this op id was applied before: nothing done
+    again), "conflict" (a colleague changed the record since `seen`: nothing
+    written; the row shows both values to choose from), "refused" (`message`
+    says why: the day, the user's window, the form, not on this roll call),
+    "ask_reason" (absent without a reason). `rows`: each child's row as it is
+    now, rendered by the server as for a single tap (with its last answer's
+    error, conflict or question); `header`: the counts. 400 with {"error": …}
+    for a body that is not a list of at most `MAX_BATCH_TAPS` taps; 404 for a
+    group outside the user's scope; a child not on this roll call is refused
+    in its own answer; 403 for a user who may not take this roll call at all
+    (HR, a manager: they read it)."""
+    taps = _read_batch(request.body)
+    if isinstance(taps, str):
+        return JsonResponse({"error": taps}, status=400)
+    ids = {enrollment_id for enrollment_id, _data in taps if enrollment_id is not None}
+    with transaction.atomic(savepoint=False):
+        access = roll_call_group(request.user, group_id, day, lock=True)
+        results = None
+        if access is not None and access.role is not None:
+            roster = roll_call_roster(access, day, enrollment_ids=ids) if ids else []
+            rows = {r.enrollment.pk: r for r in roster}
+            typed = _batch_taps(taps, rows, day)
+            results, counts = services.roll_call_taps(
+                access=access, day=day, user=request.user, taps=typed, rows=rows
+            )
+    if access is None:
+        raise Http404
+    if results is None:
+        raise PermissionDenied  # HR and managers read the roll call; they have no buttons
+    return JsonResponse(_batch_answer(request, access, day, results, rows, counts))
+
+
+def _read_batch(body: bytes) -> list[tuple[int | None, dict]] | str:
+    """The batch's taps as (enrollment id, form data), or what is wrong with it."""
+    try:
+        taps = json.loads(body)["taps"]
+    except (ValueError, TypeError, KeyError):
+        return _("This is not a batch of roll-call taps.")
+    if not isinstance(taps, list) or len(taps) > MAX_BATCH_TAPS:
+        return _("Send a list of at most %(n)d taps.") % {"n": MAX_BATCH_TAPS}
+    read = []
+    for tap in taps:
+        enrollment_id = tap.get("enrollment") if isinstance(tap, dict) else None
+        if not isinstance(enrollment_id, int) or isinstance(enrollment_id, bool):
+            enrollment_id = None
+        read.append((enrollment_id, tap if isinstance(tap, dict) else {}))
+    return read
+
+
+def _batch_taps(taps, rows: dict[int, RosterRow], day) -> list[tuple[int | None, object]]:
+    """Each (enrollment id, form data) of a batch as a typed tap, through the
+    single taps' forms; a check-out's form gets the child's pickup list."""
+    check_outs = {i for i, data in taps if data.get("kind") == services.CheckOut.kind}
+    children = [rows[i].enrollment.child_id for i in check_outs if i in rows]
+    people = pickup_people(children) if children else {}
+    typed = []
+    for enrollment_id, data in taps:
+        data = {k: "" if v is None else str(v) for k, v in data.items() if k != "enrollment"}
+        kind = data.get("kind")
+        if kind == services.Mark.kind:
+            tap = MarkForm(data).tap()
+        elif kind == services.CheckOut.kind and enrollment_id in rows:
+            child_id = rows[enrollment_id].enrollment.child_id
+            form = CheckOutForm(data, people=people.get(child_id, []), day=day)
+            tap = form.tap()
+            if isinstance(tap, services.BadTap):
+                # No form to show the field's own error beside: all of them in the answer.
+                tap = services.BadTap(tap.kind, form.error_text())
+        else:
+            tap = services.BadTap(str(kind), _("This is not a roll-call tap."))
+        typed.append((enrollment_id, tap))
+    return typed
+
+
+def _batch_answer(request, access: GroupAccess, day, results, rows, counts) -> dict:
+    """The batch's answers, each touched child's row as it is now (with its last
+    answer), and the header: rendered after the commit, out of the lock."""
+    words = RowWords(access.group, day)
+    answers, last = [], {}
+    for enrollment_id, result in results:
+        record = result.record
+        answers.append(
+            {
+                "enrollment": enrollment_id,
+                "op_id": str(getattr(result.tap, "op_id", None) or ""),
+                "outcome": str(result.outcome),
+                "message": result.reason,
+                "version": record.version if record is not None else NO_RECORD,
+            }
+        )
+        if enrollment_id in rows:
+            last[enrollment_id] = result
+    html = {}
+    for enrollment_id, result in last.items():
+        row = rows[enrollment_id]
+        parts = _answer_parts(access, day, row, result)
+        context = _row_context(request, access, day, row, words=words, **parts)
+        html[str(enrollment_id)] = render_row(request, context, header=False)
+    state = _roll_call_state(access, day, counts)
+    header = render_header(request, {**words.context(), **state, "oob": True})
+    return {"answers": answers, "rows": html, "header": header}
 
 
 @login_required
@@ -277,7 +425,7 @@ def roll_call_mark_all(request, group_id: int, day: datetime.date):
 @post_or_back_to_roll_call
 def roll_call_duty(request, group_id: int, day: datetime.date):
     """A teacher checks themselves in or out with this group (today only)."""
-    group = _group_for(request.user, group_id)
+    group = group_for(request.user, group_id)
     teacher = Teacher.objects.filter(user=request.user, factory=group.season.factory_id).first()
     if teacher is None:
         raise PermissionDenied  # only teachers have the button
@@ -355,9 +503,7 @@ def incident_new(request, group_id: int):
 
 @login_required
 def season_incidents(request, season_id: int):
-    season = get_object_or_404(
-        Season.objects.visible_to(request.user).select_related("factory"), pk=season_id
-    )
+    season = season_for(request.user, season_id)
     incidents = (
         Incident.objects.visible_to(request.user)
         .filter(group__season=season)

@@ -73,16 +73,8 @@ def application_submit(*, season: Season, data: ApplicationData, user=None) -> E
             guardians=worker, name=data.child_name, date_of_birth=data.date_of_birth
         ).first()
         if child is None:
-            child = Child.objects.create(
-                factory=season.factory,
-                name=data.child_name,
-                sex=data.sex,
-                date_of_birth=data.date_of_birth,
-                home_province=data.home_province,
-                lives_with=data.lives_with,
-                allergies=data.allergies,
-                medical_notes=data.medical_notes,
-            )
+            child = Child.from_application(season.factory, vars(data))
+            child.save()
             guardianship = Guardianship.objects.create(
                 child=child, worker=worker, relationship=data.relationship
             )

@@ -8,7 +8,10 @@ from django.dispatch import receiver
 from enrollment.privacy import ANONYMISED
 from enrollment.signals import child_anonymising, waitlist_promoted
 from factories.models import Role, staff_of
+from spaces.models import Season
+from spaces.signals import season_status_changed
 
+from . import report_cards
 from .models import Notification
 from .outbox import notify
 
@@ -42,3 +45,9 @@ def _scrub_emails(sender, *, child, former_name: str, **kwargs) -> None:
             text = getattr(notification, field).replace(former_name, ANONYMISED)
             setattr(notification, field, text)
     Notification.objects.bulk_update(mentions, ["subject", "body", "html_body"])
+
+
+@receiver(season_status_changed)
+def report_card_at_close(sender, *, season: Season, old: str, new: str, user, **kwargs) -> None:
+    if new == Season.Status.CLOSED:
+        report_cards.send_report_card(season=season)

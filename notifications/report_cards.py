@@ -9,12 +9,10 @@ when the close does; the message itself goes out after the commit.
 
 from __future__ import annotations
 
-from django.dispatch import receiver
-
-from factories.models import Role, staff_of
+from factories.models import staff_of
+from factories.scoping import OVERSEERS
 from impact.report_card import card_rows, season_card
 from spaces.models import Season
-from spaces.signals import season_status_changed
 
 from .outbox import notify
 
@@ -28,16 +26,10 @@ def send_report_card(*, season: Season) -> int:
     rows = card_rows(card)
     context = {"season": season, "card": card, "header": rows[0], "rows": rows[1:]}
     sent = 0
-    for user in staff_of(season.factory_id, Role.MANAGER, Role.COORDINATOR):
+    for user in staff_of(season.factory_id, *OVERSEERS):
         notification = notify(
             kind=KIND, user=user, key=f"{season.pk}", factory_id=season.factory_id,
             object_ref=f"spaces.season:{season.pk}", context=context,
         )  # fmt: skip
         sent += notification is not None
     return sent
-
-
-@receiver(season_status_changed)
-def report_card_at_close(sender, *, season: Season, old: str, new: str, user, **kwargs) -> None:
-    if new == Season.Status.CLOSED:
-        send_report_card(season=season)

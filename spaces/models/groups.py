@@ -10,6 +10,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from factories.models import Membership, Role, ScopedQuerySet
+from factories.scoping import STAFF
 
 from .rooms import Space
 from .seasons import ISO_WEEKDAYS, Season, weekday_names
@@ -36,7 +37,7 @@ class GroupQuerySet(ScopedQuerySet):
         )
 
     def for_member(self, user):
-        return self.for_roles(user, Role.HR, Role.COORDINATOR, Role.MANAGER) | self.taught_by(user)
+        return self.for_roles(user, *STAFF) | self.taught_by(user)
 
     def with_roll_call_status(self, day: datetime.date):
         """Annotate what the roll call counts of each group on `day` (`n_expected`,
@@ -134,7 +135,7 @@ class TeacherAssignmentQuerySet(ScopedQuerySet):
 
     def for_member(self, user):
         """Staff see the whole roster; a teacher sees their own and their groups' colleagues."""
-        staff = self.for_roles(user, Role.HR, Role.COORDINATOR, Role.MANAGER)
+        staff = self.for_roles(user, *STAFF)
         return staff | self.filter(
             Q(teacher__user=user) | Q(group__in=Group.objects.taught_by(user).values("pk"))
         )
@@ -194,7 +195,7 @@ class DailyRecordQuerySet(ScopedQuerySet):
     factory_field = "group__season__factory"
 
     def for_member(self, user):
-        staff = self.for_roles(user, Role.HR, Role.COORDINATOR, Role.MANAGER)
+        staff = self.for_roles(user, *STAFF)
         return staff | self.filter(group__in=Group.objects.taught_by(user).values("pk"))
 
 
