@@ -161,7 +161,7 @@ def _user_at_group(user) -> dict:
     my_teacher = f"""SELECT t.id FROM {teacher} t
         WHERE t.user_id = %s AND t.factory_id = {factory} ORDER BY t.name LIMIT 1"""
     roles = STAFF
-    ranked = CHILDREN_STAFF  # 0 and 1 in the ORDER BY; the manager 2
+    ranked = [Role.COORDINATOR, Role.HR]  # 0 and 1 in the ORDER BY; the manager 2
     return {
         "best_role": RawSQL(best_role, [user.pk, *roles, *ranked], CharField()),
         "teaches": RawSQL(teaches, [user.pk], BooleanField()),
