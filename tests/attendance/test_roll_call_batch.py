@@ -179,3 +179,18 @@ def test_hr_and_a_manager_who_read_the_roll_call_may_not_send_taps(client_of, si
     for user in (site.hr, site.manager):
         assert send(client_of(user), site.group, [mark(child, "present")]).status_code == 403
     assert not Attendance.objects.exists()
+
+
+def test_a_batch_costs_three_queries_a_tap_and_one_recount(
+    teacher, site, django_assert_max_num_queries
+):
+    """Session, user, the group (locked), the batch's children with their
+    records, the session's save; each tap: its op id, the record, the audit
+    entry; then one recount of the daily counts and the header's teachers on
+    duty and ratio rules, whatever the length of the queue."""
+    children = [enroll(site.group) for _ in range(32)]
+    teacher.get(reverse("attendance:roll-call", args=[site.group.pk, today()]))
+    with django_assert_max_num_queries(9 + 3 * 32):
+        body = send(teacher, site.group, [mark(c, "present") for c in children]).json()
+    assert {a["outcome"] for a in body["answers"]} == {"saved"}
+    assert GroupDay.objects.get(group=site.group, date=today()).attended == 32
