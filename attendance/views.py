@@ -208,7 +208,8 @@ def roll_call_check_out(request, group_id: int, day: datetime.date, enrollment_i
             )
     if result is None:
         raise Http404
-    if isinstance(tap, services.BadTap) and result.reason == tap.reason:
+    form_refused = isinstance(tap, services.BadTap) and result.reason == tap.reason
+    if result.outcome == services.Outcome.REFUSED and form_refused:
         # The form again, with the child's whole list to choose from.
         form = CheckOutForm(request.POST, people=_pickup_list(row), day=day)
         html = _row_html(request, access, day, row, checkout_form=form, error=tap.reason or None)
@@ -307,11 +308,14 @@ def roll_call_taps(request, group_id: int, day: datetime.date) -> JsonResponse:
     "ask_reason" (absent without a reason). `rows`: each child's row as it is
     now, rendered by the server as for a single tap (with its last answer's
     error, conflict or question); `header`: the counts. 400 with {"error": …}
-    for a body that is not a list of at most `MAX_BATCH_TAPS` taps; 404 for a
+    for a body that is not JSON (``Content-Type: application/json``) with a
+    list of at most `MAX_BATCH_TAPS` taps; 404 for a
     group outside the user's scope; a child not on this roll call is refused
     in its own answer; 403 for a user who may not take this roll call at all
     (HR, a manager: they read it)."""
-    taps = _read_batch(request.body)
+    # A form post (its body already read into request.POST) is not a batch either.
+    is_json = request.content_type == "application/json"
+    taps = _read_batch(request.body if is_json else b"")
     if isinstance(taps, str):
         return JsonResponse({"error": taps}, status=400)
     ids = {enrollment_id for enrollment_id, _data in taps if enrollment_id is not None}

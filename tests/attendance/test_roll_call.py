@@ -64,6 +64,14 @@ def test_today_link_lands_on_todays_roll_call(teacher, site):
     assert enrollment.child.name in response.content.decode()
 
 
+def test_the_page_tells_the_phone_which_statuses_count_as_attended(teacher, site):
+    """The offline script counts "here" and "present" as the server does: from
+    the page, not from a list of its own."""
+    enroll(site.group)
+    html = teacher.get(page_url(site.group)).content.decode()
+    assert 'data-attended="[&quot;present&quot;, &quot;late&quot;]"' in html
+
+
 def test_the_page_for_80_children_stays_light(teacher, site):
     for _ in range(80):
         enroll(site.group)

@@ -169,6 +169,12 @@ def test_a_body_that_is_not_a_batch_answers_400_with_a_message(teacher, site):
     for body in ("not json", json.dumps({"taps": "x"}), json.dumps([1, 2])):
         response = teacher.post(url, body, content_type="application/json")
         assert response.status_code == 400 and response.json()["error"]
+    # A form post, multipart or urlencoded, is not a batch: 400, not a server error.
+    assert teacher.post(url, {"taps": "[]"}).status_code == 400
+    assert (
+        teacher.post(url, "taps=1", content_type="application/x-www-form-urlencoded").status_code
+        == 400
+    )
     too_many = [mark(enroll(site.group), "present")] * 201
     assert send(teacher, site.group, too_many).status_code == 400
     assert not Attendance.objects.exists()
