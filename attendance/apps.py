@@ -10,7 +10,7 @@ class AttendanceConfig(AppConfig):
     def ready(self):
         from spaces.models import CALENDAR_GUARDS, GROUP_DAY_ANNOTATIONS
 
-        from . import panels, services  # noqa: F401 - home panels; signal receivers
+        from . import panels, receivers, services  # noqa: F401 - home panels; signal receivers
         from .roll_call import with_roll_call_status
 
         GROUP_DAY_ANNOTATIONS.append(with_roll_call_status)

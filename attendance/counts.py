@@ -13,7 +13,7 @@ from django.db.models.functions import ExtractHour, ExtractMinute
 
 from spaces.models import Season
 
-from .models import SUMMED, Attendance, GroupDay, SeasonTotal
+from .models import ATTENDED, SUMMED, Attendance, GroupDay, SeasonTotal
 
 CHECKED = ("recorded", "attended", "excused", "check_in_minutes", "check_ins",
            "check_out_minutes", "check_outs")  # fmt: skip
@@ -45,7 +45,7 @@ def raw_counts(season: Season) -> dict[tuple[int, datetime.date], dict]:
         .values("group_id", "date")
         .annotate(
             recorded=Count("pk"),
-            attended=Count("pk", filter=Q(status__in=["present", "late"])),
+            attended=Count("pk", filter=Q(status__in=ATTENDED)),
             excused=Count("pk", filter=Q(status="excused")),
             check_in_minutes=_minutes("check_in_at", tz),
             check_ins=Count("check_in_at"),

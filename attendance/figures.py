@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 from enrollment.models import Enrollment, Guardianship
 from spaces.models import Group, Season, TeacherAssignment
 
-from .models import TIMES, Attendance, GroupDay, Incident
+from .models import ATTENDED, TIMES, Attendance, GroupDay, Incident
 
 DEFAULT_BANDS = [(3, 6), (7, 9), (10, 14)]
 COUNTS = ("expected", "attended", "excused")
@@ -134,9 +134,7 @@ def season_figures(season: Season, *, until: datetime.date | None = None) -> dic
         ).select_related("child")
     )
     came = set(
-        Attendance.objects.filter(
-            group__season=season, date__lte=until, status__in=["present", "late"]
-        )
+        Attendance.objects.filter(group__season=season, date__lte=until, status__in=ATTENDED)
         .order_by()
         .values_list("enrollment_id", flat=True)
         .distinct()

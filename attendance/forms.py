@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from ccrcsr.fields import TickedRowsField
 
 from .models import Attendance, Incident
+from .services import BadTap, CheckOut, Mark
 
 NOT_AUTHORISED = "other"
 
@@ -50,10 +51,14 @@ class TapFields(forms.Form):
     def clean_seen(self) -> str | None:
         return self.cleaned_data["seen"] or None
 
-    @property
-    def tap(self) -> dict:
-        """The tap's fields for the services, once the form is valid."""
+    def _tap_fields(self) -> dict:
         return {field: self.cleaned_data[field] for field in TapFields.base_fields}
+
+    def error_text(self) -> str:
+        return " ".join(e for errors in self.errors.values() for e in errors)
+
+    def _bad_tap(self, kind: str) -> BadTap:
+        return BadTap(kind, self.error_text())
 
 
 class MarkForm(TapFields):
@@ -69,13 +74,13 @@ class MarkForm(TapFields):
         error_messages={"invalid_choice": _("That is not a reason for an absence.")},
     )
 
-    @property
-    def needs_reason(self) -> bool:
-        """Absent was tapped without a reason yet: ask for it, save nothing."""
-        return (
-            self.is_valid()
-            and self.cleaned_data["status"] == Attendance.Status.ABSENT
-            and not self.cleaned_data["absence_reason"]
+    def tap(self) -> Mark | BadTap:
+        """The tap as the service takes it, or what the form refused in it."""
+        if not self.is_valid():
+            return self._bad_tap(Mark.kind)
+        data = self.cleaned_data
+        return Mark(
+            status=data["status"], absence_reason=data["absence_reason"], **self._tap_fields()
         )
 
 
@@ -84,8 +89,9 @@ class CheckOutForm(TapFields):
 
     picked_up_by = forms.ChoiceField(label=_("Picked up by"))
 
-    def __init__(self, *args, people: list[dict], **kwargs):
+    def __init__(self, *args, people: list[dict], day: datetime.date | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.day = day
         self.people = people
         people = [person["name"] for person in people]
         self.authorised = people
@@ -109,6 +115,24 @@ class CheckOutForm(TapFields):
                 code="not_authorised",
             )
         return name
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.day is not None and not self.errors:
+            tapped_at = cleaned.get("tapped_at")
+            today = timezone.localdate()
+            if self.day != today and not (tapped_at and timezone.localdate(tapped_at) == self.day):
+                raise forms.ValidationError(
+                    _("Children can only be checked out on the day itself.")
+                )
+        return cleaned
+
+    def tap(self) -> CheckOut | BadTap:
+        """The tap as the service takes it, or what the form refused in it: the
+        non-field errors (the field's own are shown beside the list)."""
+        if not self.is_valid():
+            return BadTap(CheckOut.kind, " ".join(self.non_field_errors()))
+        return CheckOut(picked_up_by=self.cleaned_data["picked_up_by"], **self._tap_fields())
 
 
 class IncidentForm(forms.ModelForm):

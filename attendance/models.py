@@ -103,7 +103,7 @@ class Attendance(models.Model):
 
     @property
     def attended(self) -> bool:
-        return self.status in (self.Status.PRESENT, self.Status.LATE)
+        return self.status in ATTENDED
 
     @property
     def version(self) -> str:
@@ -111,6 +111,10 @@ class Attendance(models.Model):
         A queued tap carries it back, so a change made meanwhile is a conflict."""
         return str((self.updated_at - EPOCH) // datetime.timedelta(microseconds=1))
 
+
+# "Attended" means present or late: the one list the counts, reports, the roll
+# call and its page (the roll's data-attended, read by roll_call.js) use.
+ATTENDED = (Attendance.Status.PRESENT, Attendance.Status.LATE)
 
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 NO_RECORD = "0"  # the version a phone saw when the child had no record yet
@@ -362,7 +366,7 @@ def _counts_sql(group: Group, day: datetime.date) -> tuple[str, list]:
         return f"COALESCE(SUM({minute_of_day_sql(column, 'z.name')}), 0)"
 
     conditions = {
-        "attended": "a.status IN ('present', 'late')",
+        "attended": f"a.status IN ({', '.join(repr(str(s)) for s in ATTENDED)})",
         "late": "a.status = 'late'",
         "absent": "a.status = 'absent'",
         "excused": "a.status = 'excused'",

@@ -6,6 +6,7 @@ for the season and home pages."""
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection
@@ -31,9 +32,10 @@ from django.utils.translation import gettext, ngettext
 
 from enrollment.models import AuthorisedPickup, Enrollment, Guardianship, Relationship
 from factories.models import Membership, Role
+from factories.scoping import CHILDREN_STAFF, STAFF
 from spaces.models import ClosedDay, Group, RatioRule, Season, Teacher, TeacherAssignment
 
-from .models import Attendance, GroupDay, StaffShift
+from .models import ATTENDED, Attendance, GroupDay, StaffShift
 
 RECORD_FIELDS = (
     "id",
@@ -49,11 +51,30 @@ RECORD_FIELDS = (
 )
 
 
-def roster_with_records(enrollments, day: datetime.date) -> list[Enrollment]:
+@dataclass(slots=True)
+class RosterRow:
+    """One child on the roll call of a day: the enrollment (with its child), the
+    day's record if there is one, and, for a check-out, whether the person
+    named is on the child's pickup list (read in the same query)."""
+
+    enrollment: Enrollment
+    record: Attendance | None = None
+    pickup_listed: bool = False
+
+
+def roster_with_records(enrollments, day: datetime.date) -> list[RosterRow]:
     """The roster with each child's record of `day`, in ONE query (a LEFT JOIN on
-    the day's row, which the (enrollment, date) constraint keeps to one), read
-    by `Enrollment.day_record`."""
-    return _attach_records(list(_with_record_columns(enrollments, day)), day)
+    the day's row, which the (enrollment, date) constraint keeps to one)."""
+    rows = []
+    for enrollment in _with_record_columns(enrollments, day):
+        values = {field: getattr(enrollment, f"rec_{field}") for field in RECORD_FIELDS}
+        record = None
+        if values["id"] is not None:
+            record = Attendance(enrollment=enrollment, date=day, **values)
+            record._state.adding = False
+        listed = bool(getattr(enrollment, "is_pickup_listed", False))
+        rows.append(RosterRow(enrollment, record, listed))
+    return rows
 
 
 def _with_record_columns(enrollments, day: datetime.date):
@@ -63,44 +84,44 @@ def _with_record_columns(enrollments, day: datetime.date):
     )
 
 
-def _attach_records(roster: list[Enrollment], day: datetime.date) -> list[Enrollment]:
-    for enrollment in roster:
-        values = {field: getattr(enrollment, f"rec_{field}") for field in RECORD_FIELDS}
-        record = None
-        if values["id"] is not None:
-            record = Attendance(enrollment=enrollment, date=day, **values)
-            record._state.adding = False
-        enrollment.day_records = [record] if record else []
-    return roster
-
-
 def roll_call_roster(
-    group: Group, day: datetime.date, *, enrollment_id: int | None = None, pickup: str | None = None
-) -> list[Enrollment]:
-    """The children of `group` (from `roll_call_group`, which says whether its
-    user sees them) on `day`, each with the day's record
-    (`Enrollment.day_record`), in roll-call order; only the one child
-    `enrollment_id` if given; `pickup`: whether that person is on the child's
-    list (`pickup_listed`), in the same query. One query, none for a user who
-    does not see the children (a manager reads the counts)."""
-    if not group.sees_children:
+    access: GroupAccess,
+    day: datetime.date,
+    *,
+    enrollment_id: int | None = None,
+    enrollment_ids: set[int] | None = None,
+    pickup: str | None = None,
+) -> list[RosterRow]:
+    """The children of the group `access` was fetched for (by `roll_call_group`,
+    which says whether its user sees them) on `day`, each with the day's
+    record, in roll-call order; only the one child `enrollment_id` (or the
+    children `enrollment_ids`: a batch of taps) if given;
+    `pickup`: whether that person is on the child's list, in the same query.
+    One query, none for a user who does not see the children (a manager reads
+    the counts)."""
+    if not access.sees_children:
         return []
-    roster = Enrollment.objects.for_roll_call(group, day)
+    roster = Enrollment.objects.for_roll_call(access.group, day)
     if enrollment_id is not None:
         roster = roster.filter(pk=enrollment_id)
+    if enrollment_ids is not None:
+        roster = roster.filter(pk__in=enrollment_ids)
     if pickup is not None:
-        roster = roster.annotate(pickup_listed=pickup_listed(pickup))
+        roster = roster.annotate(is_pickup_listed=pickup_listed(pickup))
     return roster_with_records(roster, day)
 
 
-def roll_call_refusal(group: Group, day: datetime.date, *, today: datetime.date) -> str | None:
-    """Why the user `group` was fetched for (by `roll_call_group`, with their role)
-    may not take or correct its roll call on `day`; None if they may. No query."""
+def roll_call_refusal(
+    access: GroupAccess, day: datetime.date, *, today: datetime.date
+) -> str | None:
+    """Why the user `access` was fetched for (by `roll_call_group`, with their
+    role) may not take or correct its group's roll call on `day`; None if they
+    may. No query."""
     if day > today:
         return gettext("A roll call cannot be taken for a day that has not come yet.")
-    if not group.season.is_opening_day(day, closed=group.is_closed_day):
+    if not access.group.season.is_opening_day(day, closed=access.is_closed_day):
         return gettext("The space is closed on this day: there is no roll call.")
-    role = group.rc_role
+    role = access.role
     if role == Role.COORDINATOR:
         return None
     if role == Role.TEACHER:
@@ -139,7 +160,7 @@ def _user_at_group(user) -> dict:
                 OR (a.group_id IS NULL AND a.season_id = {group}.season_id)))))"""
     my_teacher = f"""SELECT t.id FROM {teacher} t
         WHERE t.user_id = %s AND t.factory_id = {factory} ORDER BY t.name LIMIT 1"""
-    roles = [Role.COORDINATOR, Role.HR, Role.MANAGER]
+    roles = STAFF
     ranked = [Role.COORDINATOR, Role.HR]  # 0 and 1 in the ORDER BY; the manager 2
     return {
         "best_role": RawSQL(best_role, [user.pk, *roles, *ranked], CharField()),
@@ -148,11 +169,30 @@ def _user_at_group(user) -> dict:
     }
 
 
-def roll_call_group(user, group_id: int, day: datetime.date, *, lock: bool = False):
+@dataclass(slots=True)
+class GroupAccess:
+    """A group as one user meets it on one day's roll call, fetched once by
+    `roll_call_group`: their role in its roll call (`Role.COORDINATOR` takes any
+    day's, `Role.TEACHER` recent days', None only reads), whether they see its
+    children, their teacher row at the factory, whether the space is closed
+    that day, and the day's counts if the day has a row (`GroupDay`)."""
+
+    group: Group
+    role: str | None
+    sees_children: bool
+    my_teacher_id: int | None
+    is_closed_day: bool
+    counts: GroupDay | None
+
+
+def roll_call_group(
+    user, group_id: int, day: datetime.date, *, lock: bool = False
+) -> GroupAccess | None:
     """The group as the roll call needs it, fetched once, with what the page and
     a tap ask of it (closed day, the user's role, teacher row and view of the
     children, the day's counts), so that permissions cost no further query.
-    `lock`: take the group's row lock (a tap). None if out of `user`'s scope.
+    `lock`: take the group's row lock (a tap), held until the caller's
+    transaction ends. None if out of `user`'s scope.
 
     The scope is `Group.objects.visible_to(user)` (a superuser; HR, a
     coordinator or a manager of the factory; a teacher of the group), asked of
@@ -180,17 +220,33 @@ def roll_call_group(user, group_id: int, day: datetime.date, *, lock: bool = Fal
     group = groups.filter(pk=group_id).order_by().first()
     if group is None:
         return None
-    teaches = bool(group.teaches)
-    if not (user.is_superuser or group.best_role or teaches):
+    best_role, teaches = group.best_role, bool(group.teaches)
+    if not (user.is_superuser or best_role or teaches):
         return None
-    if user.is_superuser or group.best_role == Role.COORDINATOR:
-        group.rc_role = Role.COORDINATOR
+    if user.is_superuser or best_role == Role.COORDINATOR:
+        role = Role.COORDINATOR
     else:
-        group.rc_role = Role.TEACHER if teaches else None
-    # Enrollment.objects.visible_to(user) on this group: HR, coordinators, its teachers.
-    staff = user.is_superuser or group.best_role in (Role.HR, Role.COORDINATOR)
-    group.sees_children = staff or teaches
-    return group
+        role = Role.TEACHER if teaches else None
+    counts = None
+    if group.counted_id is not None:
+        counts = GroupDay(
+            pk=group.counted_id,
+            group=group,
+            date=day,
+            expected=group.counted_expected,
+            recorded=group.counted_recorded,
+            attended=group.counted_attended,
+            here=group.counted_here,
+        )
+    return GroupAccess(
+        group=group,
+        role=role,
+        # Enrollment.objects.visible_to(user) on this group: HR, coordinators, its teachers.
+        sees_children=bool(user.is_superuser or best_role in CHILDREN_STAFF or teaches),
+        my_teacher_id=group.my_teacher_id,
+        is_closed_day=bool(group.is_closed_day),
+        counts=counts,
+    )
 
 
 def _pickup_rows(children):
@@ -241,37 +297,48 @@ def pickup_listed(name: str):
 DAY_COUNTS = ("id", "expected", "recorded", "attended", "here")
 
 
-def day_summary(
-    group: Group, day: datetime.date, counts: GroupDay | None = None, roster=None
-) -> dict:
-    """The header's counts from the daily counts (`counts`, or the row fetched
-    with `roll_call_group`); when the day has no row yet (records loaded in
-    bulk, or none taken), counted from `roster` (the group's whole roster of the
-    day with its records, as `roll_call_roster` gives it to whoever may take the
-    roll call), else from the attendance rows."""
-    if counts is None and getattr(group, "counted_id", None) is not None:
-        counts = GroupDay(
-            expected=group.counted_expected,
-            recorded=group.counted_recorded,
-            attended=group.counted_attended,
-            here=group.counted_here,
+@dataclass(frozen=True, slots=True)
+class HeaderCounts:
+    """The roll call header's counts: children expected, marked, attended
+    (present or late) and here now (checked in, not yet picked up)."""
+
+    expected: int
+    marked: int
+    present: int
+    here: int
+
+    @classmethod
+    def of_day(cls, counts: GroupDay) -> HeaderCounts:
+        return cls(counts.expected, counts.recorded, counts.attended, counts.here)
+
+    @classmethod
+    def of_roster(cls, roster: list[RosterRow]) -> HeaderCounts:
+        records = [row.record for row in roster if row.record is not None]
+        return cls(
+            expected=len(roster),
+            marked=len(records),
+            present=sum(r.attended for r in records),
+            here=sum(r.is_here for r in records),
         )
-    if counts is None and roster is not None:
-        records = [e.day_record for e in roster if e.day_record is not None]
-        return {
-            "expected": len(roster),
-            "marked": len(records),
-            "present": sum(r.attended for r in records),
-            "here": sum(r.is_here for r in records),
-        }
-    if counts is None:
-        return roll_call_summary(group, day)
-    return {
-        "expected": counts.expected,
-        "marked": counts.recorded,
-        "present": counts.attended,
-        "here": counts.here,
-    }
+
+
+def day_summary(
+    access: GroupAccess,
+    day: datetime.date,
+    counts: GroupDay | None = None,
+    roster: list[RosterRow] | None = None,
+) -> HeaderCounts:
+    """The header's counts from the daily counts (`counts` a tap just wrote, or
+    the row fetched with the group); when the day has no row yet (records
+    loaded in bulk, or none taken), counted from `roster` (the group's whole
+    roster of the day with its records, as `roll_call_roster` gives it to
+    whoever may take the roll call), else from the attendance rows."""
+    counts = counts or access.counts
+    if counts is not None:
+        return HeaderCounts.of_day(counts)
+    if roster is not None:
+        return HeaderCounts.of_roster(roster)
+    return roll_call_summary(access.group, day)
 
 
 def _count(queryset):
@@ -280,7 +347,7 @@ def _count(queryset):
     )
 
 
-def roll_call_summary(group: Group, day: datetime.date) -> dict:
+def roll_call_summary(group: Group, day: datetime.date) -> HeaderCounts:
     """Counts for the roll call's header from the attendance rows, in one query
     whatever the group size."""
     records = Attendance.objects.filter(group=group, date=day)
@@ -289,13 +356,13 @@ def roll_call_summary(group: Group, day: datetime.date) -> dict:
         .annotate(
             n_expected=_count(Enrollment.objects.for_roll_call(group, day)),
             n_marked=_count(records),
-            n_present=_count(records.filter(status__in=["present", "late"])),
+            n_present=_count(records.filter(status__in=ATTENDED)),
             n_here=_count(records.filter(check_in_at__isnull=False, check_out_at__isnull=True)),
         )
         .values_list("n_expected", "n_marked", "n_present", "n_here")
         .first()
     ) or (0, 0, 0, 0)
-    return dict(zip(("expected", "marked", "present", "here"), row, strict=True))
+    return HeaderCounts(*row)
 
 
 def teachers_on_duty(group: Group, day: datetime.date) -> list[StaffShift]:
@@ -333,7 +400,7 @@ def with_roll_call_status(groups, day: datetime.date):
         .annotate(n=Count("pk"))
         .values("n")
     )
-    present = recorded.filter(status__in=[Attendance.Status.PRESENT, Attendance.Status.LATE])
+    present = recorded.filter(status__in=ATTENDED)
     # A holiday or a weekday the space does not open: no roll call is missing.
     opens = Q(season__opening_weekdays__contains=str(day.isoweekday())) & ~Exists(
         ClosedDay.objects.filter(season=OuterRef("season"), date=day)

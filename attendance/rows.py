@@ -24,10 +24,10 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext, ngettext
 
-from enrollment.models import Enrollment
 from spaces.models import Group
 
 from .models import NO_RECORD, Attendance
+from .roll_call import RosterRow
 
 ROW_TEMPLATE = "attendance/_roll_call_row.jinja"
 ROWS_TEMPLATE = "attendance/_roll_call_rows.jinja"
@@ -90,7 +90,8 @@ class RowWords:
             self.ages[years] = ngettext("%(age)s year", "%(age)s years", years) % {"age": years}
         return self.ages[years]
 
-    def row(self, enrollment: Enrollment) -> Row:
+    def row(self, roster_row: RosterRow) -> Row:
+        enrollment = roster_row.enrollment
         child = enrollment.child
         mark_url = f"{self.mark_prefix}{enrollment.pk}/"
         row = Row(
@@ -103,7 +104,7 @@ class RowWords:
             mark_url=mark_url,
             out_url=mark_url + "check-out/",
         )
-        record = enrollment.day_record
+        record = roster_row.record
         if record is not None:
             row.record = True
             row.status = record.status
@@ -130,18 +131,19 @@ def _hh_mm(moment: datetime.datetime | None) -> str:
     return timezone.localtime(moment).strftime("%H:%M") if moment else ""
 
 
-def render_rows(request, words: RowWords, enrollments, *, can_edit: bool) -> SafeString:
+def render_rows(request, words: RowWords, roster: list[RosterRow], *, can_edit: bool) -> SafeString:
     """The page's rows, one after the other, in one render. The CSRF field is
     made once: the one Django's Jinja2 backend adds is lazy, masked anew for
     every row that prints it."""
-    rows = [words.row(e) for e in enrollments]
+    rows = [words.row(r) for r in roster]
     context = words.context(rows=rows, can_edit=can_edit, csrf_input=csrf_input(request))
     # Jinja2 escaped every value as it rendered them.
     return mark_safe(render_to_string(ROWS_TEMPLATE, context, using="jinja2"))
 
 
-def render_row(request, context: dict) -> str:
-    """One row answered alone (a tap), then the header swapped in out of band.
+def render_row(request, context: dict, *, header: bool = True) -> str:
+    """One row answered alone (a tap), then the header swapped in out of band
+    (`header=False`: the row alone, for a batch that adds the header once).
     `context` holds `row`, the words and the models its rarer parts read."""
     if context.get("conflict"):
         context["conflict_html"] = render_to_string(
@@ -152,5 +154,10 @@ def render_row(request, context: dict) -> str:
             "attendance/_roll_call_checkout.html", context, request
         )
     row = render_to_string(ROW_TEMPLATE, context, request, using="jinja2")
-    header = render_to_string("attendance/_roll_call_header.html", context, request)
-    return row + header + "\n"
+    if not header:
+        return row
+    return row + render_header(request, context) + "\n"
+
+
+def render_header(request, context: dict) -> str:
+    return render_to_string("attendance/_roll_call_header.html", context, request)

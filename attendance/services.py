@@ -9,45 +9,31 @@ the last line of defence.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
+import enum
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import ClassVar
 
 from django.db import transaction
-from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
-from enrollment.models import Child, Enrollment
-from enrollment.privacy import ANONYMISED, export_row
-from enrollment.signals import child_anonymising, child_exporting, enrollment_moved
-from factories.models import AuditEntry
+from enrollment.models import Enrollment
+from factories.models import AuditEntry, audit_diff, audit_snapshot
 from spaces.models import Calendar, Group, Season, Teacher, days_left_out, some_days
-from spaces.signals import season_calendar_changed
 
-from .models import NO_RECORD, Attendance, GroupDay, Incident, RollCallOp, StaffShift
+from .models import ATTENDED, NO_RECORD, Attendance, GroupDay, Incident, RollCallOp, StaffShift
+from .roll_call import GroupAccess, RosterRow, roll_call_refusal
 from .signals import attendance_changed
 
 AUDITED_FIELDS = ("status", "absence_reason", "check_in_at", "check_out_at", "picked_up_by")
 
 
 def _snapshot(record: Attendance | None) -> dict:
-    if record is None:
-        return {}
-    return {
-        field: (value.isoformat() if isinstance(value, datetime.datetime) else value)
-        for field in AUDITED_FIELDS
-        if (value := getattr(record, field))
-    }
-
-
-def _diff(before: dict, after: dict) -> dict:
-    return {
-        field: [before.get(field), after.get(field)]
-        for field in AUDITED_FIELDS
-        if before.get(field) != after.get(field)
-    }
+    return audit_snapshot(record, AUDITED_FIELDS)
 
 
 def _lock_group(group: Group) -> None:
@@ -55,23 +41,17 @@ def _lock_group(group: Group) -> None:
 
 
 def _audit(*, user, group: Group, record: Attendance, before: dict, created: bool) -> None:
-    changes = _diff(before, _snapshot(record))
-    if changes:
-        AuditEntry.objects.record(
-            user=user,
-            factory_id=group.season.factory_id,
-            instance=record,
-            action=AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE,
-            changes=changes,
-        )
+    entry = AuditEntry.objects.record_change(
+        user=user,
+        factory_id=group.season.factory_id,
+        instance=record,
+        before=before,
+        fields=AUDITED_FIELDS,
+        created=created,
+    )
+    if entry is not None:
+        # The parent channel (a floor above) tells the parents who chose it.
         attendance_changed.send(sender=Attendance, changes=[(record, before)])
-
-
-def _current_record(enrollment: Enrollment, day: datetime.date, locked: bool):
-    """The child's record of `day`: the one the caller read under the lock, or read now."""
-    if locked and hasattr(enrollment, "day_records"):
-        return enrollment.day_record
-    return Attendance.objects.filter(enrollment=enrollment, date=day).first()
 
 
 def tap_time(tapped_at: datetime.datetime | None, day: datetime.date, now) -> datetime.datetime:
@@ -89,6 +69,283 @@ def _check_in_time(tapped_at, day: datetime.date, now) -> datetime.datetime | No
     return now if day == timezone.localdate(now) else None
 
 
+# --- the taps a phone sends -----------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class Tap:
+    """What a phone adds to every tap, online or queued offline (forms.TapFields):
+    its id (applied once), the version of the record the teacher saw (a change
+    made since is a conflict), when it was made, and the teacher's choice when
+    settling a conflict ("mine" or "theirs")."""
+
+    kind: ClassVar[str]
+    op_id: uuid.UUID | None = None
+    seen: str | None = None
+    tapped_at: datetime.datetime | None = None
+    resolution: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Mark(Tap):
+    """Present, late, absent (with a reason) or excused."""
+
+    kind: ClassVar[str] = "mark"
+    status: str
+    absence_reason: str = ""
+
+    def is_same(self, record: Attendance | None) -> bool:
+        """Whether the record already says this (two teachers marking a child the
+        same way is not a conflict)."""
+        reason = "" if self.status in ATTENDED else self.absence_reason
+        return (
+            record is not None and record.status == self.status and record.absence_reason == reason
+        )
+
+    @property
+    def fields(self) -> dict:
+        """What the phone posts again to settle a conflict in its favour."""
+        return {"status": self.status, "absence_reason": self.absence_reason}
+
+    def label(self) -> str:
+        label = str(Attendance.Status(self.status).label)
+        if self.absence_reason:
+            label += " · " + str(Attendance.AbsenceReason(self.absence_reason).label)
+        return label
+
+
+@dataclass(frozen=True, kw_only=True)
+class CheckOut(Tap):
+    """Who picked the child up (the form checked they are on the child's list)."""
+
+    kind: ClassVar[str] = "check_out"
+    picked_up_by: str
+
+    def is_same(self, record: Attendance | None) -> bool:
+        return (
+            record is not None
+            and record.check_out_at is not None
+            and record.picked_up_by == self.picked_up_by
+        )
+
+    @property
+    def fields(self) -> dict:
+        return {"picked_up_by": self.picked_up_by}
+
+    def label(self) -> str:
+        return gettext("Checked out by %(name)s") % {"name": self.picked_up_by}
+
+
+@dataclass(frozen=True)
+class BadTap:
+    """A tap its form could not take (not a status, not on the pickup list, a
+    time in the future): refused with `reason`, after the record's own refusals."""
+
+    kind: str
+    reason: str = ""
+
+
+class Outcome(enum.StrEnum):
+    SAVED = "saved"  # the record says what the tap wanted (written now, or already)
+    APPLIED = "applied"  # this tap (its op id) was applied before: nothing done again
+    CONFLICT = "conflict"  # a colleague changed the record since: nothing written
+    REFUSED = "refused"  # not allowed, or not readable: nothing written; `reason`
+    ASK_REASON = "ask_reason"  # absent without a reason yet: nothing written
+
+
+@dataclass(frozen=True)
+class TapResult:
+    """What became of one tap: the outcome, the child's record now, and the new
+    daily counts when the tap wrote (None: the counts the group was read with)."""
+
+    outcome: Outcome
+    tap: Tap | BadTap
+    record: Attendance | None
+    counts: GroupDay | None = None
+    reason: str = ""
+
+
+def roll_call_tap(
+    *,
+    access: GroupAccess,
+    row: RosterRow,
+    day: datetime.date,
+    user,
+    tap: Mark | CheckOut | BadTap,
+    recount: bool = True,
+) -> TapResult:
+    """Apply one tap on one child's roll call of `day`, online or from a phone's
+    offline queue, and say what became of it. The caller holds the group's lock
+    (`roll_call_group(..., lock=True)` in its transaction) and read `row` under
+    it, so the record checked here is the one the change applies to.
+
+    In order: the day and the user's window (`roll_call_refusal`); for a
+    check-out, the record's state (already checked out, not checked in); the
+    form's own refusal; an absence without its reason; then the tap itself:
+    applied once by its op id; "theirs" keeps the record; a tap that saw
+    another version of a record it would change is a conflict (both values
+    go to the audit trail, nothing is written); otherwise the record is
+    written and the daily counts recounted (`recount=False`: the caller
+    recounts once, after a batch)."""
+    record = row.record
+    refusal = roll_call_refusal(access, day, today=timezone.localdate())
+    if refusal is None and tap.kind == CheckOut.kind:
+        if record is not None and record.check_out_at and _applied_before(tap):
+            # This check-out sent again after it was applied (its answer was lost).
+            return TapResult(Outcome.APPLIED, tap, record)
+        refusal = check_out_refusal(record, seen=getattr(tap, "seen", None))
+    if refusal is None and isinstance(tap, BadTap):
+        refusal = tap.reason
+    if refusal is not None:
+        return TapResult(Outcome.REFUSED, tap, record, reason=refusal)
+    if isinstance(tap, Mark) and tap.status == Attendance.Status.ABSENT and not tap.absence_reason:
+        return TapResult(Outcome.ASK_REASON, tap, record)
+    group, enrollment = access.group, row.enrollment
+    if tap.op_id is not None and not RollCallOp.claim(
+        op_id=tap.op_id, user=user, enrollment_id=enrollment.pk, day=day
+    ):
+        return TapResult(Outcome.APPLIED, tap, record)
+    if tap.resolution == "theirs" and record is not None:
+        _audit_note(user, group, record, {"conflict_resolved": [tap.fields, "theirs"]})
+        return TapResult(Outcome.SAVED, tap, record)
+    same = tap.is_same(record)
+    changed_since = record is not None and tap.seen not in (None, record.version)
+    if changed_since and not same and tap.resolution != "mine":
+        # Not applied: sent again, it must show the conflict again.
+        RollCallOp.objects.filter(op_id=tap.op_id).delete()
+        _audit_note(user, group, record, {"conflict": [_snapshot(record), tap.fields]})
+        return TapResult(Outcome.CONFLICT, tap, record)
+    if same:
+        return TapResult(Outcome.SAVED, tap, record)
+    if tap.resolution == "mine" and record is not None:
+        _audit_note(user, group, record, {"conflict_resolved": [_snapshot(record), "mine"]})
+    if isinstance(tap, CheckOut):
+        record.group = group
+        _write_check_out(record, picked_up_by=tap.picked_up_by, user=user, tapped_at=tap.tapped_at)
+    else:
+        record = _write_mark(
+            record,
+            enrollment=enrollment,
+            group=group,
+            day=day,
+            status=tap.status,
+            absence_reason=tap.absence_reason,
+            user=user,
+            tapped_at=tap.tapped_at,
+        )
+    # The reports' daily counts move with the roll call, in the same transaction.
+    counts = GroupDay.recount(group, day) if recount else None
+    return TapResult(Outcome.SAVED, tap, record, counts)
+
+
+def roll_call_taps(
+    *,
+    access: GroupAccess,
+    day: datetime.date,
+    user,
+    taps: list[tuple[int | None, Mark | CheckOut | BadTap]],
+    rows: dict[int, RosterRow],
+) -> tuple[list[tuple[int | None, TapResult]], GroupDay | None]:
+    """A phone's queued taps (enrollment id, tap), applied in order as
+    `roll_call_tap` applies each, under the one lock of the group the caller
+    holds; `rows`: the children of the batch read under it (updated here as
+    taps write). The daily counts are recounted once, at the end (returned;
+    None if nothing was written). A child not in `rows` is refused.
+
+    A tap's `seen` is the version the phone saw before it queued its first tap
+    on the child; a later tap that saw the same version sees the one the
+    earlier tap wrote, as the phone's own queue would have told it."""
+    results = []
+    wrote_from: dict[tuple[int, str], str] = {}  # (child, version seen) -> version written
+    wrote = False
+    for enrollment_id, tap in taps:
+        row = rows.get(enrollment_id)
+        if row is None:
+            reason = gettext("This child is not on this roll call.")
+            results.append((enrollment_id, TapResult(Outcome.REFUSED, tap, None, reason=reason)))
+            continue
+        seen = getattr(tap, "seen", None)
+        if (enrollment_id, seen) in wrote_from:
+            tap = dataclasses.replace(tap, seen=wrote_from[enrollment_id, seen])
+        before = row.record.version if row.record is not None else NO_RECORD
+        result = roll_call_tap(access=access, row=row, day=day, user=user, tap=tap, recount=False)
+        results.append((enrollment_id, result))
+        if result.outcome in (Outcome.SAVED, Outcome.APPLIED) and result.record is not None:
+            rows[enrollment_id] = dataclasses.replace(row, record=result.record)
+            wrote = wrote or result.record.version != before
+            if seen is not None:
+                wrote_from[enrollment_id, seen] = result.record.version
+    return results, (GroupDay.recount(access.group, day) if wrote else None)
+
+
+def _applied_before(tap: Tap | BadTap) -> bool:
+    op_id = getattr(tap, "op_id", None)
+    return op_id is not None and RollCallOp.objects.filter(op_id=op_id).exists()
+
+
+def check_out_refusal(record: Attendance | None, *, seen: str | None = None) -> str | None:
+    """Why the child's record refuses a check-out, or None. A phone's tap carries
+    the version it saw (`seen`): a colleague's check-out since is a conflict to
+    settle (`roll_call_tap`); anything else may not redo a check-out."""
+    if record is not None and record.check_out_at and seen is None:
+        return gettext("This child was already checked out at %(time)s by %(name)s.") % {
+            "time": timezone.localtime(record.check_out_at).strftime("%H:%M"),
+            "name": record.picked_up_by,
+        }
+    if record is None or record.check_in_at is None:
+        return gettext("This child has not been checked in, so cannot be checked out.")
+    return None
+
+
+def _write_mark(
+    record: Attendance | None,
+    *,
+    enrollment: Enrollment,
+    group: Group,
+    day: datetime.date,
+    status: str,
+    absence_reason: str,
+    user,
+    tapped_at: datetime.datetime | None,
+) -> Attendance:
+    """Write a mark on the child's record of `day` (`record`, read under the
+    group's lock; None: none yet). Arriving sets the check-in time once (the
+    time of the tap, so a tap queued offline keeps it; today only for a tap
+    made online without one); absent or excused clears the times (a correction)."""
+    before = _snapshot(record)
+    created = record is None
+    if created:
+        record = Attendance(enrollment=enrollment, date=day)
+    record.group = group
+    record.status = status
+    record.recorded_by = user
+    if record.attended:
+        record.absence_reason = ""
+        if record.check_in_at is None:
+            record.check_in_at = _check_in_time(tapped_at, day, timezone.now())
+    else:
+        record.absence_reason = absence_reason
+        record.check_in_at = record.check_out_at = None
+        record.picked_up_by = record.dropped_off_by = ""
+    record.save()
+    _audit(user=user, group=group, record=record, before=before, created=created)
+    return record
+
+
+def _write_check_out(
+    record: Attendance, *, picked_up_by: str, user, tapped_at: datetime.datetime | None
+) -> None:
+    """Record who picked the child up and when (the time of the tap, never before
+    the check-in). The caller holds the group's lock."""
+    before = _snapshot(record)
+    out = tap_time(tapped_at, record.date, timezone.now())
+    record.check_out_at = max(out, record.check_in_at) if record.check_in_at else out
+    record.picked_up_by = picked_up_by
+    record.recorded_by = user
+    record.save()
+    _audit(user=user, group=record.group, record=record, before=before, created=False)
+
+
 def roll_call_mark(
     *,
     enrollment: Enrollment,
@@ -98,40 +355,23 @@ def roll_call_mark(
     absence_reason: str = "",
     user,
     tapped_at: datetime.datetime | None = None,
-    locked: bool = False,
 ) -> Attendance:
-    """Mark one child for one day. Arriving sets the check-in time once (the time
-    of the tap, so a tap queued offline keeps it; today only for a tap made
-    online without one); marking absent or excused clears the times (a correction).
-
-    `locked`: the caller already holds the group's lock and read the child's
-    record under it (the tap view), so neither is done again."""
-    now = timezone.now()
-    # No savepoint: the writes commit or roll back with the caller's transaction.
-    with transaction.atomic(savepoint=False):
-        if not locked:
-            _lock_group(group)
-        record = _current_record(enrollment, day, locked)
-        before = _snapshot(record)
-        created = record is None
-        if created:
-            record = Attendance(enrollment=enrollment, date=day)
-        record.group = group
-        record.status = status
-        record.recorded_by = user
-        if record.attended:
-            record.absence_reason = ""
-            if record.check_in_at is None:
-                record.check_in_at = _check_in_time(tapped_at, day, now)
-        else:
-            record.absence_reason = absence_reason
-            record.check_in_at = record.check_out_at = None
-            record.picked_up_by = record.dropped_off_by = ""
-        record.save()
-        _audit(user=user, group=group, record=record, before=before, created=created)
-        # The reports' daily counts move with the roll call, in the same transaction
-        # (kept on the record for the header the tap answers with).
-        record.counts = GroupDay.recount(group, day)
+    """Mark one child for one day outside a phone's tap (no scope, no window:
+    the caller decided): lock the group, read the record, write, recount."""
+    with transaction.atomic():
+        _lock_group(group)
+        record = Attendance.objects.filter(enrollment=enrollment, date=day).first()
+        record = _write_mark(
+            record,
+            enrollment=enrollment,
+            group=group,
+            day=day,
+            status=status,
+            absence_reason=absence_reason,
+            user=user,
+            tapped_at=tapped_at,
+        )
+        GroupDay.recount(group, day)
     return record
 
 
@@ -166,131 +406,13 @@ def roll_call_mark_all_present(*, group: Group, day: datetime.date, user) -> int
                 model=Attendance._meta.label_lower,
                 object_id=str(record.pk),
                 action=AuditEntry.Action.CREATE,
-                changes=_diff({}, _snapshot(record)),
+                changes=audit_diff({}, _snapshot(record)),
             )
             for record in records
         )
         attendance_changed.send(sender=Attendance, changes=[(record, {}) for record in records])
         GroupDay.recount(group, day)
     return len(records)
-
-
-def roll_call_check_out(
-    *,
-    record: Attendance,
-    picked_up_by: str,
-    user,
-    tapped_at: datetime.datetime | None = None,
-    locked: bool = False,
-) -> Attendance:
-    """Record who picked the child up and when (the time of the tap, never before
-    the check-in). The caller has checked that `picked_up_by` is an authorised
-    person; `locked` as for `roll_call_mark`."""
-    with transaction.atomic(savepoint=False):
-        if not locked:
-            _lock_group(record.group)
-            record.refresh_from_db()
-        before = _snapshot(record)
-        out = tap_time(tapped_at, record.date, timezone.now())
-        record.check_out_at = max(out, record.check_in_at) if record.check_in_at else out
-        record.picked_up_by = picked_up_by
-        record.recorded_by = user
-        record.save()
-        _audit(user=user, group=record.group, record=record, before=before, created=False)
-        # "Children here now" is one of the daily counts.
-        record.counts = GroupDay.recount(record.group, record.date)
-    return record
-
-
-@dataclass
-class TapOutcome:
-    """What became of a tap: applied (`counts` are the new daily counts), kept
-    (nothing to change: the same as on the server, sent again, or the teacher
-    kept a colleague's value), or a conflict the teacher must settle."""
-
-    record: Attendance | None
-    counts: GroupDay | None = None
-    kept: bool = False
-    conflict: bool = False
-    mine: dict = field(default_factory=dict)
-    tapped_at: datetime.datetime | None = None
-
-
-def _is_same(record: Attendance | None, wanted: dict) -> bool:
-    """Whether the record already says what the tap wants (two teachers marking
-    a child the same way is not a conflict)."""
-    if record is None:
-        return False
-    if "picked_up_by" in wanted:
-        return record.check_out_at is not None and record.picked_up_by == wanted["picked_up_by"]
-    reason = wanted["absence_reason"] if wanted["status"] in ("absent", "excused") else ""
-    return record.status == wanted["status"] and record.absence_reason == reason
-
-
-def roll_call_tap(
-    *,
-    enrollment: Enrollment,
-    group: Group,
-    day: datetime.date,
-    user,
-    wanted: dict,
-    op_id: uuid.UUID | None = None,
-    seen: str | None = None,
-    tapped_at: datetime.datetime | None = None,
-    resolution: str = "",
-) -> TapOutcome:
-    """Apply one tap from a phone (a mark, or a check-out when `wanted` names the
-    pickup person), online or from its offline queue. The caller holds the
-    group's lock and read `enrollment.day_record` under it.
-
-    - `op_id`: applied once; the same tap sent again changes nothing.
-    - `seen`: the record's version on the phone; if a colleague changed the
-      record since and the tap wants something else, nothing is written: the
-      teacher is shown both values and chooses (`resolution` "mine" or
-      "theirs"). The conflict and the choice go to the audit trail.
-    - `tapped_at`: check-in and check-out keep the time of the tap.
-    """
-    record = enrollment.day_record
-    if op_id is not None and not RollCallOp.claim(
-        op_id=op_id, user=user, enrollment_id=enrollment.pk, day=day
-    ):
-        return TapOutcome(record, kept=True)
-    if resolution == "theirs" and record is not None:
-        _audit_note(user, group, record, {"conflict_resolved": [wanted, "theirs"]})
-        return TapOutcome(record, kept=True)
-    same = _is_same(record, wanted)
-    version = record.version if record is not None else NO_RECORD
-    if seen is not None and seen != version and not same and resolution != "mine":
-        if record is not None:
-            # Not applied: sent again, it must show the conflict again.
-            RollCallOp.objects.filter(op_id=op_id).delete()
-            _audit_note(user, group, record, {"conflict": [_snapshot(record), wanted]})
-            return TapOutcome(record, conflict=True, mine=wanted, tapped_at=tapped_at)
-    if same:
-        return TapOutcome(record, kept=True)
-    if resolution == "mine" and record is not None:
-        _audit_note(user, group, record, {"conflict_resolved": [_snapshot(record), "mine"]})
-    if "picked_up_by" in wanted:
-        record.group = group
-        record = roll_call_check_out(
-            record=record,
-            picked_up_by=wanted["picked_up_by"],
-            user=user,
-            tapped_at=tapped_at,
-            locked=True,
-        )
-    else:
-        record = roll_call_mark(
-            enrollment=enrollment,
-            group=group,
-            day=day,
-            status=wanted["status"],
-            absence_reason=wanted["absence_reason"],
-            user=user,
-            tapped_at=tapped_at,
-            locked=True,
-        )
-    return TapOutcome(record, counts=record.counts)
 
 
 def _audit_note(user, group: Group, record: Attendance, changes: dict) -> None:
@@ -324,65 +446,6 @@ def staff_toggle_duty(*, teacher: Teacher, group: Group, day: datetime.date) -> 
     return shift
 
 
-@receiver(enrollment_moved)
-def _move_todays_record(sender, *, enrollment: Enrollment, **kwargs) -> None:
-    """Today's roll-call record moves with a child who changes group, so today's
-    counts are right in both groups; earlier records keep the group the child was
-    in that day (history). Runs inside the move's transaction."""
-    Attendance.objects.filter(enrollment=enrollment, date=timezone.localdate()).update(
-        group_id=enrollment.group_id
-    )
-
-
-@receiver(child_anonymising)
-def _scrub_child(sender, *, child: Child, **kwargs) -> None:
-    """Who dropped off and picked up, the free text of incidents naming the child,
-    and what the audit trail recorded of both."""
-    records = Attendance.objects.filter(enrollment__child=child)
-    incidents = Incident.objects.filter(children=child)
-    AuditEntry.objects.scrub(
-        model=Attendance._meta.label_lower,
-        object_ids=list(records.values_list("pk", flat=True)),
-        mark=ANONYMISED,
-        keep=("status", "absence_reason", "check_in_at", "check_out_at"),
-    )
-    AuditEntry.objects.scrub(
-        model=Incident._meta.label_lower,
-        object_ids=list(incidents.values_list("pk", flat=True)),
-        mark=ANONYMISED,
-    )
-    records.update(dropped_off_by="", picked_up_by="")
-    incidents.update(description=ANONYMISED, action_taken="")
-
-
-@receiver(child_exporting)
-def _export_attendance(sender, *, child: Child, **kwargs) -> tuple[str, list[dict]]:
-    fields = (
-        "date",
-        "status",
-        "absence_reason",
-        "check_in_at",
-        "check_out_at",
-        "dropped_off_by",
-        "picked_up_by",
-    )
-    records = Attendance.objects.filter(enrollment__child=child).order_by("date")
-    return "attendance", [export_row(a, *fields) for a in records]
-
-
-@receiver(child_exporting)
-def _export_incidents(sender, *, child: Child, **kwargs) -> tuple[str, list[dict]]:
-    fields = (
-        "occurred_at",
-        "kind",
-        "severity",
-        "description",
-        "action_taken",
-        "guardian_informed_at",
-    )
-    return "incidents", [export_row(i, *fields) for i in Incident.objects.filter(children=child)]
-
-
 def calendar_refusals(season: Season, old: Calendar, new: Calendar) -> list[str]:
     """Registered in `spaces.models.CALENDAR_GUARDS`: the roll calls, teachers on
     duty and incidents a change of the season's days would leave outside it.
@@ -412,15 +475,3 @@ def calendar_refusals(season: Season, old: Calendar, new: Calendar) -> list[str]
             "Incidents are recorded on days this change would take out of the season (%(days)s)."
         ) % {"days": some_days(incidents)})  # fmt: skip
     return reasons
-
-
-@receiver(season_calendar_changed)
-def _drop_empty_counts(sender, *, season: Season, old: Calendar, new: Calendar, **kwargs) -> None:
-    """Daily counts of days the season no longer opens, with nothing recorded in
-    them (a recount makes one for a day nobody marked): gone, or the season's
-    totals (every day) and its report (its dates) would count different days.
-    Counts with records never get here: `calendar_refusals` refused the change."""
-    counts = GroupDay.objects.filter(season=season, recorded=0)
-    left_out = days_left_out(old, new, counts.values_list("date", flat=True))
-    if left_out:
-        counts.filter(date__in=left_out).delete()

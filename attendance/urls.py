@@ -21,6 +21,11 @@ urlpatterns = [
         name="roll-call-check-out",
     ),
     path(
+        "groups/<int:group_id>/roll-call/<isodate:day>/taps/",
+        views.roll_call_taps,
+        name="roll-call-taps",
+    ),
+    path(
         "groups/<int:group_id>/roll-call/<isodate:day>/all-present/",
         views.roll_call_mark_all,
         name="roll-call-mark-all",

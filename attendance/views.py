@@ -3,30 +3,34 @@ paper sign-in sheet. Every view fetches its group through the one scope
 (`Group.objects.visible_to`, or `roll_call_group`, which asks the same of the
 one group with the user's role), so another factory's group answers 404."""
 
+import dataclasses
 import datetime
 import functools
 import json
-import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from enrollment.models import Child, Enrollment
 from factories.models import AuditEntry
-from spaces.models import Group, Season, Teacher
+from spaces.models import Teacher
+from spaces.scope import group_for, season_for
 
 from . import services
 from .forms import CheckOutForm, IncidentForm, MarkForm
-from .models import Attendance, Incident, RollCallOp
+from .models import ATTENDED, NO_RECORD, Attendance, Incident
 from .roll_call import (
+    GroupAccess,
+    RosterRow,
     day_summary,
     pickup_people,
     roll_call_group,
@@ -34,7 +38,7 @@ from .roll_call import (
     roll_call_roster,
     teachers_on_duty,
 )
-from .rows import RowWords, render_row, render_rows
+from .rows import RowWords, render_header, render_row, render_rows
 from .signals import incident_recorded
 
 # A refusal (closed day, out of the teacher's window, bad value) re-renders the
@@ -59,74 +63,49 @@ def post_or_back_to_roll_call(view):
     return post_only
 
 
-def _group_for(user, group_id: int) -> Group:
-    return get_object_or_404(
-        Group.objects.visible_to(user).select_related("season__factory"), pk=group_id
-    )
-
-
-def _roll_call_state(group: Group, day: datetime.date, counts=None, roster=None) -> dict:
+def _roll_call_state(access: GroupAccess, day: datetime.date, counts=None, roster=None) -> dict:
     """What the roll-call header shows: the daily counts, teachers on duty, the ratio.
-    `group` comes from `roll_call_group` (role, teacher row and counts on it);
-    `roster`: the group's whole roster of the day, if the page has read it."""
-    summary = day_summary(group, day, counts, roster)
+    `counts`: the daily counts a tap just wrote; `roster`: the group's whole
+    roster of the day, if the page has read it."""
+    group = access.group
+    summary = day_summary(access, day, counts, roster)
     on_duty = teachers_on_duty(group, day)
-    children_here = summary["here"] if day == timezone.localdate() else summary["present"]
-    limit = group.children_per_teacher  # the strictest ratio rule for the group's ages
+    children_here = summary.here if day == timezone.localdate() else summary.present
     return {
         "group": group,
+        "access": access,
         "day": day,
         "summary": summary,
         "on_duty": on_duty,
         "children_here": children_here,
-        "ratio_limit": limit,
-        "ratio_broken": children_here > len(on_duty) * limit,
-        "my_teacher": group.my_teacher_id,
-        "i_am_on_duty": any(s.teacher_id == group.my_teacher_id for s in on_duty),
+        # The strictest ratio rule for the group's ages.
+        "ratio_limit": group.children_per_teacher,
+        "ratio_broken": group.too_few_teachers(children=children_here, teachers=len(on_duty)),
+        "my_teacher": access.my_teacher_id,
+        "i_am_on_duty": any(s.teacher_id == access.my_teacher_id for s in on_duty),
     }
 
 
-def _row_context(request, group, day, enrollment, **extra) -> dict:
-    """The context of one row answered alone (a tap): the row, and the models
-    its rarer parts (a conflict, the check-out form) read."""
-    words = RowWords(group, day)
+def _row_context(request, access: GroupAccess, day, row: RosterRow, words=None, **extra) -> dict:
+    """The context of one child's row answered alone; `extra`: the row's rarer
+    parts (an error, a conflict, the question, the check-out form)."""
+    words = words or RowWords(access.group, day)
     return words.context(
-        group=group,
+        group=access.group,
         day=day,
-        enrollment=enrollment,
-        record=enrollment.day_record,
-        row=words.row(enrollment),
+        enrollment=row.enrollment,
+        record=row.record,
+        row=words.row(row),
         can_edit=True,
         **extra,
     )
 
 
-def _render_row(request, group, day, enrollment, status=200, counts=None, **extra):
-    """One child's row, with the header counts swapped in out of band: the answer
-    to a tap, rendered when called, once the tap's transaction has released the
-    group's lock (see `_answer_after_commit`)."""
-
-    def answer() -> HttpResponse:
-        context = _row_context(request, group, day, enrollment, **extra)
-        context.update(_roll_call_state(group, day, counts), oob=True)
-        return HttpResponse(render_row(request, context), status=status)
-
-    return answer
-
-
-def _answer_after_commit(tap, request, group_id, day, enrollment_id, *, lock, **fetch):
-    """Run `tap(request, group, day, enrollment)` in one transaction with the
-    group locked (no savepoint: the lock is taken by the fetch itself, so the
-    record read next is the one the change applies to), then render its answer
-    after the commit: the lock is held for the change alone, and a colleague's
-    tap on the same group waits for no template or header query. 404 if the
-    group or the child is out of scope."""
-    with transaction.atomic(savepoint=False):
-        group, enrollment = _tap_target(request, group_id, day, enrollment_id, lock=lock, **fetch)
-        answer = None if enrollment is None else tap(request, group, day, enrollment)
-    if answer is None:
-        raise Http404
-    return answer()
+def _row_html(request, access: GroupAccess, day, row: RosterRow, counts=None, **extra) -> str:
+    """One child's row answered alone (a tap), with the header swapped in out of band."""
+    context = _row_context(request, access, day, row, **extra)
+    context.update(_roll_call_state(access, day, counts), oob=True)
+    return render_row(request, context)
 
 
 @login_required
@@ -136,27 +115,30 @@ def roll_call(request: HttpRequest, group_id: int, day: datetime.date | None = N
     # roster with each record, the pickup lists, the teachers on duty.
     today = timezone.localdate()
     day = day or today
-    group = roll_call_group(request.user, group_id, day)
-    if group is None:
+    access = roll_call_group(request.user, group_id, day)
+    if access is None:
         raise Http404
-    refusal = roll_call_refusal(group, day, today=today)
+    refusal = roll_call_refusal(access, day, today=today)
     # Managers read the figures; the list of children is for staff who may see them.
-    enrollments = roll_call_roster(group, day)
+    roster = roll_call_roster(access, day)
     # By the roster's child ids: cheaper to build than the scoped roster as a subquery.
-    people = pickup_people([e.child_id for e in enrollments]) if enrollments else {}
-    words = RowWords(group, day)
+    people = pickup_people([r.enrollment.child_id for r in roster]) if roster else {}
+    words = RowWords(access.group, day)
     # Who sees the children sees every child of the group (HR, coordinators, its
     # teachers): the header is counted from their roster, without a query.
-    whole_roster = enrollments if group.sees_children else None
+    whole_roster = roster if access.sees_children else None
     return render(
         request,
         "attendance/roll_call.html",
         {
-            **_roll_call_state(group, day, roster=whole_roster),
-            "rows_html": render_rows(request, words, enrollments, can_edit=refusal is None),
+            **_roll_call_state(access, day, roster=whole_roster),
+            "rows_html": render_rows(request, words, roster, can_edit=refusal is None),
             # Kept on the phone with the page: check-out offline still needs the list.
             # A data attribute, not a <script> block: the page has no inline script.
-            "pickups": json.dumps({str(e.pk): people.get(e.child_id, []) for e in enrollments}),
+            "pickups": json.dumps(
+                {str(r.enrollment.pk): people.get(r.enrollment.child_id, []) for r in roster}
+            ),
+            "attended": json.dumps(ATTENDED),
             "absence_reasons": Attendance.AbsenceReason.choices,
             "refusal": refusal,
             "is_today": words.is_today,
@@ -167,156 +149,275 @@ def roll_call(request: HttpRequest, group_id: int, day: datetime.date | None = N
     )
 
 
-def _tap_target(request, group_id, day, enrollment_id, *, lock, pickup=None):
-    """The group (locked for a tap) and the child on its roster that day, each
-    fetched once; None when either is outside the user's scope."""
-    group = roll_call_group(request.user, group_id, day, lock=lock)
-    if group is None:
-        return None, None
-    # With the check-out's person: whether they are on the child's list, in the same query.
-    found = roll_call_roster(group, day, enrollment_id=enrollment_id, pickup=pickup)
-    return group, (found[0] if found else None)
+def _tap_target(user, group_id: int, day, enrollment_id: int, *, lock: bool, pickup=None):
+    """The group (with the user's access; locked for a tap) and the child's row
+    on its roster that day, each fetched once; (None, None) when either is
+    outside the user's scope (the caller answers 404 once out of its
+    transaction). `pickup`: whether that person is on the child's list, in the
+    roster's query."""
+    access = roll_call_group(user, group_id, day, lock=lock)
+    found = access and roll_call_roster(access, day, enrollment_id=enrollment_id, pickup=pickup)
+    return (access, found[0]) if found else (None, None)
+
+
+# A tap: the form reads it into a typed tap (`Mark`, `CheckOut`); in one
+# transaction the group is fetched with its row lock, the child's record read
+# under it and the tap applied (`services.roll_call_tap`, which says what became
+# of it); after the commit, with the lock released, the answer is rendered, so a
+# colleague's tap on the same group waits for no template or header query.
 
 
 @login_required
 @post_or_back_to_roll_call
 def roll_call_mark(request, group_id: int, day: datetime.date, enrollment_id: int):
-    form = MarkForm(request.POST)
-    tap = functools.partial(_mark, form=form)
-    return _answer_after_commit(tap, request, group_id, day, enrollment_id, lock=True)
-
-
-def _mark(request, group, day, enrollment, *, form):
-    refusal = roll_call_refusal(group, day, today=timezone.localdate())
-    if refusal or not form.is_valid():
-        error = refusal or " ".join(e for errors in form.errors.values() for e in errors)
-        return _render_row(request, group, day, enrollment, status=REFUSED, error=error)
-    if form.needs_reason:
-        return _render_row(request, group, day, enrollment, asking_reason=True)
-    wanted = {
-        "status": form.cleaned_data["status"],
-        "absence_reason": form.cleaned_data["absence_reason"],
-    }
-    outcome = services.roll_call_tap(
-        enrollment=enrollment, group=group, day=day, user=request.user, wanted=wanted, **form.tap
-    )
-    return _tap_answer(request, group, day, enrollment, outcome)
-
-
-def _tap_answer(request, group, day, enrollment, outcome):
-    if not request.htmx:
-        return functools.partial(redirect, "attendance:roll-call", group_id=group.pk, day=day)
-    if outcome.conflict:
-        mine = outcome.mine
-        if "picked_up_by" in mine:
-            label = _("Checked out by %(name)s") % {"name": mine["picked_up_by"]}
-        else:
-            label = str(Attendance.Status(mine["status"]).label)
-            if mine.get("absence_reason"):
-                label += " · " + str(Attendance.AbsenceReason(mine["absence_reason"]).label)
-        tapped_ms = int(outcome.tapped_at.timestamp() * 1000) if outcome.tapped_at else None
-        return _render_row(
-            request,
-            group,
-            day,
-            enrollment,
-            status=CONFLICT,
-            conflict=outcome,
-            conflict_mine=label,
-            conflict_tapped_ms=tapped_ms,
+    tap = MarkForm(request.POST).tap()
+    with transaction.atomic(savepoint=False):
+        access, row = _tap_target(request.user, group_id, day, enrollment_id, lock=True)
+        result = row and services.roll_call_tap(
+            access=access, row=row, day=day, user=request.user, tap=tap
         )
-    if outcome.record is not None:
-        enrollment.day_records = [outcome.record]
-    return _render_row(
-        request, group, day, enrollment, counts=outcome.counts, saved=True, kept=outcome.kept
-    )
+    if result is None:
+        raise Http404  # raised out of the transaction, which it would mark as broken
+    return _tap_answer(request, access, day, row, result)
 
 
 @login_required
 def roll_call_check_out(request, group_id: int, day: datetime.date, enrollment_id: int):
-    form_data = request.POST if request.method == "POST" else None
-    return _answer_after_commit(
-        functools.partial(_check_out, form_data=form_data),
-        request,
-        group_id,
-        day,
-        enrollment_id,
-        lock=form_data is not None,
-        pickup=(form_data or {}).get("picked_up_by", None),
-    )
-
-
-def _known_op(form_data) -> bool:
-    try:
-        op_id = uuid.UUID(form_data.get("op_id", ""))
-    except ValueError:
-        return False
-    return RollCallOp.objects.filter(op_id=op_id).exists()
-
-
-def _seen(form_data) -> bool:
-    return bool(form_data and form_data.get("seen"))
-
-
-def _check_out(request, group, day, enrollment, *, form_data):
-    record = enrollment.day_record
-    today = timezone.localdate()
-    refusal = roll_call_refusal(group, day, today=today)
-    if refusal is None and form_data and record and record.check_out_at and _known_op(form_data):
-        # A check-out sent again after it was applied (its answer was lost).
-        return _render_row(request, group, day, enrollment, saved=True, kept=True)
-    if refusal is None and record is not None and record.check_out_at and not _seen(form_data):
-        # A phone's tap carries the version it saw: a colleague's check-out since
-        # is a conflict to settle (below); anything else may not redo a check-out.
-        refusal = _("This child was already checked out at %(time)s by %(name)s.") % {
-            "time": timezone.localtime(record.check_out_at).strftime("%H:%M"),
-            "name": record.picked_up_by,
-        }
-    elif refusal is None and (record is None or record.check_in_at is None):
-        refusal = _("This child has not been checked in, so cannot be checked out.")
-    if refusal:
-        return _render_row(request, group, day, enrollment, status=REFUSED, error=refusal)
-    if getattr(enrollment, "pickup_listed", False):
-        # The common case, checked in the roster's query: no list to fetch.
-        people = [{"name": form_data["picked_up_by"], "relationship": "", "phone": ""}]
-    else:
-        people = pickup_people([enrollment.child_id]).get(enrollment.child_id, [])
-    form = CheckOutForm(form_data, people=people)
-    if form_data is None:
-        return _render_row(request, group, day, enrollment, checkout_form=form)
-    tapped_at = form.cleaned_data.get("tapped_at") if form.is_valid() else None
-    on_the_day = day == today or (tapped_at and timezone.localdate(tapped_at) == day)
-    if form.is_valid() and not on_the_day:
-        form.add_error(None, _("Children can only be checked out on the day itself."))
-    if not form.is_valid():
-        error = " ".join(form.non_field_errors()) or None
-        if getattr(enrollment, "pickup_listed", False):
-            # The form is shown again with the child's whole list to choose from.
-            people = pickup_people([enrollment.child_id]).get(enrollment.child_id, [])
-            form = CheckOutForm(form_data, people=people)
-        return _render_row(
-            request, group, day, enrollment, status=REFUSED, checkout_form=form, error=error
+    if request.method != "POST":
+        # The check-out form, with the child's pickup list.
+        access, row = _tap_target(request.user, group_id, day, enrollment_id, lock=False)
+        if row is None:
+            raise Http404
+        refusal = roll_call_refusal(access, day, today=timezone.localdate())
+        refusal = refusal or services.check_out_refusal(row.record)
+        if refusal:
+            return HttpResponse(_row_html(request, access, day, row, error=refusal), status=REFUSED)
+        form = CheckOutForm(people=_pickup_list(row))
+        return HttpResponse(_row_html(request, access, day, row, checkout_form=form))
+    picked_up_by = request.POST.get("picked_up_by", "")
+    with transaction.atomic(savepoint=False):
+        access, row = _tap_target(
+            request.user, group_id, day, enrollment_id, lock=True, pickup=picked_up_by
         )
-    outcome = services.roll_call_tap(
-        enrollment=enrollment,
-        group=group,
-        day=day,
-        user=request.user,
-        wanted={"picked_up_by": form.cleaned_data["picked_up_by"]},
-        **form.tap,
-    )
-    return _tap_answer(request, group, day, enrollment, outcome)
+        result = tap = None
+        if row is not None:
+            # The common case, checked in the roster's query: no list to fetch.
+            people = [{"name": picked_up_by}] if row.pickup_listed else _pickup_list(row)
+            tap = CheckOutForm(request.POST, people=people, day=day).tap()
+            result = services.roll_call_tap(
+                access=access, row=row, day=day, user=request.user, tap=tap
+            )
+    if result is None:
+        raise Http404
+    form_refused = isinstance(tap, services.BadTap) and result.reason == tap.reason
+    if result.outcome == services.Outcome.REFUSED and form_refused:
+        # The form again, with the child's whole list to choose from.
+        form = CheckOutForm(request.POST, people=_pickup_list(row), day=day)
+        html = _row_html(request, access, day, row, checkout_form=form, error=tap.reason or None)
+        return HttpResponse(html, status=REFUSED)
+    return _tap_answer(request, access, day, row, result)
+
+
+def _pickup_list(row: RosterRow) -> list[dict]:
+    child_id = row.enrollment.child_id
+    return pickup_people([child_id]).get(child_id, [])
+
+
+def _tap_answer(request, access: GroupAccess, day, row: RosterRow, result) -> HttpResponse:
+    """The answer to one tap, rendered after its commit: the child's row as it is
+    now (with the refusal, the conflict to settle, or the question), the header
+    out of band; a plain form post goes back to the roll call."""
+    Outcome = services.Outcome
+    if not request.htmx and result.outcome in (Outcome.SAVED, Outcome.APPLIED, Outcome.CONFLICT):
+        return redirect("attendance:roll-call", group_id=access.group.pk, day=day)
+    row = dataclasses.replace(row, record=result.record)
+    parts = _answer_parts(access, day, row, result)
+    html = _row_html(request, access, day, row, counts=result.counts, **parts)
+    return HttpResponse(html, status=ANSWER_STATUS[result.outcome])
+
+
+ANSWER_STATUS = {
+    services.Outcome.SAVED: 200,
+    services.Outcome.APPLIED: 200,
+    services.Outcome.ASK_REASON: 200,
+    services.Outcome.REFUSED: REFUSED,
+    services.Outcome.CONFLICT: CONFLICT,
+}
+
+
+def _answer_parts(access: GroupAccess, day, row: RosterRow, result) -> dict:
+    """What a row shows of what became of a tap on it."""
+    Outcome = services.Outcome
+    if result.outcome == Outcome.REFUSED:
+        return {"error": result.reason}
+    if result.outcome == Outcome.ASK_REASON:
+        return {"asking_reason": True}
+    if result.outcome == Outcome.CONFLICT:
+        tap = result.tap
+        return {
+            "conflict": tap,
+            "conflict_url": _tap_url(access, day, row, tap),
+            "conflict_mine": tap.label(),
+            "conflict_tapped_ms": int(tap.tapped_at.timestamp() * 1000) if tap.tapped_at else None,
+        }
+    return {"saved": True}
+
+
+def _tap_url(access: GroupAccess, day, row: RosterRow, tap) -> str:
+    name = "roll-call-check-out" if tap.kind == services.CheckOut.kind else "roll-call-mark"
+    return reverse(f"attendance:{name}", args=[access.group.pk, day, row.enrollment.pk])
+
+
+# At most this many taps in one batch: an 80-child group tapped twice over, and
+# more; a longer queue is sent in several batches, in order.
+MAX_BATCH_TAPS = 200
+
+
+@login_required
+@require_POST
+def roll_call_taps(request, group_id: int, day: datetime.date) -> JsonResponse:
+    """A phone's queue of taps for one group's roll call of one day, sent in one
+    request when the network is back: applied in order, each once, within one
+    lock of the group, each with its own answer.
+
+    Request: POST, JSON body, the CSRF token in `X-CSRFToken`::
+
+        {"taps": [
+          {"enrollment": 12, "kind": "mark", "status": "absent", "absence_reason": "sick",
+           "op_id": "<uuid>", "seen": "<data-version of the row>", "tapped_at": <ms>},
+          {"enrollment": 13, "kind": "check_out", "picked_up_by": "王芳",
+           "op_id": "<uuid>", "seen": "…", "tapped_at": <ms>, "resolution": ""}
+        ]}
+
+    The fields are the single taps' form fields (`MarkForm`, `CheckOutForm`);
+    `seen` is the version the phone saw before its first queued tap on the
+    child: a later tap of the same batch that saw the same version sees the
+    version the earlier one wrote (no conflict with oneself).
+
+    Answer 200, JSON::
+
+        {"answers": [{"enrollment": 12, "op_id": "<uuid>", "outcome": "saved",
+                      "message": "", "version": "<new data-version>"}, …],
+         "rows": {"12": "<li id=\"row-12\" …>", …},
+         "header": "<div id=\"roll-call-header\" …>"}
+
+    One answer per tap, in order; `outcome`: "saved" (the record says what the
+    tap wanted), "applied" (this op id was applied before: nothing done
+    again), "conflict" (a colleague changed the record since `seen`: nothing
+    written; the row shows both values to choose from), "refused" (`message`
+    says why: the day, the user's window, the form, not on this roll call),
+    "ask_reason" (absent without a reason). `rows`: each child's row as it is
+    now, rendered by the server as for a single tap (with its last answer's
+    error, conflict or question); `header`: the counts. 400 with {"error": …}
+    for a body that is not JSON (``Content-Type: application/json``) with a
+    list of at most `MAX_BATCH_TAPS` taps; 404 for a
+    group outside the user's scope; a child not on this roll call is refused
+    in its own answer; 403 for a user who may not take this roll call at all
+    (HR, a manager: they read it)."""
+    # A form post (its body already read into request.POST) is not a batch either.
+    is_json = request.content_type == "application/json"
+    taps = _read_batch(request.body if is_json else b"")
+    if isinstance(taps, str):
+        return JsonResponse({"error": taps}, status=400)
+    ids = {enrollment_id for enrollment_id, _data in taps if enrollment_id is not None}
+    with transaction.atomic(savepoint=False):
+        access = roll_call_group(request.user, group_id, day, lock=True)
+        results = None
+        if access is not None and access.role is not None:
+            roster = roll_call_roster(access, day, enrollment_ids=ids) if ids else []
+            rows = {r.enrollment.pk: r for r in roster}
+            typed = _batch_taps(taps, rows, day)
+            results, counts = services.roll_call_taps(
+                access=access, day=day, user=request.user, taps=typed, rows=rows
+            )
+    if access is None:
+        raise Http404
+    if results is None:
+        raise PermissionDenied  # HR and managers read the roll call; they have no buttons
+    return JsonResponse(_batch_answer(request, access, day, results, rows, counts))
+
+
+def _read_batch(body: bytes) -> list[tuple[int | None, dict]] | str:
+    """The batch's taps as (enrollment id, form data), or what is wrong with it."""
+    try:
+        taps = json.loads(body)["taps"]
+    except (ValueError, TypeError, KeyError):
+        return _("This is not a batch of roll-call taps.")
+    if not isinstance(taps, list) or len(taps) > MAX_BATCH_TAPS:
+        return _("Send a list of at most %(n)d taps.") % {"n": MAX_BATCH_TAPS}
+    read = []
+    for tap in taps:
+        enrollment_id = tap.get("enrollment") if isinstance(tap, dict) else None
+        if not isinstance(enrollment_id, int) or isinstance(enrollment_id, bool):
+            enrollment_id = None
+        read.append((enrollment_id, tap if isinstance(tap, dict) else {}))
+    return read
+
+
+def _batch_taps(taps, rows: dict[int, RosterRow], day) -> list[tuple[int | None, object]]:
+    """Each (enrollment id, form data) of a batch as a typed tap, through the
+    single taps' forms; a check-out's form gets the child's pickup list."""
+    check_outs = {i for i, data in taps if data.get("kind") == services.CheckOut.kind}
+    children = [rows[i].enrollment.child_id for i in check_outs if i in rows]
+    people = pickup_people(children) if children else {}
+    typed = []
+    for enrollment_id, data in taps:
+        data = {k: "" if v is None else str(v) for k, v in data.items() if k != "enrollment"}
+        kind = data.get("kind")
+        if kind == services.Mark.kind:
+            tap = MarkForm(data).tap()
+        elif kind == services.CheckOut.kind and enrollment_id in rows:
+            child_id = rows[enrollment_id].enrollment.child_id
+            form = CheckOutForm(data, people=people.get(child_id, []), day=day)
+            tap = form.tap()
+            if isinstance(tap, services.BadTap):
+                # No form to show the field's own error beside: all of them in the answer.
+                tap = services.BadTap(tap.kind, form.error_text())
+        else:
+            tap = services.BadTap(str(kind), _("This is not a roll-call tap."))
+        typed.append((enrollment_id, tap))
+    return typed
+
+
+def _batch_answer(request, access: GroupAccess, day, results, rows, counts) -> dict:
+    """The batch's answers, each touched child's row as it is now (with its last
+    answer), and the header: rendered after the commit, out of the lock."""
+    words = RowWords(access.group, day)
+    answers, last = [], {}
+    for enrollment_id, result in results:
+        record = result.record
+        answers.append(
+            {
+                "enrollment": enrollment_id,
+                "op_id": str(getattr(result.tap, "op_id", None) or ""),
+                "outcome": str(result.outcome),
+                "message": result.reason,
+                "version": record.version if record is not None else NO_RECORD,
+            }
+        )
+        if enrollment_id in rows:
+            last[enrollment_id] = result
+    html = {}
+    for enrollment_id, result in last.items():
+        row = rows[enrollment_id]
+        parts = _answer_parts(access, day, row, result)
+        context = _row_context(request, access, day, row, words=words, **parts)
+        html[str(enrollment_id)] = render_row(request, context, header=False)
+    state = _roll_call_state(access, day, counts)
+    header = render_header(request, {**words.context(), **state, "oob": True})
+    return {"answers": answers, "rows": html, "header": header}
 
 
 @login_required
 @post_or_back_to_roll_call
 def roll_call_mark_all(request, group_id: int, day: datetime.date):
-    group = roll_call_group(request.user, group_id, day)
-    if group is None:
+    access = roll_call_group(request.user, group_id, day)
+    if access is None:
         raise Http404
-    if group.rc_role is None:
+    if access.role is None:
         raise PermissionDenied  # the button is not shown to them: a forged request
-    refusal = roll_call_refusal(group, day, today=timezone.localdate())
+    group = access.group
+    refusal = roll_call_refusal(access, day, today=timezone.localdate())
     if refusal:
         messages.error(request, refusal)
     else:
@@ -329,7 +430,7 @@ def roll_call_mark_all(request, group_id: int, day: datetime.date):
 @post_or_back_to_roll_call
 def roll_call_duty(request, group_id: int, day: datetime.date):
     """A teacher checks themselves in or out with this group (today only)."""
-    group = _group_for(request.user, group_id)
+    group = group_for(request.user, group_id)
     teacher = Teacher.objects.filter(user=request.user, factory=group.season.factory_id).first()
     if teacher is None:
         raise PermissionDenied  # only teachers have the button
@@ -343,10 +444,11 @@ def roll_call_duty(request, group_id: int, day: datetime.date):
 @login_required
 def sign_in_sheet(request, group_id: int, day: datetime.date):
     """A printable paper sign-in sheet, in Chinese, for the day the Wi-Fi is down."""
-    group = roll_call_group(request.user, group_id, day)
-    if group is None:
+    access = roll_call_group(request.user, group_id, day)
+    if access is None:
         raise Http404
-    rows = [(e, e.child.age_on(day)) for e in roll_call_roster(group, day)]
+    group = access.group
+    rows = [(r.enrollment, r.enrollment.child.age_on(day)) for r in roll_call_roster(access, day)]
     # A sheet of children's names leaves the system on paper: log it as an export.
     AuditEntry.objects.record(
         user=request.user,
@@ -364,11 +466,12 @@ def sign_in_sheet(request, group_id: int, day: datetime.date):
 @login_required
 def incident_new(request, group_id: int):
     today = timezone.localdate()
-    group = roll_call_group(request.user, group_id, today)
-    if group is None:
+    access = roll_call_group(request.user, group_id, today)
+    if access is None:
         raise Http404
+    group = access.group
     refusal = None
-    if group.rc_role is None:
+    if access.role is None:
         refusal = _("Only this group's teachers and the coordinator can record incidents.")
     children = Child.objects.filter(
         pk__in=Enrollment.objects.for_roll_call(group, today).values("child_id")
@@ -407,9 +510,7 @@ def incident_new(request, group_id: int):
 
 @login_required
 def season_incidents(request, season_id: int):
-    season = get_object_or_404(
-        Season.objects.visible_to(request.user).select_related("factory"), pk=season_id
-    )
+    season = season_for(request.user, season_id)
     incidents = (
         Incident.objects.visible_to(request.user)
         .filter(group__season=season)

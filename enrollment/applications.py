@@ -157,16 +157,8 @@ def _registered_child(worker: Worker, data: ApplicationData) -> Child | None:
 
 def _register_child(season: Season, worker: Worker, data: ApplicationData, *, user) -> Child:
     """A child nobody registered yet: the application's details are its record."""
-    child = Child.objects.create(
-        factory=season.factory,
-        name=data.child_name,
-        sex=data.sex,
-        date_of_birth=data.date_of_birth,
-        home_province=data.home_province,
-        lives_with=data.lives_with,
-        allergies=data.allergies,
-        medical_notes=data.medical_notes,
-    )
+    child = Child.from_application(season.factory, vars(data))
+    child.save()
     guardianship = Guardianship.objects.create(
         child=child, worker=worker, relationship=data.relationship
     )

@@ -17,7 +17,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from factories.models import PROVINCES, Factory, Role, ScopedQuerySet, Worker
+from factories.models import PROVINCES, Factory, ScopedQuerySet, Worker
+from factories.scoping import CHILDREN_STAFF
 from spaces.models import Group, Season
 
 ERASED_REFUSAL = _(
@@ -87,11 +88,25 @@ class ChildQuerySet(ScopedQuerySet):
         )
 
     def for_member(self, user):
-        return self.for_roles(user, Role.HR, Role.COORDINATOR) | self.taught_by(user)
+        return self.for_roles(user, *CHILDREN_STAFF) | self.taught_by(user)
 
     def search(self, query: str):
         """Children by their name or their guardian's (see EnrollmentQuerySet.search)."""
         return self.filter(search_q(query, "pk", child_name="name"))
+
+
+# What an application says of the child (the public form's `ApplicationData`, a
+# roster row), by its name there -> the child's field.
+CHILD_FIELDS_OF_APPLICATION = {
+    "child_name": "name",
+    "sex": "sex",
+    "date_of_birth": "date_of_birth",
+    "home_province": "home_province",
+    "home_county": "home_county",
+    "lives_with": "lives_with",
+    "allergies": "allergies",
+    "medical_notes": "medical_notes",
+}
 
 
 class Child(models.Model):
@@ -130,6 +145,20 @@ class Child(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @classmethod
+    def from_application(cls, factory, values) -> Child:
+        """An unsaved child of `factory` with what an application says of them
+        (`values`: a mapping by the application's names; what it does not carry
+        stays empty)."""
+        return cls(
+            factory=factory,
+            **{
+                field: values[key]
+                for key, field in CHILD_FIELDS_OF_APPLICATION.items()
+                if key in values
+            },
+        )
 
     @property
     def is_erased(self) -> bool:
@@ -245,7 +274,7 @@ class EnrollmentQuerySet(ScopedQuerySet):
         Managers read counts only (through Season), not rows about children.
         """
         own_groups = self.filter(group__in=Group.objects.taught_by(user).values("pk"))
-        return self.for_roles(user, Role.HR, Role.COORDINATOR) | own_groups
+        return self.for_roles(user, *CHILDREN_STAFF) | own_groups
 
     def pending(self):
         return self.filter(status=Enrollment.Status.APPLIED)
@@ -290,7 +319,8 @@ class EnrollmentQuerySet(ScopedQuerySet):
 
     def for_roll_call(self, group: Group, day: datetime.date):
         """The group's children in the programme on `day`, in roll-call order.
-        The attendance app adds each child's record of the day (`roster_with_records`)."""
+        The attendance app reads each child's record of the day with it
+        (`attendance.roll_call.roll_call_roster`)."""
         return (
             self.filter(
                 group=group,
@@ -393,11 +423,6 @@ class Enrollment(models.Model):
 
     def is_in_programme_on(self, day: datetime.date) -> bool:
         return self.arrival_date <= day <= self.departure_date
-
-    @property
-    def day_record(self):
-        """That day's attendance, when fetched by `attendance.roll_call.roster_with_records`."""
-        return self.day_records[0] if self.day_records else None
 
 
 class Consent(models.Model):

@@ -1,4 +1,5 @@
-from .models import Membership, Role
+from .models import Membership
+from .scoping import CHILDREN_STAFF
 
 NAV_MEMBERSHIPS = 3
 
@@ -20,7 +21,7 @@ def memberships(request) -> dict:
         return fetched[0]
 
     def searcher() -> bool:
-        staff = (Role.HR, Role.COORDINATOR)
+        staff = CHILDREN_STAFF
         if any(m.role in staff for m in mine()):
             return True
         # Only the first few memberships were read: ask about the rest.

@@ -9,11 +9,15 @@ by hand.
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+
+from .scoping import CHILDREN_STAFF, Role  # Role is imported from here too
 
 PROVINCES = [
     ("anhui", _("Anhui")),
@@ -48,13 +52,6 @@ PROVINCES = [
     ("yunnan", _("Yunnan")),
     ("zhejiang", _("Zhejiang")),
 ]
-
-
-class Role(models.TextChoices):
-    HR = "hr", _("HR staff")
-    TEACHER = "teacher", _("Teacher")
-    COORDINATOR = "coordinator", _("Coordinator")
-    MANAGER = "manager", _("Manager")
 
 
 class ScopedQuerySet(models.QuerySet):
@@ -184,7 +181,7 @@ class Shift(models.TextChoices):
 
 class WorkerQuerySet(ScopedQuerySet):
     def for_member(self, user):
-        return self.for_roles(user, Role.HR, Role.COORDINATOR)
+        return self.for_roles(user, *CHILDREN_STAFF)
 
 
 class Worker(models.Model):
@@ -244,6 +241,27 @@ def _scrubbed(value, mark: str):
     return mark if value not in (None, "", []) else value
 
 
+def audit_snapshot(instance, fields) -> dict:
+    """The values of `fields` the audit trail keeps of `instance` (None: nothing
+    yet): the non-empty ones, dates and times as ISO text."""
+    if instance is None:
+        return {}
+    return {
+        field: value.isoformat() if isinstance(value, datetime.date) else value
+        for field in fields
+        if (value := getattr(instance, field))
+    }
+
+
+def audit_diff(before: dict, after: dict) -> dict:
+    """{field: [old, new]} of what changed between two snapshots."""
+    return {
+        field: [before.get(field), after.get(field)]
+        for field in dict.fromkeys([*before, *after])
+        if before.get(field) != after.get(field)
+    }
+
+
 class AuditEntryQuerySet(ScopedQuerySet):
     def for_member(self, user):
         return self.for_roles(user, Role.COORDINATOR)
@@ -259,6 +277,19 @@ class AuditEntryQuerySet(ScopedQuerySet):
                 for field, pair in entry.changes.items()
             }
         return self.bulk_update(entries, ["changes"])
+
+    def record_change(
+        self, *, user, factory_id: int, instance, before: dict, fields, created: bool = False
+    ) -> AuditEntry | None:
+        """Write what changed in `instance` since `before` (its `audit_snapshot`
+        of `fields`), if anything did."""
+        changes = audit_diff(before, audit_snapshot(instance, fields))
+        if not changes:
+            return None
+        action = AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE
+        return self.record(
+            user=user, factory_id=factory_id, instance=instance, action=action, changes=changes
+        )
 
     def record(self, *, user, factory_id: int, instance, action: str, changes: dict) -> AuditEntry:
         """Write one entry: who did `action` to `instance`, with {field: [old, new]}."""

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from . import dashboard, lockouts
 from .forms import LanguageForm, WorkerForm
 from .models import Factory, Membership, Role, User, Worker, user_roles
+from .scoping import CHILDREN_STAFF, factory_for
 
 
 @login_required
@@ -67,9 +68,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
 @login_required
 def workers(request: HttpRequest, factory_id: int) -> HttpResponse:
     """HR's list of the factory's registered parents, and a form to add one."""
-    factory = get_object_or_404(
-        Factory.objects.for_roles(request.user, Role.HR, Role.COORDINATOR), pk=factory_id
-    )
+    factory = factory_for(request.user, factory_id, CHILDREN_STAFF)
     form = WorkerForm(request.POST or None, factory=factory)
     if request.method == "POST" and form.is_valid():
         worker = form.save(commit=False)
@@ -93,9 +92,7 @@ def workers(request: HttpRequest, factory_id: int) -> HttpResponse:
 @require_POST
 def staff_unlock(request: HttpRequest, factory_id: int, user_id: int) -> HttpResponse:
     """A coordinator lifts the login lock of one of their factory's people."""
-    factory = get_object_or_404(
-        Factory.objects.for_roles(request.user, Role.COORDINATOR), pk=factory_id
-    )
+    factory = factory_for(request.user, factory_id, [Role.COORDINATOR])
     person = get_object_or_404(
         User.objects.filter(pk__in=Membership.objects.filter(factory=factory).values("user")),
         pk=user_id,

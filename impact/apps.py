@@ -10,4 +10,4 @@ class ImpactConfig(AppConfig):
     def ready(self) -> None:
         # Connect the receivers: the erasure of a worker's answers with the worker.
         # (The report-card email at season close is the notifications app's.)
-        from . import models  # noqa: F401
+        from . import receivers  # noqa: F401

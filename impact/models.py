@@ -18,12 +18,11 @@ import secrets
 
 from django.db import models
 from django.db.models import Q
-from django.db.models.signals import post_delete
-from django.dispatch import receiver
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from factories.models import Role, ScopedQuerySet, Worker
+from factories.models import ScopedQuerySet
+from factories.scoping import STAFF
 from spaces.models import Season
 
 # When each round takes answers, in days around the season's dates: the
@@ -157,7 +156,7 @@ class SurveyQuerySet(ScopedQuerySet):
     factory_field = "season__factory"
 
     def for_member(self, user):
-        return self.for_roles(user, Role.HR, Role.COORDINATOR, Role.MANAGER)
+        return self.for_roles(user, *STAFF)
 
 
 class Survey(models.Model):
@@ -315,10 +314,3 @@ class PublishedBreakdowns(models.Model):
 
     def __str__(self) -> str:
         return str(self.season)
-
-
-@receiver(post_delete, sender=Worker)
-def erase_answers_with_worker(sender, instance: Worker, **kwargs) -> None:
-    """A worker's answers go with the worker (retention, or an erasure request)."""
-    for survey in Survey.objects.filter(season__factory_id=instance.factory_id):
-        survey.responses.filter(pseudonym=survey.pseudonym(instance.employee_number)).delete()

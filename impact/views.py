@@ -15,7 +15,9 @@ from django.views.decorators.cache import never_cache
 
 from ccrcsr.throttle import throttled
 from factories.models import Factory, Role
+from factories.scoping import CHILDREN_STAFF, STAFF
 from spaces.models import Season
+from spaces.scope import season_for
 
 from . import report_card, services
 from .forms import QuestionForm, SurveyForm
@@ -30,7 +32,7 @@ from .suppression import min_cell
 SURVEY_LIMIT, SURVEY_WINDOW = 30, 600
 # The phone that answered keeps a random key: only it may replace its answers.
 DEVICE_COOKIE, DEVICE_COOKIE_AGE = "survey_device", 400 * 86400
-CARD_ROLES = (Role.HR, Role.COORDINATOR, Role.MANAGER)
+CARD_ROLES = STAFF
 
 
 def _public_survey(token: str) -> Survey:
@@ -79,12 +81,6 @@ def survey_thanks(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "impact/survey_thanks.html", {"season": survey.season})
 
 
-def _season_for(user, season_id: int, *roles: str) -> Season:
-    return get_object_or_404(
-        Season.objects.for_roles(user, *roles).select_related("factory"), pk=season_id
-    )
-
-
 def _survey_link(request: HttpRequest, season: Season) -> str:
     return request.build_absolute_uri(reverse("impact:survey", args=[season.application_token]))
 
@@ -92,7 +88,7 @@ def _survey_link(request: HttpRequest, season: Season) -> str:
 @login_required
 def season_survey(request: HttpRequest, season_id: int) -> HttpResponse:
     """The season's survey for its staff: link, poster, questions, answers per round."""
-    season = _season_for(request.user, season_id, *CARD_ROLES)
+    season = season_for(request.user, season_id, CARD_ROLES)
     survey = Survey.for_season(season)
     open_round = survey.open_round()
     counts = dict(
@@ -104,7 +100,7 @@ def season_survey(request: HttpRequest, season_id: int) -> HttpResponse:
     roles = set(season.factory.memberships.filter(user=request.user).values_list("role", flat=True))
     is_coordinator = request.user.is_superuser or Role.COORDINATOR in roles
     # The poster is HR's and the coordinators' (a manager's link to it would 404).
-    can_print_poster = request.user.is_superuser or bool(roles & {Role.HR, Role.COORDINATOR})
+    can_print_poster = request.user.is_superuser or bool(roles & CHILDREN_STAFF)
     return render(request, "impact/season_survey.html", {
         "season": season, "survey": survey, "link": _survey_link(request, season),
         "open_round": open_round and Round(open_round).label, "rates": rates,
@@ -119,7 +115,7 @@ def season_survey(request: HttpRequest, season_id: int) -> HttpResponse:
 @login_required
 def poster(request: HttpRequest, season_id: int) -> HttpResponse:
     """One A4 poster for every worker of the factory, participants and not."""
-    season = _season_for(request.user, season_id, Role.HR, Role.COORDINATOR)
+    season = season_for(request.user, season_id, CHILDREN_STAFF)
     link = _survey_link(request, season)
     qr_svg = segno.make(link, error="m").svg_inline(scale=8, dark="#000", light="#fff")
     return render(request, "impact/poster.html", {"season": season, "link": link, "qr_svg": qr_svg})
@@ -127,7 +123,7 @@ def poster(request: HttpRequest, season_id: int) -> HttpResponse:
 
 @login_required
 def qr_code(request: HttpRequest, season_id: int, fmt: str) -> HttpResponse:
-    season = _season_for(request.user, season_id, Role.HR, Role.COORDINATOR)
+    season = season_for(request.user, season_id, CHILDREN_STAFF)
     buffer = io.BytesIO()
     segno.make(_survey_link(request, season), error="m").save(buffer, kind=fmt, scale=10, border=2)
     response = HttpResponse(
@@ -140,7 +136,7 @@ def qr_code(request: HttpRequest, season_id: int, fmt: str) -> HttpResponse:
 @login_required
 def question_new(request: HttpRequest, season_id: int) -> HttpResponse:
     """A coordinator adds a question for this season only."""
-    season = _season_for(request.user, season_id, Role.COORDINATOR)
+    season = season_for(request.user, season_id, [Role.COORDINATOR])
     form = QuestionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         n = season.survey_questions.values("key").distinct().count() + 1
@@ -190,7 +186,7 @@ def response_detail(request: HttpRequest, response_id: int) -> HttpResponse:
 
 
 def _card_context(request: HttpRequest, season_id: int) -> dict:
-    season = _season_for(request.user, season_id, *CARD_ROLES)
+    season = season_for(request.user, season_id, CARD_ROLES)
     return {"card": report_card.season_card(season), "season": season}
 
 

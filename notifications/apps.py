@@ -8,4 +8,4 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self):
-        from . import receivers, report_cards  # noqa: F401 - emails for events below
+        from . import receivers  # noqa: F401 - emails for events below

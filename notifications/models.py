@@ -17,7 +17,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from attendance.figures import figures_workbook, season_figures
-from factories.models import Factory, Role, ScopedQuerySet, Worker
+from factories.models import Factory, ScopedQuerySet, Worker
+from factories.scoping import CHILDREN_STAFF
 from impact.suppression import suppress_season_figures
 from parents.channels import reason_text
 from spaces.models import Season
@@ -31,7 +32,7 @@ def figures_for(user, season: Season, figures: dict, *, final: bool = True) -> d
     small cells suppressed, as on the season report (and so does a message whose
     recipient is gone)."""
     if user is not None and (
-        Season.objects.for_roles(user, Role.HR, Role.COORDINATOR).filter(pk=season.pk).exists()
+        Season.objects.for_roles(user, *CHILDREN_STAFF).filter(pk=season.pk).exists()
     ):
         return figures
     return suppress_season_figures(figures, final=final)
@@ -56,7 +57,7 @@ def attachments_for(notification: Notification) -> list[tuple[str, bytes, str]]:
 
 class NotificationQuerySet(ScopedQuerySet):
     def for_member(self, user):
-        return self.for_roles(user, Role.HR, Role.COORDINATOR) | self.filter(recipient=user)
+        return self.for_roles(user, *CHILDREN_STAFF) | self.filter(recipient=user)
 
 
 class Notification(models.Model):

@@ -17,7 +17,10 @@ from enrollment.signals import (
 )
 from factories.models import Role, staff_of
 from parents.names import given_name
+from spaces.models import Season
+from spaces.signals import season_status_changed
 
+from . import report_cards
 from .models import Notification
 from .outbox import notify
 from .parent_messages import contacts_of, notify_parent
@@ -143,3 +146,11 @@ def _tell_parent_of_incident(sender, *, incident, **kwargs) -> None:
         enrollment = child.enrollments.filter(season=incident.group.season).first()
         if enrollment is not None:
             _tell_guardians(enrollment, "incident", f"{incident.pk}", {"phone": phone or "-"})
+
+
+@receiver(season_status_changed)
+def report_card_at_close(sender, *, season: Season, old: str, new: str, user, **kwargs) -> None:
+    """The report card at the close, when the final survey round is over by then
+    (else the daily job sends it when it is: `report_cards.report_cards_due`)."""
+    if new == Season.Status.CLOSED and report_cards.final_round_over(season, timezone.localdate()):
+        report_cards.send_report_card(season=season)

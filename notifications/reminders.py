@@ -19,6 +19,7 @@ from attendance.models import Attendance
 from attendance.roll_call import roll_call_summary
 from enrollment.models import Consent, Enrollment
 from factories.models import Role, User, staff_of
+from factories.scoping import OVERSEERS, STAFF
 from parents.models import ParentContact, ParentNotice
 from parents.names import given_name
 from pickups.expected import still_here
@@ -96,10 +97,10 @@ def ratio_alerts(*, season: Season, now: datetime.datetime) -> None:
         summary = roll_call_summary(group, day)
         on_duty = group.staff_shifts.filter(date=day, check_out_at__isnull=True).count()
         limit = group.children_per_teacher  # the ratio rule for the group's ages
-        if summary["here"] > on_duty * limit:
+        if group.too_few_teachers(children=summary.here, teachers=on_duty):
             context = {"season": season, "group": group, "day": day, "limit": limit,
-                       "children": summary["here"], "teachers": on_duty}  # fmt: skip
-            for user in staff_of(season.factory_id, Role.COORDINATOR, Role.MANAGER):
+                       "children": summary.here, "teachers": on_duty}  # fmt: skip
+            for user in staff_of(season.factory_id, *OVERSEERS):
                 notify(kind="ratio_broken", user=user, key=f"{group.pk}:{day}",
                        factory_id=season.factory_id, context=context)  # fmt: skip
 
@@ -139,7 +140,7 @@ def season_starts_soon(*, season: Season, now: datetime.datetime) -> None:
     days_left = (season.start_date - now.date()).days
     if days_left in (14, 3):
         context = {"season": season, "days": days_left}
-        for user in staff_of(season.factory_id, Role.MANAGER, Role.HR, Role.COORDINATOR):
+        for user in staff_of(season.factory_id, *STAFF):
             notify(kind="season_starts_soon", user=user, key=f"{season.pk}:{days_left}",
                    factory_id=season.factory_id, context=context)  # fmt: skip
 
@@ -164,7 +165,7 @@ def season_summary(*, season: Season, now: datetime.datetime) -> None:
     if now.date() <= season.end_date:
         return
     figures = season_figures(season, until=season.end_date)
-    for user in staff_of(season.factory_id, Role.MANAGER, Role.COORDINATOR):
+    for user in staff_of(season.factory_id, *OVERSEERS):
         notify(kind="season_summary", user=user, key=f"{season.pk}",
                factory_id=season.factory_id, object_ref=f"spaces.season:{season.pk}",
                context={"season": season, "f": figures_for(user, season, figures)})  # fmt: skip

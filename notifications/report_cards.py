@@ -18,14 +18,11 @@ from __future__ import annotations
 
 import datetime
 
-from django.dispatch import receiver
-from django.utils import timezone
-
-from factories.models import Role, staff_of
+from factories.models import staff_of
+from factories.scoping import OVERSEERS
 from impact.models import FINAL_DAYS_AFTER_END
 from impact.report_card import card_lines, card_rows, season_card
 from spaces.models import Season
-from spaces.signals import season_status_changed
 
 from .outbox import notify
 
@@ -41,7 +38,7 @@ def send_report_card(*, season: Season) -> int:
     context = {"season": season, "card": card, "header": rows[0], "rows": rows[1:],
                "lines": card_lines(rows)}  # fmt: skip
     sent = 0
-    for user in staff_of(season.factory_id, Role.MANAGER, Role.COORDINATOR):
+    for user in staff_of(season.factory_id, *OVERSEERS):
         notification = notify(
             kind=KIND, user=user, key=f"{season.pk}", factory_id=season.factory_id,
             object_ref=f"spaces.season:{season.pk}", context=context,
@@ -61,10 +58,4 @@ def report_cards_due(*, today: datetime.date) -> None:
         status=Season.Status.CLOSED,
         end_date__range=(last_end - datetime.timedelta(days=14), last_end),
     ).select_related("factory"):
-        send_report_card(season=season)
-
-
-@receiver(season_status_changed)
-def report_card_at_close(sender, *, season: Season, old: str, new: str, user, **kwargs) -> None:
-    if new == Season.Status.CLOSED and final_round_over(season, timezone.localdate()):
         send_report_card(season=season)

@@ -7,20 +7,22 @@ import xlsxwriter
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from attendance.figures import percent
-from factories.models import Factory, Role
+from factories.models import Factory
+from factories.scoping import CHILDREN_STAFF, OVERSEERS, STAFF
 from impact.suppression import hidden_text, suppress_season_report
 from spaces.models import Group, Season
+from spaces.scope import season_for
 
 from . import report
 
-REPORT_ROLES = (Role.MANAGER, Role.COORDINATOR, Role.HR)
+REPORT_ROLES = STAFF
 DATE = forms.DateInput(attrs={"type": "date", "class": "form-control form-control-sm"},
                        format="%Y-%m-%d")  # fmt: skip
 
@@ -40,10 +42,7 @@ class ReportFilterForm(forms.Form):
 
 
 def _report_for(request: HttpRequest, season_id: int) -> tuple[Season, dict, ReportFilterForm]:
-    season = get_object_or_404(
-        Season.objects.for_roles(request.user, *REPORT_ROLES).select_related("factory"),
-        pk=season_id,
-    )
+    season = season_for(request.user, season_id, REPORT_ROLES)
     form = ReportFilterForm(request.GET or None, season=season)
     # Each valid field filters and a bad one is left out: a bad date never drops
     # the group the form still shows as chosen.
@@ -72,7 +71,7 @@ def _report_for(request: HttpRequest, season_id: int) -> tuple[Season, dict, Rep
 def _sees_children(user, season: Season) -> bool:
     """HR and coordinators see the children, so their counts too; a manager gets
     the breakdowns of children with small cells suppressed."""
-    return Season.objects.for_roles(user, Role.HR, Role.COORDINATOR).filter(pk=season.pk).exists()
+    return Season.objects.for_roles(user, *CHILDREN_STAFF).filter(pk=season.pk).exists()
 
 
 @login_required
@@ -241,7 +240,7 @@ def _attachment(season: Season, extension: str) -> str:
 
 @login_required
 def programme_dashboard(request: HttpRequest) -> HttpResponse:
-    factories = Factory.objects.for_roles(request.user, Role.COORDINATOR, Role.MANAGER)
+    factories = Factory.objects.for_roles(request.user, *OVERSEERS)
     sort = request.GET.get("sort", "factory")
     sort = sort if sort.lstrip("-") in report.SORTS else "factory"
     data = report.dashboard(factories, sort=sort, page=request.GET.get("page"))

@@ -6,7 +6,6 @@ Steps of the pipeline in `factories.demo`."""
 from __future__ import annotations
 
 import datetime
-import math
 import random
 import zoneinfo
 
@@ -273,9 +272,7 @@ def staff_groups(
         on_group.setdefault(group_id, set()).add(teacher_id)
     assistants = []
     for group in groups:
-        missing = math.ceil(group.capacity / group.children_per_teacher) - len(
-            on_group.get(group.pk, ())
-        )
+        missing = group.teachers_needed(group.capacity) - len(on_group.get(group.pk, ()))
         for _ in range(missing):
             n_teachers += 1
             teacher = create_teacher(

@@ -10,7 +10,6 @@ safety check of a running season).
 from __future__ import annotations
 
 import datetime
-import math
 from dataclasses import dataclass, field
 
 from django.db.models import prefetch_related_objects
@@ -214,7 +213,7 @@ def _staffing_item(groups: list[Group], assignments) -> Item:
         if group.lead_teacher_id:
             staff.add(group.lead_teacher_id)
         limit = group.children_per_teacher
-        needed = math.ceil(group.capacity / limit)
+        needed = group.teachers_needed(group.capacity)
         if needed > len(staff):
             short += needed - len(staff)
             item.details.append(

@@ -32,6 +32,8 @@ POST_DATA = {
     "pickups:call": {"number": "13700000000", "answered": "1"},
     "spaces:season-status": {"status": "closed"},
 }
+# Views that take a JSON body: a phone's queue of taps (empty: the access alone).
+JSON_POST = {"attendance:roll-call-taps": {"taps": []}}
 
 
 def read_table() -> dict[str, tuple[str, dict[str, str]]]:
@@ -187,6 +189,8 @@ def user_for(role, site):
 
 
 def fetch(client, method, url, name):
+    if method == "POST" and name in JSON_POST:
+        return client.post(url, JSON_POST[name], content_type="application/json")
     if method == "POST":
         return client.post(url, POST_DATA.get(name, {}))
     return client.get(url)

@@ -29,17 +29,20 @@ def test_a_teacher_logs_in_on_a_phone_and_sees_todays_group(page: Page, site):
     enroll(site.group)
     page.goto("/")
     expect(page).to_have_url(re.compile(r"/login/"))
-    expect(page.get_by_role("heading", name="登录")).to_be_visible()
+    expect(page.get_by_role("heading", name="登录"), "shows “Log in”").to_be_visible()
 
     page.get_by_label("用户名").fill(site.teacher_user.username)
     page.get_by_label("密码").fill("not the password")
     page.get_by_role("button", name="登录").click()
-    expect(page.get_by_text("用户名和密码不匹配")).to_be_visible()
+    expect(
+        page.get_by_text("用户名和密码不匹配"),
+        "the login refuses: “That username and password do not match”",
+    ).to_be_visible()
 
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
     expect(page.get_by_text(site.group.name)).to_be_visible()
-    expect(page.get_by_text("点名未完成")).to_be_visible()
+    expect(page.get_by_text("点名未完成"), "shows “Roll call not taken”").to_be_visible()
     # The page fits the phone: nothing scrolls sideways.
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
 
@@ -65,7 +68,10 @@ def test_a_teacher_takes_the_roll_call_of_twenty_children_on_a_phone(page: Page,
         )
     log_in(page, site.teacher_user)
     page.get_by_role("link", name=site.group.name).click()
-    expect(page.get_by_role("heading", name=re.compile("点名"))).to_be_visible()
+    expect(
+        page.get_by_role("heading", name=re.compile("点名")),
+        "the roll call page opens: heading “Roll call”",
+    ).to_be_visible()
 
     def row(enrollment):
         return page.locator(f"#row-{enrollment.pk}")
@@ -73,11 +79,11 @@ def test_a_teacher_takes_the_roll_call_of_twenty_children_on_a_phone(page: Page,
     # One absent with a reason: the row asks why, then saves.
     row(children[0]).get_by_role("button", name="缺勤").click()
     row(children[0]).get_by_role("button", name="生病").click()
-    expect(row(children[0])).to_contain_text("已保存")
+    expect(row(children[0]), "says “Saved”").to_contain_text("已保存")
     # A few single taps, each saved without reloading the page.
     for enrollment in children[1:4]:
         row(enrollment).get_by_role("button", name="出勤").click()
-        expect(row(enrollment)).to_contain_text("已保存")
+        expect(row(enrollment), "says “Saved”").to_contain_text("已保存")
     expect(page.locator("#roll-call-header")).to_contain_text("4/20")
     page.get_by_role("button", name="其余孩子全部标记为出勤").click()
     expect(page.locator("#roll-call-header")).to_contain_text("20/20")
@@ -87,12 +93,17 @@ def test_a_teacher_takes_the_roll_call_of_twenty_children_on_a_phone(page: Page,
         row(enrollment).get_by_role("link", name="签退").click()
         row(enrollment).get_by_label("谁来接孩子？").select_option(f"{enrollment.child.name}的奶奶")
         row(enrollment).get_by_role("button", name="确认签退").click()
-        expect(row(enrollment)).to_contain_text(f"({enrollment.child.name}的奶奶)")
+        expect(
+            row(enrollment), "the row names who picked the child up: “(…’s grandma)”"
+        ).to_contain_text(f"({enrollment.child.name}的奶奶)")
     stranger_pickup = row(children[3])
     stranger_pickup.get_by_role("link", name="签退").click()
     stranger_pickup.get_by_label("谁来接孩子？").select_option("other")
     stranger_pickup.get_by_role("button", name="确认签退").click()
-    expect(stranger_pickup.get_by_role("alert")).to_contain_text("只有孩子的监护人和授权接送人")
+    expect(
+        stranger_pickup.get_by_role("alert"),
+        "the check-out refuses: “Only the child's guardians and authorised pickup people…”",
+    ).to_contain_text("只有孩子的监护人和授权接送人")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
 
     records = Attendance.objects.filter(group=site.group)
@@ -113,11 +124,11 @@ def test_a_failed_save_shows_and_a_second_tap_retries(page: Page, site):
     # The factory Wi-Fi drops: the tap's request never reaches the server.
     page.route("**/children/**", lambda route: route.abort("internetdisconnected"))
     row.get_by_role("button", name="出勤").click()
-    expect(row).to_contain_text("未保存")
+    expect(row, "says “Not saved”").to_contain_text("未保存")
     assert not Attendance.objects.exists()
     page.unroute("**/children/**")
     row.get_by_role("button", name="出勤").click()
-    expect(row).to_contain_text("已保存")
+    expect(row, "says “Saved”").to_contain_text("已保存")
     assert Attendance.objects.get().status == "present"
 
 
@@ -142,10 +153,16 @@ def test_a_worker_applies_on_a_phone_and_hr_enrolls_the_child(
     page.get_by_label("来厂日期").fill(start.isoformat())
     page.get_by_label("离开日期").fill(site.season.end_date.isoformat())
     page.get_by_role("button", name="提交申请").click()
-    expect(page.get_by_text("没有这项同意，我们无法接收您的孩子。")).to_be_visible()
+    expect(
+        page.get_by_text("没有这项同意，我们无法接收您的孩子。"),
+        "shows “Without this agreement we cannot take your child.”",
+    ).to_be_visible()
     page.get_by_label("我同意儿童之家保存孩子的信息").check()
     page.get_by_role("button", name="提交申请").click()
-    expect(page.get_by_role("heading", name="谢谢！我们已收到您的申请")).to_be_visible()
+    expect(
+        page.get_by_role("heading", name="谢谢！我们已收到您的申请"),
+        "shows “Thank you: your application is received”",
+    ).to_be_visible()
     reference = Enrollment.objects.get().reference
     expect(page.get_by_test_id("reference")).to_have_text(reference)
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
@@ -156,9 +173,13 @@ def test_a_worker_applies_on_a_phone_and_hr_enrolls_the_child(
     office.get_by_label("王小明").check()
     office.get_by_label("操作").select_option("enroll")
     office.get_by_role("button", name="对勾选的孩子执行").click()
-    expect(office.get_by_text("王小明 已录取。")).to_be_visible()
+    expect(
+        office.get_by_text("王小明 已录取。"), "HR is told “Wang Xiaoming is enrolled.”"
+    ).to_be_visible()
 
     classroom = phone(browser, live_server)
     log_in(classroom, site.teacher_user)
     classroom.get_by_role("link", name=site.group.name).click()
-    expect(classroom.locator(".roll-row")).to_contain_text("王小明")
+    expect(
+        classroom.locator(".roll-row"), "the enrolled child Wang Xiaoming is on the roll call"
+    ).to_contain_text("王小明")

@@ -43,13 +43,25 @@ def test_hr_imports_a_real_roster_and_finds_a_child_by_the_phone(page: Page, sit
     )  # fmt: skip
     page.get_by_role("button", name="检查文件").click()
 
-    expect(page.get_by_test_id("header-row")).to_contain_text("第 2 行被当作表头")
-    expect(page.get_by_test_id("not-imported")).to_contain_text("宿舍号")
-    expect(page.get_by_test_id("preview")).to_contain_text("王小明")
-    expect(page.get_by_test_id("preview")).to_contain_text("新增孩子")
+    expect(
+        page.get_by_test_id("header-row"), "the preview says “Row 2 is read as the header”"
+    ).to_contain_text("第 2 行被当作表头")
+    expect(
+        page.get_by_test_id("not-imported"),
+        "the column “dormitory number” is listed as not imported",
+    ).to_contain_text("宿舍号")
+    expect(
+        page.get_by_test_id("preview"), "the preview lists the child Wang Xiaoming"
+    ).to_contain_text("王小明")
+    expect(page.get_by_test_id("preview"), "the preview says “new child”").to_contain_text(
+        "新增孩子"
+    )
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.get_by_role("button", name="确认并全部保存").click()
-    expect(page.get_by_text("已导入 2 名新员工和 2 个孩子")).to_be_visible()
+    expect(
+        page.get_by_text("已导入 2 名新员工和 2 个孩子"),
+        "HR is told “2 new workers and 2 children imported”",
+    ).to_be_visible()
     assert Child.objects.count() == 2
 
     # The search at the top of the page, behind the phone's menu button.
@@ -58,8 +70,12 @@ def test_hr_imports_a_real_roster_and_finds_a_child_by_the_phone(page: Page, sit
     search.fill("4321")
     search.press("Enter")
     expect(page).to_have_url(re.compile(r"/search/\?q=4321"))
-    expect(page.get_by_test_id("registered")).to_contain_text("李小红")
-    expect(page.get_by_test_id("registered")).not_to_contain_text("王小明")
+    expect(
+        page.get_by_test_id("registered"), "the search finds Li Xiaohong by her phone"
+    ).to_contain_text("李小红")
+    expect(
+        page.get_by_test_id("registered"), "the search does not find Wang Xiaoming"
+    ).not_to_contain_text("王小明")
     expect(page.get_by_role("link", name="13900004321")).to_have_attribute(
         "href", "tel:13900004321"
     )

@@ -18,7 +18,10 @@ pytestmark = pytest.mark.browser
 def open_roll_call_kept_offline(page: Page, group) -> None:
     """Open the roll call online and wait until the service worker keeps it."""
     page.goto(f"/groups/{group.pk}/roll-call/")
-    expect(page.get_by_role("heading", name=re.compile("点名"))).to_be_visible()
+    expect(
+        page.get_by_role("heading", name=re.compile("点名")),
+        "the roll call page opens: heading “Roll call”",
+    ).to_be_visible()
     # The worker says when the page and its files are kept.
     expect(page.locator("#roll[data-kept='1']")).to_be_attached(timeout=15000)
 
@@ -84,15 +87,15 @@ def test_a_roll_call_of_twenty_taken_offline_reaches_the_server_with_its_tap_tim
     # One absent with a reason: the reason is asked on the phone itself.
     row(page, children[0]).get_by_role("button", name="缺勤").click()
     row(page, children[0]).get_by_role("button", name="生病").click()
-    expect(row(page, children[0])).to_contain_text("已离线保存")
+    expect(row(page, children[0]), "says “Saved offline”").to_contain_text("已离线保存")
     for enrollment in children[1:]:
         row(page, enrollment).get_by_role("button", name="出勤").click()
-        expect(row(page, enrollment)).to_contain_text("已离线保存")
+        expect(row(page, enrollment), "says “Saved offline”").to_contain_text("已离线保存")
     # Focus stays on the child's row, and the live region says what happened.
     assert page.evaluate("document.activeElement.closest('.roll-row').id") == (
         f"row-{children[-1].pk}"
     )
-    expect(page.locator("#roll-live")).to_contain_text("已离线保存")
+    expect(page.locator("#roll-live"), "says “Saved offline”").to_contain_text("已离线保存")
     # Two check-outs offline, from the list kept with the page; a stranger is refused.
     for enrollment in children[1:3]:
         row(page, enrollment).get_by_role("link", name="签退").click()
@@ -101,13 +104,18 @@ def test_a_roll_call_of_twenty_taken_offline_reaches_the_server_with_its_tap_tim
             f"{enrollment.child.name}的奶奶"
         )
         row(page, enrollment).get_by_role("button", name="确认签退").click()
-        expect(row(page, enrollment)).to_contain_text(f"({enrollment.child.name}的奶奶)")
+        expect(
+            row(page, enrollment), "the row names who picked the child up: “(…’s grandma)”"
+        ).to_contain_text(f"({enrollment.child.name}的奶奶)")
     stranger = row(page, children[3])
     stranger.get_by_role("link", name="签退").click()
     stranger.get_by_label("谁来接孩子？").select_option("other")
     stranger.get_by_role("button", name="确认签退").click()
-    expect(stranger.get_by_role("alert")).to_contain_text("只有孩子的监护人和授权接送人")
-    expect(waiting(page)).to_contain_text("22 条待发送")
+    expect(
+        stranger.get_by_role("alert"),
+        "the check-out refuses: “Only the child's guardians and authorised pickup people…”",
+    ).to_contain_text("只有孩子的监护人和授权接送人")
+    expect(waiting(page), "says “taps waiting to send”").to_contain_text("22 条待发送")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     assert not Attendance.objects.exists()
 
@@ -115,9 +123,11 @@ def test_a_roll_call_of_twenty_taken_offline_reaches_the_server_with_its_tap_tim
     page.close()
     page = context.new_page()
     page.goto(f"/groups/{site.group.pk}/roll-call/")
-    expect(waiting(page)).to_contain_text("22 条待发送")
-    expect(row(page, children[0])).to_contain_text("生病")
-    expect(row(page, children[1])).to_contain_text(f"({children[1].child.name}的奶奶)")
+    expect(waiting(page), "says “taps waiting to send”").to_contain_text("22 条待发送")
+    expect(row(page, children[0]), "the row says “Sick”").to_contain_text("生病")
+    expect(
+        row(page, children[1]), "the row still names who picked the child up: “(…’s grandma)”"
+    ).to_contain_text(f"({children[1].child.name}的奶奶)")
     after_taps = timezone.now()
 
     context.set_offline(False)  # airplane mode off: the queue goes by itself
@@ -161,12 +171,12 @@ def test_a_tap_whose_answer_is_lost_is_sent_again_and_applied_once(page: Page, s
 
     page.route("**/children/**", lose_the_answer)
     row(page, enrollment).get_by_role("button", name="迟到").click()
-    expect(row(page, enrollment)).to_contain_text("未保存")
-    expect(waiting(page)).to_contain_text("1 条待发送")
+    expect(row(page, enrollment), "says “Not saved”").to_contain_text("未保存")
+    expect(waiting(page), "says “taps waiting to send”").to_contain_text("1 条待发送")
     wifi["back"] = True
     page.get_by_role("button", name="立即发送").click()
     expect(waiting(page)).to_be_hidden()
-    expect(row(page, enrollment)).to_contain_text("已保存")
+    expect(row(page, enrollment), "says “Saved”").to_contain_text("已保存")
     assert wifi["sent"] >= 2  # the same tap went to the server at least twice
     record = Attendance.objects.get()
     assert record.status == "late"
@@ -197,7 +207,7 @@ def test_a_colleagues_change_while_offline_is_a_conflict_the_teacher_resolves(
     open_roll_call_kept_offline(page, site.group)
     context.set_offline(True)
     row(page, enrollment).get_by_role("button", name="出勤").click()
-    expect(row(page, enrollment)).to_contain_text("已离线保存")
+    expect(row(page, enrollment), "says “Saved offline”").to_contain_text("已离线保存")
 
     # Meanwhile the coordinator, online on another phone, marks the child absent.
     other = browser.new_context(
@@ -208,19 +218,28 @@ def test_a_colleagues_change_while_offline_is_a_conflict_the_teacher_resolves(
     colleague.goto(f"/groups/{site.group.pk}/roll-call/")
     row(colleague, enrollment).get_by_role("button", name="缺勤").click()
     row(colleague, enrollment).get_by_role("button", name="生病").click()
-    expect(row(colleague, enrollment)).to_contain_text("已保存")
+    expect(row(colleague, enrollment), "says “Saved”").to_contain_text("已保存")
     other.close()
 
     context.set_offline(False)
     conflict = row(page, enrollment).get_by_role("alert")
-    expect(conflict).to_contain_text("同事修改了这条记录")
-    expect(conflict).to_contain_text("缺勤 · 生病")
-    expect(conflict).to_contain_text("出勤")
+    expect(conflict, "says “Changed by a colleague while your tap was waiting.”").to_contain_text(
+        "同事修改了这条记录"
+    )
+    expect(conflict, "the conflict shows the saved value “Absent · Sick”").to_contain_text(
+        "缺勤 · 生病"
+    )
+    expect(conflict, "the conflict shows the tap “Present”").to_contain_text("出勤")
     assert Attendance.objects.get().status == "absent"  # nothing overwritten silently
     conflict.get_by_role("button", name="用我的点名").click()
     expect(row(page, enrollment).get_by_role("alert")).to_have_count(0)
-    expect(row(page, enrollment).locator(".saved-note")).to_contain_text("已保存")
-    expect(row(page, enrollment).get_by_role("button", name="出勤")).to_be_focused()
+    expect(row(page, enrollment).locator(".saved-note"), "the row says “Saved”").to_contain_text(
+        "已保存"
+    )
+    expect(
+        row(page, enrollment).get_by_role("button", name="出勤"),
+        "the “Present” button keeps the focus",
+    ).to_be_focused()
     record = Attendance.objects.get()
     assert record.status == "present" and record.check_in_at is not None
     assert record.check_in_at <= timezone.now()
@@ -245,7 +264,7 @@ def test_a_child_checked_in_online_and_checked_out_offline_keeps_its_status_on_t
     row(page, enrollment).get_by_role("button", name="确认签退").click()
     # The row still says present and when the child came, then the waiting check-out.
     state = row(page, enrollment).locator(".row-state")
-    expect(state).to_contain_text("已离线保存")
+    expect(state, "says “Saved offline”").to_contain_text("已离线保存")
     assert state.inner_text().startswith(f"{checked_in} · 签退 ")
     assert "(外婆)" in state.inner_text()
 
@@ -265,8 +284,8 @@ def test_a_tap_after_the_session_ended_is_kept_and_sent_after_logging_in_again(
 
     row(page, enrollment).get_by_role("button", name="迟到").click()
     # The answer is the login page: never swapped into the list, the tap is kept.
-    expect(waiting(page)).to_contain_text("1 条待发送")
-    expect(row(page, enrollment)).to_contain_text("迟到")
+    expect(waiting(page), "says “taps waiting to send”").to_contain_text("1 条待发送")
+    expect(row(page, enrollment), "says “Late”").to_contain_text("迟到")
     expect(page.locator("#roll input[name=password]")).to_have_count(0)
     assert not Attendance.objects.exists()
 
@@ -274,7 +293,10 @@ def test_a_tap_after_the_session_ended_is_kept_and_sent_after_logging_in_again(
     page.get_by_label("用户名").fill(site.teacher_user.username)
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("heading", name=re.compile("点名"))).to_be_visible()
+    expect(
+        page.get_by_role("heading", name=re.compile("点名")),
+        "the roll call page opens: heading “Roll call”",
+    ).to_be_visible()
     until_recorded(page, status="late")
     assert Attendance.objects.get().status == "late"
     expect(waiting(page)).to_be_hidden()
@@ -297,7 +319,7 @@ def test_taps_queued_on_yesterdays_page_and_sent_from_todays_change_only_yesterd
     context.set_offline(True)
     row(page, enrollment).get_by_role("button", name="出勤").click()
     row(page, enrollment).get_by_role("button", name="迟到").click()
-    expect(waiting(page)).to_contain_text("2 条待发送")
+    expect(waiting(page), "says “taps waiting to send”").to_contain_text("2 条待发送")
     page.goto("about:blank")  # the phone is put away
 
     # The next morning, online, the teacher opens today's roll call: the queue goes.
@@ -307,8 +329,10 @@ def test_taps_queued_on_yesterdays_page_and_sent_from_todays_change_only_yesterd
     assert Attendance.objects.get(date=yesterday).status == "late"
     expect(waiting(page)).to_be_hidden()
     # Today's row and header still show today: nothing is marked yet.
-    expect(row(page, enrollment)).to_contain_text("尚未点名")
-    expect(page.locator("#roll-call-header")).to_contain_text("已点名 0/1")
+    expect(row(page, enrollment), "says “Not marked yet”").to_contain_text("尚未点名")
+    expect(page.locator("#roll-call-header"), "the header says “Marked 0/1”").to_contain_text(
+        "已点名 0/1"
+    )
 
 
 def test_absent_on_a_wi_fi_without_internet_asks_the_reason_on_the_phone(page: Page, site):
@@ -321,8 +345,8 @@ def test_absent_on_a_wi_fi_without_internet_asks_the_reason_on_the_phone(page: P
     page.route("**/children/**", lambda route: route.abort("internetdisconnected"))
     row(page, enrollment).get_by_role("button", name="缺勤").click()
     row(page, enrollment).get_by_role("button", name="生病").click()
-    expect(row(page, enrollment)).to_contain_text("缺勤 · 生病")
-    expect(waiting(page)).to_contain_text("1 条待发送")
+    expect(row(page, enrollment), "the row says “Absent · Sick”").to_contain_text("缺勤 · 生病")
+    expect(waiting(page), "says “taps waiting to send”").to_contain_text("1 条待发送")
 
     page.unroute("**/children/**")
     # "Send now" (the queue may be on its way already: no waiting for the button).
@@ -342,7 +366,7 @@ def test_check_out_on_a_wi_fi_without_internet_uses_the_list_kept_with_the_page(
     row(page, enrollment).get_by_role("link", name="签退").click()
     row(page, enrollment).get_by_label("谁来接孩子？").select_option("外婆")
     row(page, enrollment).get_by_role("button", name="确认签退").click()
-    expect(waiting(page)).to_contain_text("1 条待发送")
+    expect(waiting(page), "says “taps waiting to send”").to_contain_text("1 条待发送")
 
     page.unroute("**/children/**")
     # "Send now" (the queue may be on its way already: no waiting for the button).

@@ -88,29 +88,42 @@ def test_a_coordinator_rolls_over_to_next_summer_and_opens_it(page: Page, last_s
 
     # Rollover: next year's name and dates are proposed; two teachers come back.
     page.get_by_role("link", name="以本期为模板新建项目期").click()
-    expect(page.get_by_label("项目期名称")).to_have_value(next_name)
+    expect(page.get_by_label("项目期名称"), "the next season’s name is filled in").to_have_value(
+        next_name
+    )
     page.get_by_label("开始日期").fill(last_summer.next_july.isoformat())
     page.get_by_label("王老师").check()
     page.get_by_label("志愿者小陈").check()
     page.get_by_role("button", name="创建新项目期").click()
     expect(page.get_by_role("heading", name=re.compile(next_name))).to_be_visible()
-    expect(page.get_by_role("heading", name=re.compile("筹备中"))).to_be_visible()
+    expect(
+        page.get_by_role("heading", name=re.compile("筹备中")), "the new season is “Planning”"
+    ).to_be_visible()
     season = Season.objects.get(name=next_name)
 
     # The checklist blocks opening, and says what is missing.
     readiness = page.locator("#readiness")
-    expect(page.get_by_test_id("readiness-summary")).to_contain_text("还不能开班")
+    expect(
+        page.get_by_test_id("readiness-summary"), "the readiness says “Not ready to open”"
+    ).to_contain_text("还不能开班")
     for key in ("safety", "leads", "training", "conduct", "background"):
-        expect(readiness.locator(f'[data-item="{key}"]')).to_contain_text("未完成不能开班")
+        expect(readiness.locator(f'[data-item="{key}"]'), "says “blocks opening”").to_contain_text(
+            "未完成不能开班"
+        )
     page.get_by_role("button", name="开放报名").click()
-    expect(page.get_by_role("alert")).to_contain_text("项目期还不能改为“开放报名”")
-    expect(page.get_by_role("alert")).to_contain_text("每个小组都有带班老师")
+    expect(
+        page.get_by_role("alert"),
+        "the refusal says the season cannot be “Open for applications” yet",
+    ).to_contain_text("项目期还不能改为“开放报名”")
+    expect(
+        page.get_by_role("alert"), "the refusal names what blocks: “Every group has a lead teacher”"
+    ).to_contain_text("每个小组都有带班老师")
 
     # 小陈 leads the school group ...
     page.get_by_role("link", name="修改 小学组").click()
     page.get_by_label("带班老师").select_option(label="志愿者小陈")
     page.get_by_role("button", name="保存").click()
-    expect(page.get_by_text("小组已保存。")).to_be_visible()
+    expect(page.get_by_text("小组已保存。"), "shows “The group is saved.”").to_be_visible()
 
     # ... once trained, background-checked, and signed the code of conduct.
     page.get_by_role("link", name="老师名录").click()
@@ -120,7 +133,7 @@ def test_a_coordinator_rolls_over_to_next_summer_and_opens_it(page: Page, last_s
     page.get_by_label("背景审查日期").fill(today)
     page.get_by_label("已阅读并签署《行为守则与儿童保护政策》第 1 版").check()
     page.get_by_role("button", name="保存").click()
-    expect(page.get_by_text("志愿者小陈 已保存。")).to_be_visible()
+    expect(page.get_by_text("志愿者小陈 已保存。"), "shows “Saved.”").to_be_visible()
 
     # The room's pre-opening safety check, done today.
     page.get_by_role("link", name=last_summer.factory.name_zh).click()
@@ -133,16 +146,27 @@ def test_a_coordinator_rolls_over_to_next_summer_and_opens_it(page: Page, last_s
     for label in items:
         page.get_by_label(label).check()
     page.get_by_role("button", name="保存").click()
-    expect(page.get_by_text("安全检查已记录：全部合格。")).to_be_visible()
+    expect(
+        page.get_by_text("安全检查已记录：全部合格。"),
+        "shows “The safety check is recorded: all passed.”",
+    ).to_be_visible()
 
     # Nothing blocks any more: the season opens for applications.
     page.get_by_role("link", name=last_summer.factory.name_zh).click()
     page.get_by_role("link", name=next_name).click()
-    expect(page.get_by_test_id("readiness-summary")).to_have_text("可以开班：没有未完成的必需项。")
+    expect(
+        page.get_by_test_id("readiness-summary"), "reads “Ready to open: nothing blocks it.”"
+    ).to_have_text("可以开班：没有未完成的必需项。")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.get_by_role("button", name="开放报名").click()
-    expect(page.get_by_text("项目期现在是“开放报名”。")).to_be_visible()
-    expect(page.get_by_role("heading", name=re.compile("开放报名"))).to_be_visible()
+    expect(
+        page.get_by_text("项目期现在是“开放报名”。"),
+        "the coordinator is told “The season is now Open for applications.”",
+    ).to_be_visible()
+    expect(
+        page.get_by_role("heading", name=re.compile("开放报名")),
+        "the heading says “Open for applications”",
+    ).to_be_visible()
     season.refresh_from_db()
     assert season.status == Season.Status.OPEN
     assert season.groups.get(name="小学组").lead_teacher.name == "志愿者小陈"

@@ -373,17 +373,7 @@ def save(preview: Preview, *, factory: Factory, season, user) -> tuple[int, int,
                 enrollments.append((Child(pk=row.child_id), v))
             if row.child_action != "add":
                 continue
-            child = Child(
-                factory=factory,
-                name=v["child_name"],
-                sex=v["sex"],
-                date_of_birth=v["date_of_birth"],
-                home_province=v["home_province"],
-                home_county=v["home_county"],
-                lives_with=v["lives_with"],
-                allergies=v["allergies"],
-                medical_notes=v["medical_notes"],
-            )
+            child = Child.from_application(factory, v)
             children.append(child)
             guardianships.append((child, workers[v["employee_number"]], v["relationship"]))
             if season is not None:

@@ -10,8 +10,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from ccrcsr.throttle import client_address
-from factories.models import AuditEntry, Role
-from spaces.models import Group
+from factories.models import AuditEntry
+from factories.scoping import CHILDREN_STAFF
+from spaces.scope import group_for
 
 from .. import privacy, services
 from ..forms import (
@@ -21,6 +22,7 @@ from ..forms import (
     MoveForm,
 )
 from ..models import ERASED_REFUSAL, Child, Consent, Enrollment, ProposedChange
+from ..scope import child_for
 from .scope import child_for_hr
 
 
@@ -57,8 +59,8 @@ def child_detail(request: HttpRequest, child_id: int) -> HttpResponse:
             "child": child,
             "enrollments": enrollments,
             # Medical notes: HR and coordinators; teachers see allergies only.
-            "show_medical": request.user.is_superuser or bool(roles & {Role.HR, Role.COORDINATOR}),
-            "can_edit": request.user.is_superuser or bool(roles & {Role.HR, Role.COORDINATOR}),
+            "show_medical": request.user.is_superuser or bool(roles & CHILDREN_STAFF),
+            "can_edit": request.user.is_superuser or bool(roles & CHILDREN_STAFF),
             "consent_kinds": Consent.Kind.choices,
             # What public submissions propose for this child, until HR decides.
             "changes_waiting": dict(
@@ -78,9 +80,7 @@ def child_detail(request: HttpRequest, child_id: int) -> HttpResponse:
 
 @login_required
 def child_edit(request: HttpRequest, child_id: int, enrollment_id: int) -> HttpResponse:
-    child = get_object_or_404(
-        Child.objects.for_roles(request.user, Role.HR, Role.COORDINATOR), pk=child_id
-    )
+    child = child_for(request.user, child_id)
     enrollment = get_object_or_404(child.enrollments.select_related("season"), pk=enrollment_id)
     if child.is_erased:
         # An old form re-posted after the erasure must not fill the child in again.
@@ -147,18 +147,14 @@ def child_erase(request: HttpRequest, child_id: int) -> HttpResponse:
 def group_detail(request: HttpRequest, group_id: int) -> HttpResponse:
     """A group at a glance: its room, teachers, plan, and children (for staff who
     may see them, with a move button for HR and the coordinator)."""
-    group = get_object_or_404(
-        Group.objects.visible_to(request.user).select_related("season__factory"), pk=group_id
-    )
+    group = group_for(request.user, group_id)
     children = (
         Enrollment.objects.visible_to(request.user)
         .filter(group=group, status=Enrollment.Status.ENROLLED)
         .select_related("child")
         .order_by("child__name")
     )
-    movable = Enrollment.objects.for_roles(request.user, Role.HR, Role.COORDINATOR).filter(
-        group=group
-    )
+    movable = Enrollment.objects.for_roles(request.user, *CHILDREN_STAFF).filter(group=group)
     return render(
         request,
         "enrollment/group_detail.html",
@@ -176,7 +172,7 @@ def group_detail(request: HttpRequest, group_id: int) -> HttpResponse:
 def enrollment_move(request: HttpRequest, enrollment_id: int) -> HttpResponse:
     """Move a child to another group of the season (HR or the coordinator)."""
     enrollment = get_object_or_404(
-        Enrollment.objects.for_roles(request.user, Role.HR, Role.COORDINATOR).select_related(
+        Enrollment.objects.for_roles(request.user, *CHILDREN_STAFF).select_related(
             "child", "group", "season__factory"
         ),
         pk=enrollment_id,

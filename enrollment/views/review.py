@@ -10,7 +10,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from factories.models import Role, Worker
+from factories.models import Worker
+from factories.scoping import CHILDREN_STAFF
 from spaces.models import Season
 
 from .. import services
@@ -198,7 +199,7 @@ def search(request: HttpRequest) -> HttpResponse:
     """The search box at the top of every HR page: applications of the user's factories."""
     if not (
         request.user.is_superuser
-        or request.user.memberships.filter(role__in=[Role.HR, Role.COORDINATOR]).exists()
+        or request.user.memberships.filter(role__in=CHILDREN_STAFF).exists()
     ):
         raise Http404
     form = SearchForm(request.GET or None)
@@ -206,7 +207,7 @@ def search(request: HttpRequest) -> HttpResponse:
     if form.is_valid() and form.cleaned_data["q"].strip():
         query = form.cleaned_data["q"].strip()
         results = list(
-            Enrollment.objects.for_roles(request.user, Role.HR, Role.COORDINATOR)
+            Enrollment.objects.for_roles(request.user, *CHILDREN_STAFF)
             .search(query)
             .for_review()
             .select_related("season__factory")
@@ -214,7 +215,7 @@ def search(request: HttpRequest) -> HttpResponse:
         )
         # Children imported from a roster who have not applied to any season yet.
         registered = list(
-            Child.objects.for_roles(request.user, Role.HR, Role.COORDINATOR)
+            Child.objects.for_roles(request.user, *CHILDREN_STAFF)
             .search(query)
             .filter(enrollments__isnull=True)
             .prefetch_related(

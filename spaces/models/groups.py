@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime
+from functools import cached_property
 
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from factories.models import Membership, Role, ScopedQuerySet
+from factories.scoping import STAFF
 
 from .rooms import Space
 from .seasons import ISO_WEEKDAYS, Season, weekday_names
@@ -35,7 +37,7 @@ class GroupQuerySet(ScopedQuerySet):
         )
 
     def for_member(self, user):
-        return self.for_roles(user, Role.HR, Role.COORDINATOR, Role.MANAGER) | self.taught_by(user)
+        return self.for_roles(user, *STAFF) | self.taught_by(user)
 
     def with_roll_call_status(self, day: datetime.date):
         """Annotate what the roll call counts of each group on `day` (`n_expected`,
@@ -90,9 +92,20 @@ class Group(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    @property
+    @cached_property
     def children_per_teacher(self) -> int:
+        """The strictest ratio rule for the group's ages (read once per instance:
+        the header and the ratio rule ask it in the same request)."""
         return self.season.ratio_limit(self.min_age, self.max_age)
+
+    def teachers_needed(self, children: int) -> int:
+        """The ratio rule: how many teachers `children` of this group need
+        (`children_per_teacher` each, the strictest rule for the group's ages)."""
+        return -(-children // self.children_per_teacher)  # rounded up
+
+    def too_few_teachers(self, *, children: int, teachers: int) -> bool:
+        """Whether `teachers` on duty break the ratio rule for `children` here."""
+        return teachers < self.teachers_needed(children)
 
     def roll_call_role(self, user) -> str | None:
         """How `user` may act on this group's daily records (roll call, incidents,
@@ -122,7 +135,7 @@ class TeacherAssignmentQuerySet(ScopedQuerySet):
 
     def for_member(self, user):
         """Staff see the whole roster; a teacher sees their own and their groups' colleagues."""
-        staff = self.for_roles(user, Role.HR, Role.COORDINATOR, Role.MANAGER)
+        staff = self.for_roles(user, *STAFF)
         return staff | self.filter(
             Q(teacher__user=user) | Q(group__in=Group.objects.taught_by(user).values("pk"))
         )
@@ -182,7 +195,7 @@ class DailyRecordQuerySet(ScopedQuerySet):
     factory_field = "group__season__factory"
 
     def for_member(self, user):
-        staff = self.for_roles(user, Role.HR, Role.COORDINATOR, Role.MANAGER)
+        staff = self.for_roles(user, *STAFF)
         return staff | self.filter(group__in=Group.objects.taught_by(user).values("pk"))
 
 

@@ -15,7 +15,8 @@ from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 
-from factories.models import Factory, Role, ScopedQuerySet
+from factories.models import Factory, ScopedQuerySet
+from factories.scoping import STAFF
 
 # Programme rules for setting up a season. Constants, not settings: they are
 # the programme's policy, the same at every deployment; change them here.
@@ -101,7 +102,7 @@ CALENDAR_GUARDS: list = []
 class SeasonQuerySet(ScopedQuerySet):
     def for_member(self, user):
         """Staff of the factory see its seasons; a teacher sees the seasons they teach in."""
-        staff = self.for_roles(user, Role.HR, Role.COORDINATOR, Role.MANAGER)
+        staff = self.for_roles(user, *STAFF)
         # Through the roster (TeacherAssignment, in groups.py, which imports this).
         taught = self.filter(
             pk__in=Season.objects.filter(assignments__teacher__user=user).values("pk")

@@ -10,16 +10,15 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from factories.models import Factory, Role, ScopedQuerySet
+from factories.models import Factory, ScopedQuerySet
+from factories.scoping import STAFF
 
 from .seasons import BACKGROUND_CHECK_VALID_DAYS, TRAINING_VALID_DAYS, Season
 
 
 class TeacherQuerySet(ScopedQuerySet):
     def for_member(self, user):
-        return self.for_roles(user, Role.HR, Role.COORDINATOR, Role.MANAGER) | self.filter(
-            user=user
-        )
+        return self.for_roles(user, *STAFF) | self.filter(user=user)
 
 
 class Teacher(models.Model):

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from factories.models import Factory, Role
+from factories.scoping import ROOM_STAFF
 
 from ..forms import (
     SafetyCheckForm,
@@ -38,9 +39,7 @@ def space_list(request: HttpRequest, factory_id: int) -> HttpResponse:
         )
     )
     can_set_up = Factory.objects.for_roles(request.user, Role.COORDINATOR).filter(pk=factory.pk)
-    can_check = Factory.objects.for_roles(request.user, Role.COORDINATOR, Role.TEACHER).filter(
-        pk=factory.pk
-    )
+    can_check = Factory.objects.for_roles(request.user, *ROOM_STAFF).filter(pk=factory.pk)
     return render(
         request,
         "spaces/space_list.html",
@@ -86,9 +85,7 @@ def _space_form(request: HttpRequest, factory: Factory, space: Space) -> HttpRes
 def safety_check_new(request: HttpRequest, space_id: int) -> HttpResponse:
     """A teacher or the coordinator walks the room's checklist. A failed item
     shows on the coordinator's season page (readiness) and the rooms page."""
-    space = get_object_or_404(
-        Space.objects.for_roles(request.user, Role.COORDINATOR, Role.TEACHER), pk=space_id
-    )
+    space = get_object_or_404(Space.objects.for_roles(request.user, *ROOM_STAFF), pk=space_id)
     form = SafetyCheckForm(request.POST or None, initial={"checked_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         check = form.save(commit=False)

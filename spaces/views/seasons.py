@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from factories import lockouts
 from factories.models import AuditEntry, Factory, Role, user_roles
+from factories.scoping import CHILDREN_STAFF
 
 from .. import services
 from ..forms import (
@@ -46,7 +47,7 @@ def factory_detail(request: HttpRequest, factory_id: int) -> HttpResponse:
             "seasons": seasons,
             "spaces": factory.spaces.all(),
             "my_roles": sorted(roles),
-            "can_manage_people": superuser or bool(roles & {Role.HR, Role.COORDINATOR}),
+            "can_manage_people": superuser or bool(roles & CHILDREN_STAFF),
             "is_coordinator": is_coordinator,
             "locked_staff": lockouts.locked_out_staff(factory) if is_coordinator else (),
         },
@@ -87,7 +88,7 @@ def season_detail(request: HttpRequest, season_id: int) -> HttpResponse:
             "roster": roster,
             "today": today,
             "opening_days": season.opening_days(),
-            "can_manage_enrollment": bool(roles & {Role.HR, Role.COORDINATOR}),
+            "can_manage_enrollment": bool(roles & CHILDREN_STAFF),
             "can_set_up": Role.COORDINATOR in roles,
             "readiness": readiness,
             "next_statuses": [Season.Status(s) for s in season.next_statuses()],

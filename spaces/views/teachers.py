@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from factories.invitations import invitation_path
 from factories.models import Factory, Role
+from factories.scoping import STAFF
 
 from .. import services
 from ..forms import (
@@ -27,7 +28,7 @@ from .scope import coordinated
 @login_required
 def teacher_list(request: HttpRequest, factory_id: int) -> HttpResponse:
     factory = get_object_or_404(
-        Factory.objects.for_roles(request.user, Role.HR, Role.COORDINATOR, Role.MANAGER),
+        Factory.objects.for_roles(request.user, *STAFF),
         pk=factory_id,
     )
     policy = ConductPolicy.objects.current()

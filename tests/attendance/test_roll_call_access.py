@@ -76,8 +76,8 @@ def test_roll_call_group_answers_as_the_scopes_do_for_every_kind_of_user(
             assert (fetched is not None) == expected_visible, (name, g.name)
             if fetched is None:
                 continue
-            seen[name, g.pk] = fetched.rc_role
-            assert fetched.rc_role == Group.objects.get(pk=g.pk).roll_call_role(user), name
+            seen[name, g.pk] = fetched.role
+            assert fetched.role == Group.objects.get(pk=g.pk).roll_call_role(user), name
             children = Enrollment.objects.visible_to(user).filter(group=g)
             assert fetched.sees_children == children.exists(), (name, g.name)
             assert len(roll_call_roster(fetched, day)) == children.count(), name

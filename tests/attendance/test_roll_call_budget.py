@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from attendance.models import Attendance, GroupDay
+from attendance.roll_call import HeaderCounts
 from enrollment.models import AuthorisedPickup
 from factories.models import AuditEntry
 
@@ -144,5 +145,5 @@ def test_a_day_without_daily_counts_is_counted_from_the_roster_the_same_for_ever
         teacher_page = teacher.get(url)
     for user in (site.teacher_user, site.hr, site.manager):
         summary = client_of(user).get(url).context["summary"]
-        assert summary == {"expected": 6, "marked": 5, "present": 3, "here": 2}, user
-    assert teacher_page.context["summary"]["marked"] == 5
+        assert summary == HeaderCounts(expected=6, marked=5, present=3, here=2), user
+    assert teacher_page.context["summary"].marked == 5

@@ -16,7 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from attendance.models import Attendance, GroupDay, SeasonTotal
+from attendance.models import ATTENDED, Attendance, GroupDay, SeasonTotal
 from enrollment.models import Child, Enrollment
 from factories.models import Factory
 from spaces.models import Group, Season
@@ -158,7 +158,7 @@ class Command(BaseCommand):
                 leave_minute = rng.randint(10, 59)
                 arrive = f"{day.isoformat()} 0{arrive_hour}:{arrive_minute}:00+08"
                 leave = f"{day.isoformat()} 17:{leave_minute}:00+08"
-                came = status in ("present", "late")
+                came = status in ATTENDED
                 key = (e.season.factory_id, e.season_id, e.group_id, day)
                 c = counts.setdefault(key, [0] * 10)
                 c[0] += 1  # expected
