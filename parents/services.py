@@ -34,7 +34,7 @@ class ChildToday:
     notices: list[ParentNotice]
     # The parent's own pickup code for this child and season, and its QR (SVG).
     code: str = ""
-    code_qr: str = ""
+    qr_svg: str = ""
 
     @property
     def child(self):
@@ -83,7 +83,7 @@ def family_today(contact: ParentContact) -> list[ChildToday]:
         family.append(
             ChildToday(
                 code=code,
-                code_qr=_qr(code) if code else "",
+                qr_svg=_qr(code) if code else "",
                 enrollment=enrollment,
                 expected_today=today in stay and season.status == season.Status.RUNNING,
                 record=record,

@@ -69,7 +69,8 @@ def test_a_worker_applies_without_logging_in_and_gets_a_reference(client, site):
 def test_the_form_is_chinese_first_and_consents_start_unticked(client, site):
     html = client.get(url(site.season)).content.decode()
     assert "为您的孩子申请名额" in html
-    assert html.count('type="checkbox"') == 3
+    # Three consents and "tell me by SMS", none ticked: each is the parent's choice.
+    assert html.count('type="checkbox"') == 4
     assert "checked" not in html
 
 
