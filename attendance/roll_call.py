@@ -6,7 +6,7 @@ for the season and home pages."""
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection
@@ -51,15 +51,37 @@ RECORD_FIELDS = (
 )
 
 
+# What the floors above add to a child's row for a day, read in the roster's
+# own query (no query more for the page): each callable of ROW_ANNOTATIONS
+# takes the day and gives {name: expression on Enrollment}; each of ROW_NOTES
+# turns the values read into lines shown under the child's name. The parent
+# channel shows a parent's "absent today", "I will be late" and "someone else
+# picks up today" this way.
+ROW_ANNOTATIONS: list = []
+# The `kind` from which a pickup list's row is for one day only (0 guardians, 1 authorised).
+DAY_ONLY = 2
+ROW_NOTES: list = []
+# People a floor above allows to pick a child up on one day only (a parent's
+# "someone else picks up today"): each callable of DAY_PICKUP_ROWS takes the
+# children (ids or a subquery) and the day and gives rows of (child id, kind,
+# name, relationship, phone) to add to the pickup list's UNION; each of
+# DAY_PICKUP_LISTED takes a name and the day and gives an expression on
+# Enrollment: whether that person may pick the child up that day.
+DAY_PICKUP_ROWS: list = []
+DAY_PICKUP_LISTED: list = []
+
+
 @dataclass(slots=True)
 class RosterRow:
     """One child on the roll call of a day: the enrollment (with its child), the
     day's record if there is one, and, for a check-out, whether the person
-    named is on the child's pickup list (read in the same query)."""
+    named is on the child's pickup list (read in the same query); `notes`: what
+    the floors above show on the row (ROW_NOTES)."""
 
     enrollment: Enrollment
     record: Attendance | None = None
     pickup_listed: bool = False
+    notes: list[str] = field(default_factory=list)
 
 
 def roster_with_records(enrollments, day: datetime.date) -> list[RosterRow]:
@@ -73,14 +95,17 @@ def roster_with_records(enrollments, day: datetime.date) -> list[RosterRow]:
             record = Attendance(enrollment=enrollment, date=day, **values)
             record._state.adding = False
         listed = bool(getattr(enrollment, "is_pickup_listed", False))
-        rows.append(RosterRow(enrollment, record, listed))
+        notes = [line for note in ROW_NOTES for line in note(enrollment)]
+        rows.append(RosterRow(enrollment, record, listed, notes))
     return rows
 
 
 def _with_record_columns(enrollments, day: datetime.date):
+    extra = {name: value for annotate in ROW_ANNOTATIONS for name, value in annotate(day).items()}
     return enrollments.annotate(
         rec=FilteredRelation("attendances", condition=Q(attendances__date=day)),
         **{f"rec_{field}": F(f"rec__{field}") for field in RECORD_FIELDS},
+        **extra,
     )
 
 
@@ -107,7 +132,7 @@ def roll_call_roster(
     if enrollment_ids is not None:
         roster = roster.filter(pk__in=enrollment_ids)
     if pickup is not None:
-        roster = roster.annotate(is_pickup_listed=pickup_listed(pickup))
+        roster = roster.annotate(is_pickup_listed=pickup_listed(pickup, day))
     return roster_with_records(roster, day)
 
 
@@ -249,9 +274,10 @@ def roll_call_group(
     )
 
 
-def _pickup_rows(children):
+def _pickup_rows(children, day: datetime.date | None = None):
     """Guardians and authorised pickup people of `children` (ids, or a subquery
-    of them), as one UNION of (child, kind, name, relationship, phone)."""
+    of them), and on `day` those allowed for that day only (DAY_PICKUP_ROWS), as
+    one UNION of (child, kind, name, relationship, phone)."""
     columns = ("child_id", "kind", "person", "relationship", "tel")
     guardians = (
         Guardianship.objects.filter(child_id__in=children)
@@ -263,35 +289,42 @@ def _pickup_rows(children):
         .annotate(kind=Value(1), person=F("name"), tel=F("phone"))
         .values_list(*columns)
     )
-    return guardians.union(pickups, all=True)
+    for_the_day = [rows(children, day) for rows in DAY_PICKUP_ROWS] if day else []
+    return guardians.union(pickups, *for_the_day, all=True)
 
 
 def _people(rows) -> dict[int, list[dict]]:
     labels = dict(Relationship.choices)
     people: dict[int, list[dict]] = {}
-    for child_id, _kind, name, relationship, phone in sorted(rows, key=lambda row: row[:3]):
+    for child_id, kind, name, relationship, phone in sorted(rows, key=lambda row: row[:3]):
         people.setdefault(child_id, []).append(
             {
                 "name": name,
                 "relationship": str(labels.get(relationship, relationship)),
                 "phone": phone,
+                # Allowed for this day only, by a floor above (DAY_PICKUP_ROWS).
+                "today_only": kind >= DAY_ONLY,
             }
         )
     return people
 
 
-def pickup_people(child_ids) -> dict[int, list[dict]]:
+def pickup_people(child_ids, day: datetime.date | None = None) -> dict[int, list[dict]]:
     """Who may pick each child up (guardians first, then the authorised pickup
-    people), with relationship and phone, in one query (a UNION) for a whole roster."""
-    return _people(_pickup_rows(child_ids))
+    people, then those allowed on `day` only), with relationship and phone, in
+    one query (a UNION) for a whole roster."""
+    return _people(_pickup_rows(child_ids, day))
 
 
-def pickup_listed(name: str):
+def pickup_listed(name: str, day: datetime.date | None = None):
     """Whether `name` is on the child's list (a guardian or an authorised pickup
-    person), as an expression for the roster's query."""
-    return Exists(Guardianship.objects.filter(child=OuterRef("child"), worker__name=name)) | Exists(
-        AuthorisedPickup.objects.filter(child=OuterRef("child"), name=name)
-    )
+    person, or allowed on `day` only), as an expression for the roster's query."""
+    listed = Exists(
+        Guardianship.objects.filter(child=OuterRef("child"), worker__name=name)
+    ) | Exists(AuthorisedPickup.objects.filter(child=OuterRef("child"), name=name))
+    for allowed in DAY_PICKUP_LISTED if day else []:
+        listed |= allowed(name, day)
+    return listed
 
 
 DAY_COUNTS = ("id", "expected", "recorded", "attended", "here")

@@ -13,7 +13,7 @@ header stay Django templates.
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 from django.template.backends.utils import csrf_input
@@ -55,6 +55,8 @@ class Row:
     check_in: str = ""
     check_out: str = ""
     picked_up_by: str = ""
+    # What the floors above show on the row (a parent's answer for the day).
+    notes: list[str] = field(default_factory=list)
 
 
 class RowWords:
@@ -103,6 +105,7 @@ class RowWords:
             allergies_short=Truncator(child.allergies).chars(24) if child.allergies else "",
             mark_url=mark_url,
             out_url=mark_url + "check-out/",
+            notes=roster_row.notes,
         )
         record = roster_row.record
         if record is not None:

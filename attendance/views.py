@@ -122,7 +122,7 @@ def roll_call(request: HttpRequest, group_id: int, day: datetime.date | None = N
     # Managers read the figures; the list of children is for staff who may see them.
     roster = roll_call_roster(access, day)
     # By the roster's child ids: cheaper to build than the scoped roster as a subquery.
-    people = pickup_people([r.enrollment.child_id for r in roster]) if roster else {}
+    people = pickup_people([r.enrollment.child_id for r in roster], day) if roster else {}
     words = RowWords(access.group, day)
     # Who sees the children sees every child of the group (HR, coordinators, its
     # teachers): the header is counted from their roster, without a query.
@@ -192,7 +192,7 @@ def roll_call_check_out(request, group_id: int, day: datetime.date, enrollment_i
         refusal = refusal or services.check_out_refusal(row.record)
         if refusal:
             return HttpResponse(_row_html(request, access, day, row, error=refusal), status=REFUSED)
-        form = CheckOutForm(people=_pickup_list(row))
+        form = CheckOutForm(people=_pickup_list(row, day))
         return HttpResponse(_row_html(request, access, day, row, checkout_form=form))
     picked_up_by = request.POST.get("picked_up_by", "")
     with transaction.atomic(savepoint=False):
@@ -202,7 +202,7 @@ def roll_call_check_out(request, group_id: int, day: datetime.date, enrollment_i
         result = tap = None
         if row is not None:
             # The common case, checked in the roster's query: no list to fetch.
-            people = [{"name": picked_up_by}] if row.pickup_listed else _pickup_list(row)
+            people = [{"name": picked_up_by}] if row.pickup_listed else _pickup_list(row, day)
             tap = CheckOutForm(request.POST, people=people, day=day).tap()
             result = services.roll_call_tap(
                 access=access, row=row, day=day, user=request.user, tap=tap
@@ -212,15 +212,15 @@ def roll_call_check_out(request, group_id: int, day: datetime.date, enrollment_i
     form_refused = isinstance(tap, services.BadTap) and result.reason == tap.reason
     if result.outcome == services.Outcome.REFUSED and form_refused:
         # The form again, with the child's whole list to choose from.
-        form = CheckOutForm(request.POST, people=_pickup_list(row), day=day)
+        form = CheckOutForm(request.POST, people=_pickup_list(row, day), day=day)
         html = _row_html(request, access, day, row, checkout_form=form, error=tap.reason or None)
         return HttpResponse(html, status=REFUSED)
     return _tap_answer(request, access, day, row, result)
 
 
-def _pickup_list(row: RosterRow) -> list[dict]:
+def _pickup_list(row: RosterRow, day) -> list[dict]:
     child_id = row.enrollment.child_id
-    return pickup_people([child_id]).get(child_id, [])
+    return pickup_people([child_id], day).get(child_id, [])
 
 
 def _tap_answer(request, access: GroupAccess, day, row: RosterRow, result) -> HttpResponse:
@@ -359,7 +359,7 @@ def _batch_taps(taps, rows: dict[int, RosterRow], day) -> list[tuple[int | None,
     single taps' forms; a check-out's form gets the child's pickup list."""
     check_outs = {i for i, data in taps if data.get("kind") == services.CheckOut.kind}
     children = [rows[i].enrollment.child_id for i in check_outs if i in rows]
-    people = pickup_people(children) if children else {}
+    people = pickup_people(children, day) if children else {}
     typed = []
     for enrollment_id, data in taps:
         data = {k: "" if v is None else str(v) for k, v in data.items() if k != "enrollment"}

@@ -127,6 +127,10 @@ def _tell_parent_decision(sender, *, enrollment, before, **kwargs) -> None:
 def _tell_parent_check_in_out(sender, *, changes, **kwargs) -> None:
     """Check-in and check-out, to the parents who chose them for this child."""
     for record, before in changes:
+        # Read with the roll call's roster (parents.roll_call): no query when no
+        # parent of the child asked, which is most taps.
+        if getattr(record.enrollment, "parents_told_check_in_out", None) is False:
+            continue
         for field, event in (("check_in_at", "checked_in"), ("check_out_at", "checked_out")):
             moment = getattr(record, field)
             if moment is None or before.get(field):

@@ -275,3 +275,66 @@ def test_the_page_shows_the_parents_own_pickup_code_and_its_qr(client, family, s
     # Not the code of the grandmother, who has her own.
     grandma = PickupCode.objects.get(pickup__name="王奶奶")
     assert codes.code_of(grandma) not in html
+
+
+# --- what reaches the roll call ---------------------------------------------------------
+
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def test_a_parents_answers_show_on_the_roll_call_row(client, client_of, family, site):
+    contact, enrollment = family
+    url = notice_url(contact, enrollment)
+    client.post(url, {"kind": "late", "until": "23:59"})
+    client.post(url, {"kind": "pickup", "pickup_name": "王舅舅",
+                      "pickup_relationship": "aunt_uncle", "pickup_phone": "13711113333"})  # fmt: skip
+    page = client_of(site.teacher_user).get(
+        reverse("attendance:roll-call-today", args=[site.group.pk])
+    )
+    html = page.content.decode()
+    assert "23:59" in html and "王舅舅" in html
+
+
+def test_a_one_day_pickup_from_the_parent_works_that_day_for_that_child_only(
+    client, client_of, family, site
+):
+    from attendance.models import Attendance
+    from tests.builders import mark
+
+    contact, enrollment = family
+    sibling = enroll(site.group, child=ChildBuilder(factory=site.factory, guardian=contact.worker))
+    client.post(notice_url(contact, enrollment), {
+        "kind": "pickup", "pickup_name": "王舅舅", "pickup_relationship": "aunt_uncle",
+        "pickup_phone": "13711113333"})  # fmt: skip
+    teacher = client_of(site.teacher_user)
+    today = timezone.localdate()
+    for e in (enrollment, sibling):
+        teacher.post(reverse("attendance:roll-call-mark", args=[site.group.pk, today, e.pk]),
+                     {"status": "present"}, **HTMX)  # fmt: skip
+
+    def check_out(e):
+        return teacher.post(
+            reverse("attendance:roll-call-check-out", args=[site.group.pk, today, e.pk]),
+            {"picked_up_by": "王舅舅"}, **HTMX,
+        )  # fmt: skip
+
+    form = teacher.get(
+        reverse("attendance:roll-call-check-out", args=[site.group.pk, today, enrollment.pk]),
+        **HTMX,
+    ).content.decode()
+    assert "王舅舅" in form
+    assert check_out(sibling).status_code == 422  # not for the sibling
+    assert check_out(enrollment).status_code == 200
+    assert Attendance.objects.get(enrollment=enrollment).picked_up_by == "王舅舅"
+    assert Attendance.objects.get(enrollment=sibling).check_out_at is None
+    # Another day, the uncle is not on the list: yesterday's notice says nothing today.
+    ParentNotice.objects.update(date=today - datetime.timedelta(days=1))
+    yesterday_only = enroll(site.group, child=ChildBuilder(factory=site.factory,
+                                                          guardian=contact.worker))  # fmt: skip
+    mark(yesterday_only, today).save()
+    Attendance.objects.filter(enrollment=yesterday_only).update(check_in_at=timezone.now())
+    ParentNotice.objects.create(enrollment=yesterday_only, worker=contact.worker,
+                                date=today - datetime.timedelta(days=1), kind="pickup",
+                                pickup_name="王舅舅", pickup_relationship="aunt_uncle")  # fmt: skip
+    assert check_out(yesterday_only).status_code == 422
