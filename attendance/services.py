@@ -200,11 +200,17 @@ def roll_call_check_out(
 class TapOutcome:
     """What became of a tap: applied (`counts` are the new daily counts), kept
     (nothing to change: the same as on the server, sent again, or the teacher
-    kept a colleague's value), or a conflict the teacher must settle."""
+    kept a colleague's value), or a conflict the teacher must settle.
+
+    `applied`: the record's version is this tap's doing (applied now, or sent
+    again and the record is still what it made), so the phone may pass it on
+    to the child's next queued taps; never after a conflict or a colleague's
+    value."""
 
     record: Attendance | None
     counts: GroupDay | None = None
     kept: bool = False
+    applied: bool = False
     conflict: bool = False
     mine: dict = field(default_factory=dict)
     tapped_at: datetime.datetime | None = None
@@ -248,7 +254,9 @@ def roll_call_tap(
     if op_id is not None and not RollCallOp.claim(
         op_id=op_id, user=user, enrollment_id=enrollment.pk, day=day
     ):
-        return TapOutcome(record, kept=True)
+        # Sent again (its answer was lost): its version only if nobody changed it since.
+        mine = _is_same(record, wanted) and record.recorded_by_id == user.pk
+        return TapOutcome(record, kept=True, applied=mine)
     if resolution == "theirs" and record is not None:
         _audit_note(user, group, record, {"conflict_resolved": [wanted, "theirs"]})
         return TapOutcome(record, kept=True)
@@ -257,7 +265,7 @@ def roll_call_tap(
     if seen is not None and seen != version and not same and resolution != "mine":
         if record is not None:
             # Not applied: sent again, it must show the conflict again.
-            RollCallOp.objects.filter(op_id=op_id).delete()
+            RollCallOp.objects.filter(user=user, op_id=op_id).delete()
             _audit_note(user, group, record, {"conflict": [_snapshot(record), wanted]})
             return TapOutcome(record, conflict=True, mine=wanted, tapped_at=tapped_at)
     if same:
@@ -284,7 +292,7 @@ def roll_call_tap(
             tapped_at=tapped_at,
             locked=True,
         )
-    return TapOutcome(record, counts=record.counts)
+    return TapOutcome(record, counts=record.counts, applied=True)
 
 
 def _audit_note(user, group: Group, record: Attendance, changes: dict) -> None:

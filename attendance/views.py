@@ -8,6 +8,7 @@ import functools
 import json
 import uuid
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
@@ -17,8 +18,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from ccrcsr.throttle import user_throttled
 from enrollment.models import Child, Enrollment
 from factories.models import AuditEntry
 from spaces.models import Group, Season, Teacher
@@ -56,6 +59,40 @@ def post_or_back_to_roll_call(view):
         return view(request, **kwargs)
 
     return post_only
+
+
+TOO_MANY = 429
+
+
+def tap_rate_limited(view):
+    """A user's taps beyond ROLL_CALL_TAPS_PER_MINUTE (or _PER_HOUR) are refused
+    with 429 and a message, before any lock or write: a real teacher never
+    gets there, and roll_call.js keeps a refused tap and sends it again later.
+    Counted per user, whatever the address; the answer names no group or child."""
+
+    @functools.wraps(view)
+    def limited(request: HttpRequest, **kwargs) -> HttpResponse:
+        if request.method == "POST":
+            for scope, limit, seconds in (
+                ("taps-minute", settings.ROLL_CALL_TAPS_PER_MINUTE, 60),
+                ("taps-hour", settings.ROLL_CALL_TAPS_PER_HOUR, 3600),
+            ):
+                if user_throttled(request.user, scope, limit=limit, seconds=seconds):
+                    message = _(
+                        "Too many taps in a short time: wait a minute. Taps waiting on this "
+                        "phone are sent again by themselves."
+                    )
+                    response = HttpResponse(
+                        format_html(
+                            '<div class="alert alert-warning small" role="alert">{}</div>', message
+                        ),
+                        status=TOO_MANY,
+                    )
+                    response["Retry-After"] = "60"
+                    return response
+        return view(request, **kwargs)
+
+    return limited
 
 
 def _group_for(user, group_id: int) -> Group:
@@ -179,6 +216,7 @@ def _tap_target(request, group_id, day, enrollment_id, *, lock, pickup=None):
 
 @login_required
 @post_or_back_to_roll_call
+@tap_rate_limited
 def roll_call_mark(request, group_id: int, day: datetime.date, enrollment_id: int):
     form = MarkForm(request.POST)
     tap = functools.partial(_mark, form=form)
@@ -227,11 +265,19 @@ def _tap_answer(request, group, day, enrollment, outcome):
     if outcome.record is not None:
         enrollment.day_records = [outcome.record]
     return _render_row(
-        request, group, day, enrollment, counts=outcome.counts, saved=True, kept=outcome.kept
+        request,
+        group,
+        day,
+        enrollment,
+        counts=outcome.counts,
+        saved=True,
+        kept=outcome.kept,
+        applied=outcome.applied,
     )
 
 
 @login_required
+@tap_rate_limited
 def roll_call_check_out(request, group_id: int, day: datetime.date, enrollment_id: int):
     form_data = request.POST if request.method == "POST" else None
     return _answer_after_commit(
@@ -245,12 +291,12 @@ def roll_call_check_out(request, group_id: int, day: datetime.date, enrollment_i
     )
 
 
-def _known_op(form_data) -> bool:
+def _known_op(form_data, user) -> bool:
     try:
         op_id = uuid.UUID(form_data.get("op_id", ""))
     except ValueError:
         return False
-    return RollCallOp.objects.filter(op_id=op_id).exists()
+    return RollCallOp.objects.filter(user=user, op_id=op_id).exists()
 
 
 def _seen(form_data) -> bool:
@@ -261,9 +307,17 @@ def _check_out(request, group, day, enrollment, *, form_data):
     record = enrollment.day_record
     today = timezone.localdate()
     refusal = roll_call_refusal(group, day, today=today)
-    if refusal is None and form_data and record and record.check_out_at and _known_op(form_data):
+    if (
+        refusal is None
+        and form_data
+        and record
+        and record.check_out_at
+        and _known_op(form_data, request.user)
+    ):
         # A check-out sent again after it was applied (its answer was lost).
-        return _render_row(request, group, day, enrollment, saved=True, kept=True)
+        mine = record.picked_up_by == form_data.get("picked_up_by")
+        mine = mine and record.recorded_by_id == request.user.pk
+        return _render_row(request, group, day, enrollment, saved=True, kept=True, applied=mine)
     if refusal is None and record is not None and record.check_out_at and not _seen(form_data):
         # A phone's tap carries the version it saw: a colleague's check-out since
         # is a conflict to settle (below); anything else may not redo a check-out.
