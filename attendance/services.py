@@ -13,7 +13,9 @@ import datetime
 import uuid
 from dataclasses import dataclass, field
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import F, Q
 from django.dispatch import receiver
 from django.utils import timezone
 
@@ -355,6 +357,23 @@ def _scrub_child(sender, *, child: Child, **kwargs) -> None:
     )
     records.update(dropped_off_by="", picked_up_by="")
     incidents.update(description=ANONYMISED, action_taken="")
+
+
+@receiver(child_anonymising)
+def _forget_kept_roll_calls(sender, *, child: Child, **kwargs) -> None:
+    """Phones that kept a roll call naming the child drop it, or fetch it again,
+    the next time they reach the server: the staff who may have opened it
+    (the factory's members and teachers, superusers) get a new phone mark
+    (attendance/middleware.py), so no page kept with the old one is served."""
+    User = get_user_model()
+    staff = User.objects.filter(
+        Q(memberships__factory=child.factory_id)
+        | Q(teacher_profiles__factory=child.factory_id)
+        | Q(is_superuser=True)
+    )
+    User.objects.filter(pk__in=staff.values("pk")).update(
+        kept_pages_version=F("kept_pages_version") + 1
+    )
 
 
 @receiver(child_exporting)

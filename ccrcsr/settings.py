@@ -78,6 +78,9 @@ MIDDLEWARE = [
     # the compressed length does not leak secrets (BREACH). Static files are
     # served compressed by WhiteNoise before this runs.
     "django.middleware.gzip.GZipMiddleware",
+    # Outside the sessions: marks each signed-in answer with its user and
+    # session, for the roll call's service worker (attendance/middleware.py).
+    "attendance.middleware.PhoneKeyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -212,6 +212,7 @@
       }
     } finally {
       sending = false;
+      markMoved();
       await showQueue();
       if (again) {
         again = false;
@@ -397,6 +398,11 @@
   }
   function loggedOut() {
     document.getElementById("roll-logged-out").classList.remove("d-none");
+    // The session ended: the worker drops the pages it kept for it (the taps
+    // stay, for this user's next login).
+    if (navigator.serviceWorker && navigator.serviceWorker.controller) {
+      navigator.serviceWorker.controller.postMessage({ type: "tidy" });
+    }
   }
   // The session ended (30 idle minutes): the answer followed a redirect to the
   // login page. Never swap that page into the list: keep the tap, as when the
@@ -449,6 +455,7 @@
     }
   });
   function answerCameBack() {
+    markMoved();
     if (!sending && !queueBox.classList.contains("d-none")) sendQueue();
   }
   // After a swap: focus back on the same child's row (the button just used,
@@ -601,6 +608,10 @@
   window.setInterval(() => { if (navigator.onLine && !queueBox.classList.contains("d-none")) sendQueue(); }, 15000);
 
   async function start() {
+    // Taps another user left on this phone are theirs to send, not this user's
+    // to see or send: they go (the service worker does the same on any page).
+    const others = (await allTaps()).filter((t) => t.user !== scope.user);
+    for (const t of others) await dropTap(t.seq);
     // Taps of earlier days that were sent are gone; show the waiting ones of this page.
     const taps = (await myTaps()).sort((a, b) => a.seq - b.seq);
     taps.filter((t) => t.group === scope.group && t.day === scope.day).forEach((t) => {
@@ -612,17 +623,35 @@
   }
   start();
 
-  // The service worker keeps this page and its files for today.
+  // The service worker keeps this page and its files for today, for this
+  // user's session (the phone mark, sw.js); kept again when an answer moved
+  // the mark (a child of the factory was erased: the page is fetched anew).
+  let markSeen = readMark();
+  function readMark() {
+    const cookie = document.cookie.split("; ").find((c) => c.startsWith("rc_phone="));
+    return cookie ? cookie.slice("rc_phone=".length) : null;
+  }
+  function markMoved() {
+    const mark = readMark();
+    if (mark && mark !== markSeen) {
+      markSeen = mark;
+      keepThisPage();
+    }
+  }
+  function keepThisPage() {
+    if (!("serviceWorker" in navigator) || !msg.sw) return;
+    navigator.serviceWorker.ready.then((reg) => {
+      const urls = [location.pathname, "/"];
+      document.querySelectorAll("script[src], link[rel=stylesheet]").forEach((el) => urls.push(el.getAttribute("src") || el.getAttribute("href")));
+      if (reg.active) reg.active.postMessage({ type: "keep", urls: urls });
+    }).catch(() => {});
+  }
   if ("serviceWorker" in navigator && msg.sw) {
     navigator.serviceWorker.addEventListener("message", (event) => {
       if (event.data && event.data.type === "kept") roll.dataset.kept = "1";
       // The worker had a request answered after the network failed.
       if (event.data && event.data.type === "answered") answerCameBack();
     });
-    navigator.serviceWorker.register(msg.sw, { scope: "/" }).then(() => navigator.serviceWorker.ready).then((reg) => {
-      const urls = [location.pathname, "/"];
-      document.querySelectorAll("script[src], link[rel=stylesheet]").forEach((el) => urls.push(el.getAttribute("src") || el.getAttribute("href")));
-      if (reg.active) reg.active.postMessage({ type: "keep", urls: urls });
-    }).catch(() => {});
+    navigator.serviceWorker.register(msg.sw, { scope: "/" }).then(keepThisPage).catch(() => {});
   }
 })();
