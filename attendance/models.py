@@ -123,9 +123,13 @@ NO_RECORD = "0"  # the version a phone saw when the child had no record yet
 class RollCallOp(models.Model):
     """A tap the server has applied, by the id the phone gave it: a tap sent
     twice (the answer was lost on the way back, the queue was sent again) is
-    applied once. Holds no personal data."""
+    applied once. Holds no personal data.
 
-    op_id = models.UUIDField(primary_key=True, default=uuid.uuid4)
+    An id is the phone's, so it is unique per user, not across users: another
+    user's tap with the same id neither collides with it nor tells whether it
+    exists."""
+
+    op_id = models.UUIDField()
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="+")
     date = models.DateField()
@@ -134,22 +138,25 @@ class RollCallOp(models.Model):
     class Meta:
         verbose_name = _("roll-call tap")
         verbose_name_plural = _("roll-call taps")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "op_id"], name="roll_call_op_once_per_user")
+        ]
 
     def __str__(self) -> str:
         return str(self.op_id)
 
     @classmethod
     def claim(cls, *, op_id: uuid.UUID, user, enrollment_id: int, day: datetime.date) -> bool:
-        """Remember `op_id`; False if it was already applied. One statement and
+        """Remember `op_id` of `user`; False if they already applied it. One statement and
         no savepoint (an IntegrityError would need one): ON CONFLICT DO NOTHING
         exists in SQLite and PostgreSQL alike."""
         table = connection.ops.quote_name(cls._meta.db_table)
         with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {table} (op_id, user_id, enrollment_id, date, applied_at) "
-                "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (op_id) DO NOTHING",
+                "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (user_id, op_id) DO NOTHING",
                 [
-                    cls._meta.pk.get_db_prep_value(op_id, connection),
+                    cls._meta.get_field("op_id").get_db_prep_value(op_id, connection),
                     user.pk,
                     enrollment_id,
                     connection.ops.adapt_datefield_value(day),

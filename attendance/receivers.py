@@ -4,6 +4,8 @@ runs inside the sender's transaction."""
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
+from django.db.models import F, Q
 from django.dispatch import receiver
 from django.utils import timezone
 
@@ -86,3 +88,20 @@ def _drop_empty_counts(sender, *, season: Season, old: Calendar, new: Calendar, 
     left_out = days_left_out(old, new, counts.values_list("date", flat=True))
     if left_out:
         counts.filter(date__in=left_out).delete()
+
+
+@receiver(child_anonymising)
+def _forget_kept_roll_calls(sender, *, child: Child, **kwargs) -> None:
+    """Phones that kept a roll call naming the child drop it, or fetch it again,
+    the next time they reach the server: the staff who may have opened it
+    (the factory's members and teachers, superusers) get a new phone mark
+    (attendance/middleware.py), so no page kept with the old one is served."""
+    User = get_user_model()
+    staff = User.objects.filter(
+        Q(memberships__factory=child.factory_id)
+        | Q(teacher_profiles__factory=child.factory_id)
+        | Q(is_superuser=True)
+    )
+    User.objects.filter(pk__in=staff.values("pk")).update(
+        kept_pages_version=F("kept_pages_version") + 1
+    )

@@ -163,6 +163,10 @@ class TapResult:
     record: Attendance | None
     counts: GroupDay | None = None
     reason: str = ""
+    # The record's version is this tap's doing (written now, or sent again and
+    # the record is still what it made): the phone may pass it on to the child's
+    # next queued taps; never after a conflict or a colleague's value.
+    applied: bool = False
 
 
 def roll_call_tap(
@@ -190,9 +194,9 @@ def roll_call_tap(
     record = row.record
     refusal = roll_call_refusal(access, day, today=timezone.localdate())
     if refusal is None and tap.kind == CheckOut.kind:
-        if record is not None and record.check_out_at and _applied_before(tap):
+        if record is not None and record.check_out_at and _applied_before(tap, user):
             # This check-out sent again after it was applied (its answer was lost).
-            return TapResult(Outcome.APPLIED, tap, record)
+            return TapResult(Outcome.APPLIED, tap, record, applied=_still_mine(tap, record, user))
         refusal = check_out_refusal(record, seen=getattr(tap, "seen", None))
     if refusal is None and isinstance(tap, BadTap):
         refusal = tap.reason
@@ -204,7 +208,7 @@ def roll_call_tap(
     if tap.op_id is not None and not RollCallOp.claim(
         op_id=tap.op_id, user=user, enrollment_id=enrollment.pk, day=day
     ):
-        return TapResult(Outcome.APPLIED, tap, record)
+        return TapResult(Outcome.APPLIED, tap, record, applied=_still_mine(tap, record, user))
     if tap.resolution == "theirs" and record is not None:
         _audit_note(user, group, record, {"conflict_resolved": [tap.fields, "theirs"]})
         return TapResult(Outcome.SAVED, tap, record)
@@ -212,7 +216,7 @@ def roll_call_tap(
     changed_since = record is not None and tap.seen not in (None, record.version)
     if changed_since and not same and tap.resolution != "mine":
         # Not applied: sent again, it must show the conflict again.
-        RollCallOp.objects.filter(op_id=tap.op_id).delete()
+        RollCallOp.objects.filter(user=user, op_id=tap.op_id).delete()
         _audit_note(user, group, record, {"conflict": [_snapshot(record), tap.fields]})
         return TapResult(Outcome.CONFLICT, tap, record)
     if same:
@@ -235,7 +239,12 @@ def roll_call_tap(
         )
     # The reports' daily counts move with the roll call, in the same transaction.
     counts = GroupDay.recount(group, day) if recount else None
-    return TapResult(Outcome.SAVED, tap, record, counts)
+    return TapResult(Outcome.SAVED, tap, record, counts, applied=True)
+
+
+def _still_mine(tap: Tap, record: Attendance | None, user) -> bool:
+    """A tap sent again: its version only if nobody changed the record since."""
+    return record is not None and tap.is_same(record) and record.recorded_by_id == user.pk
 
 
 def roll_call_taps(
@@ -278,9 +287,10 @@ def roll_call_taps(
     return results, (GroupDay.recount(access.group, day) if wrote else None)
 
 
-def _applied_before(tap: Tap | BadTap) -> bool:
+def _applied_before(tap: Tap | BadTap, user) -> bool:
+    """Whether `user` applied this tap before (op ids are the phone's: per user)."""
     op_id = getattr(tap, "op_id", None)
-    return op_id is not None and RollCallOp.objects.filter(op_id=op_id).exists()
+    return op_id is not None and RollCallOp.objects.filter(user=user, op_id=op_id).exists()
 
 
 def check_out_refusal(record: Attendance | None, *, seen: str | None = None) -> str | None:

@@ -8,6 +8,7 @@ import datetime
 import functools
 import json
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
@@ -17,9 +18,11 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from ccrcsr.throttle import user_throttled
 from enrollment.models import Child, Enrollment
 from factories.models import AuditEntry
 from spaces.models import Teacher
@@ -61,6 +64,40 @@ def post_or_back_to_roll_call(view):
         return view(request, **kwargs)
 
     return post_only
+
+
+TOO_MANY = 429
+
+
+def tap_rate_limited(view):
+    """A user's taps beyond ROLL_CALL_TAPS_PER_MINUTE (or _PER_HOUR) are refused
+    with 429 and a message, before any lock or write: a real teacher never
+    gets there, and roll_call.js keeps a refused tap and sends it again later.
+    Counted per user, whatever the address; the answer names no group or child."""
+
+    @functools.wraps(view)
+    def limited(request: HttpRequest, **kwargs) -> HttpResponse:
+        if request.method == "POST":
+            for scope, limit, seconds in (
+                ("taps-minute", settings.ROLL_CALL_TAPS_PER_MINUTE, 60),
+                ("taps-hour", settings.ROLL_CALL_TAPS_PER_HOUR, 3600),
+            ):
+                if user_throttled(request.user, scope, limit=limit, seconds=seconds):
+                    message = _(
+                        "Too many taps in a short time: wait a minute. Taps waiting on this "
+                        "phone are sent again by themselves."
+                    )
+                    response = HttpResponse(
+                        format_html(
+                            '<div class="alert alert-warning small" role="alert">{}</div>', message
+                        ),
+                        status=TOO_MANY,
+                    )
+                    response["Retry-After"] = "60"
+                    return response
+        return view(request, **kwargs)
+
+    return limited
 
 
 def _roll_call_state(access: GroupAccess, day: datetime.date, counts=None, roster=None) -> dict:
@@ -169,6 +206,7 @@ def _tap_target(user, group_id: int, day, enrollment_id: int, *, lock: bool, pic
 
 @login_required
 @post_or_back_to_roll_call
+@tap_rate_limited
 def roll_call_mark(request, group_id: int, day: datetime.date, enrollment_id: int):
     tap = MarkForm(request.POST).tap()
     with transaction.atomic(savepoint=False):
@@ -182,6 +220,7 @@ def roll_call_mark(request, group_id: int, day: datetime.date, enrollment_id: in
 
 
 @login_required
+@tap_rate_limited
 def roll_call_check_out(request, group_id: int, day: datetime.date, enrollment_id: int):
     if request.method != "POST":
         # The check-out form, with the child's pickup list.
@@ -260,7 +299,7 @@ def _answer_parts(access: GroupAccess, day, row: RosterRow, result) -> dict:
             "conflict_mine": tap.label(),
             "conflict_tapped_ms": int(tap.tapped_at.timestamp() * 1000) if tap.tapped_at else None,
         }
-    return {"saved": True}
+    return {"saved": True, "applied": result.applied}
 
 
 def _tap_url(access: GroupAccess, day, row: RosterRow, tap) -> str:
@@ -391,6 +430,7 @@ def _batch_answer(request, access: GroupAccess, day, results, rows, counts) -> d
                 "enrollment": enrollment_id,
                 "op_id": str(getattr(result.tap, "op_id", None) or ""),
                 "outcome": str(result.outcome),
+                "applied": result.applied,
                 "message": result.reason,
                 "version": record.version if record is not None else NO_RECORD,
             }

@@ -82,6 +82,9 @@ MIDDLEWARE = [
     # the compressed length does not leak secrets (BREACH). Static files are
     # served compressed by WhiteNoise before this runs.
     "django.middleware.gzip.GZipMiddleware",
+    # Outside the sessions: marks each signed-in answer with its user and
+    # session, for the roll call's service worker (attendance/middleware.py).
+    "attendance.middleware.PhoneKeyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -292,6 +295,11 @@ MIN_CELL = env.int("MIN_CELL", default=5)
 ROLL_CALL_TEACHER_DAYS_BACK = env.int("ROLL_CALL_TEACHER_DAYS_BACK", default=3)
 # Days the ids of applied roll-call taps are kept (a phone's queue sent twice is applied once).
 ROLL_CALL_TAP_DAYS = env.int("ROLL_CALL_TAP_DAYS", default=30)
+# Taps one user may send: far above a teacher's hand (about one a second) and
+# above a whole group's day sent at once after an outage (an 80-child group:
+# about 170 taps, over a minute); beyond, the phone keeps the taps and resends.
+ROLL_CALL_TAPS_PER_MINUTE = env.int("ROLL_CALL_TAPS_PER_MINUTE", default=120)
+ROLL_CALL_TAPS_PER_HOUR = env.int("ROLL_CALL_TAPS_PER_HOUR", default=1200)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

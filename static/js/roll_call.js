@@ -6,8 +6,14 @@
 // Online, htmx sends the tap and swaps the row. Offline, or when the request
 // fails on the way, the tap is kept in IndexedDB ("waiting to send") and the
 // row shows it at once; the queue is sent in order when the network comes
-// back, when the page is opened again, and from "Send now". No Background
-// Sync API: it is missing in Android WebViews (WeChat), Firefox and iPhones.
+// back, when the page is opened again, as soon as any request is answered
+// after an outage, and from "Send now". No Background Sync API: it is missing
+// in Android WebViews (WeChat), Firefox and iPhones.
+//
+// A conflict (a colleague changed the record while the tap waited) holds the
+// child's later taps of that day: they wait with it for the teacher's choice.
+// A later tap only takes the version an answer gives when that answer applied
+// the earlier tap (data-applied), never a colleague's.
 (function () {
   "use strict";
   const roll = document.getElementById("roll");
@@ -19,6 +25,7 @@
   const scope = { user: msg.user, group: msg.group, day: msg.day };
   let sending = false;
   let again = false;
+  const shownConflicts = new Set(); // op ids of conflicts shown on this page since it opened
   let lastTap = null; // {row, name, value}: where focus goes back after a swap
 
   // --- IndexedDB: one store of taps, in the order they were made -------------
@@ -91,6 +98,14 @@
     document.getElementById("roll-queue-count").textContent = taps.length;
     queueBox.classList.toggle("d-none", taps.length === 0);
     document.getElementById("roll-offline-note").classList.toggle("d-none", navigator.onLine);
+    // The header (swapped in again by every answer) counts this page's children
+    // whose taps wait, beside the server's counts.
+    const children = new Set(taps.filter(onThisPage).map((t) => t.enrollment));
+    const box = document.getElementById("roll-header-waiting");
+    if (box) {
+      box.querySelector("strong").textContent = children.size;
+      box.classList.toggle("d-none", children.size === 0);
+    }
   }
 
   // --- a tap kept on the phone, shown on its row ------------------------------
@@ -160,6 +175,8 @@
   }
 
   // --- sending the queue, in order --------------------------------------------
+  const childDay = (tap) => `${tap.enrollment}|${tap.day}`;
+
   async function sendQueue() {
     if (sending) {
       again = true; // asked while sending: one more round when this one ends
@@ -168,32 +185,68 @@
     sending = true;
     try {
       const taps = (await myTaps()).sort((a, b) => a.seq - b.seq);
+      const held = new Set(); // children of a day whose conflict waits for the teacher
       for (const tap of taps) {
-        // A conflict of another page waits to be settled on its own page.
-        if (tap.conflict && !onThisPage(tap)) continue;
+        const child = childDay(tap);
+        // The teacher's choice settles a conflict; anything else on that child waits.
+        if (held.has(child) && !tap.fields.resolution) continue;
+        // A conflict already shown here, or of another page (settled there), is
+        // not sent again (each sending would be another conflict in the audit trail).
+        if (tap.conflict && (!onThisPage(tap) || shownConflicts.has(tap.op_id))) {
+          held.add(child);
+          continue;
+        }
         const outcome = await sendOne(tap);
         if (outcome.result === "stop") break;
-        if (outcome.result === "kept") continue;
+        if (outcome.result === "conflict") {
+          held.add(child);
+          continue;
+        }
         await dropTap(tap.seq);
-        // The next taps on this child that day saw the version this one produced.
-        if (outcome.version) {
-          for (const later of taps) {
-            if (later.seq > tap.seq && later.enrollment === tap.enrollment
-                && later.day === tap.day && later.seen === tap.seen) {
-              later.seen = outcome.version;
-              await putTap(later);
-            }
-          }
+        if (tap.fields.resolution) {
+          await settle(tap, outcome, taps);
+          again = true; // the child's taps held until now may go
+        } else if (outcome.applied) {
+          await handOn([tap], outcome.version, taps);
         }
       }
     } finally {
       sending = false;
+      markMoved();
       await showQueue();
       if (again) {
         again = false;
         sendQueue();
       }
     }
+  }
+
+  // The child's next taps that day were made on top of `earlier` (they saw the
+  // same version): they take the version the applied tap produced. `taps`: the
+  // queue as the caller holds it (changed in place, and kept).
+  async function handOn(earlier, version, taps) {
+    if (!version) return;
+    const first = earlier[0];
+    const seen = new Set(earlier.map((t) => t.seen));
+    for (const later of taps) {
+      if (later.seq > first.seq && childDay(later) === childDay(first) && seen.has(later.seen) && !later.conflict) {
+        later.seen = version;
+        await putTap(later);
+      }
+    }
+  }
+
+  // The teacher chose on a conflict (`choice` carries the resolution): the
+  // conflicted tap is done. "Use my tap" applied it, so the taps made after it
+  // go on top of it; "keep the saved value" applied nothing, so each of them is
+  // shown against the saved value in its turn.
+  async function settle(choice, outcome, taps) {
+    const conflicted = taps.filter((t) => t.conflict && childDay(t) === childDay(choice));
+    for (const t of conflicted) {
+      await dropTap(t.seq);
+      shownConflicts.delete(t.op_id);
+    }
+    if (outcome.applied && conflicted.length) await handOn(conflicted, outcome.version, taps);
   }
 
   async function sendOne(tap) {
@@ -213,15 +266,21 @@
     } catch (error) {
       return { result: "stop" }; // still no network: keep it, try again later
     }
-    if (response.redirected || response.status >= 500 || response.status === 403) {
-      if (response.redirected) loggedOut();
-      return { result: "stop" }; // logged out, or the server is in trouble: keep it
+    if (response.redirected || response.status === 401) {
+      loggedOut();
+      return { result: "stop" }; // logged out: keep it for the same user's next login
+    }
+    if (response.status >= 500 || response.status === 403 || response.status === 429) {
+      // The server is in trouble, or too many taps at once: keep it, try again later.
+      return { result: "stop" };
     }
     const html = [200, 409, 422].includes(response.status) ? await response.text() : "";
     const tpl = document.createElement("template");
     tpl.innerHTML = html;
     const answered = tpl.content.querySelector(".roll-row");
     const version = answered ? answered.dataset.version : null;
+    // Only an answer that applied this tap says the record is now its doing.
+    const applied = response.status === 200 && answered && answered.dataset.applied === "1";
     // Only a tap of this page's group and day is shown here: the same child's
     // row of another day (a queue of yesterday sent from today's page) is not its row.
     const row = onThisPage(tap) && rowOf(tap.enrollment);
@@ -230,14 +289,17 @@
       const fresh = rowOf(tap.enrollment);
       if (response.status === 409) say(fresh, msg.msgConflict);
       else say(fresh, response.status === 200 ? msg.msgSaved : msg.msgFailed);
-    } else if (response.status === 409) {
-      // Not applied, and not shown: kept for its own page to show and settle.
+    }
+    if (response.status === 409) {
+      // Not applied: kept until the teacher chooses on its row (here, or on its
+      // own page), and the child's later taps wait with it.
       tap.conflict = true;
       await putTap(tap);
-      return { result: "kept" };
+      if (row && html) shownConflicts.add(tap.op_id);
+      return { result: "conflict" };
     }
-    // Applied, refused with its reason on the row, or a conflict shown.
-    return { result: "done", version: version };
+    // Applied, kept as it was, or refused with its reason on the row.
+    return { result: "done", version: version, applied: applied };
   }
   function onThisPage(tap) {
     return tap.group === scope.group && tap.day === scope.day;
@@ -251,6 +313,7 @@
     if (header) {
       header.removeAttribute("hx-swap-oob");
       document.getElementById("roll-call-header").replaceWith(header);
+      showQueue();
     }
     if (fresh) {
       row.replaceWith(fresh);
@@ -290,7 +353,8 @@
     const submitter = event.detail.triggeringEvent && event.detail.triggeringEvent.submitter;
     lastTap = { row: row.id, name: submitter && submitter.name, value: submitter && submitter.value };
     const queued = !queueBox.classList.contains("d-none");
-    if (!navigator.onLine || queued || sending) {
+    // A choice on a conflict goes at once: the child's queued taps wait for it.
+    if (!navigator.onLine || ((queued || sending) && !fields.resolution)) {
       event.preventDefault();
       if (kind === "mark" && fields.status === "absent" && !fields.absence_reason) {
         askReason(row, form);
@@ -334,6 +398,11 @@
   }
   function loggedOut() {
     document.getElementById("roll-logged-out").classList.remove("d-none");
+    // The session ended: the worker drops the pages it kept for it (the taps
+    // stay, for this user's next login).
+    if (navigator.serviceWorker && navigator.serviceWorker.controller) {
+      navigator.serviceWorker.controller.postMessage({ type: "tidy" });
+    }
   }
   // The session ended (30 idle minutes): the answer followed a redirect to the
   // login page. Never swap that page into the list: keep the tap, as when the
@@ -352,14 +421,47 @@
   document.addEventListener("htmx:responseError", (event) => {
     const row = event.detail.elt.closest && event.detail.elt.closest(".roll-row");
     if (!row) return;
+    const tap = event.detail.elt._rollTap;
+    if (event.detail.xhr.status === 429 && tap && !tap.fields.resolution) {
+      // Too many taps at once (the server's limit): kept, and sent again later.
+      enqueue(tap, "failed");
+      return;
+    }
     row.classList.remove("saving");
     row.classList.add("save-failed");
     row.querySelector(".row-state").textContent = msg.saveFailed;
     say(row, msg.msgFailed);
   });
+  // Any answer means the network works again: the queue goes now, not at the
+  // next tick of its timer. A choice on a conflict also frees the child's taps
+  // that waited for it.
+  document.addEventListener("htmx:afterRequest", (event) => {
+    const xhr = event.detail.xhr;
+    if (!xhr || !xhr.status || (xhr.responseURL && new URL(xhr.responseURL).pathname === msg.login)) return;
+    // The form that sent it (detail.elt is an ancestor when the answer replaced the form).
+    const config = event.detail.requestConfig;
+    const tap = config && config.elt && config.elt._rollTap;
+    if (tap && tap.fields.resolution && xhr.status === 200) {
+      const tpl = document.createElement("template");
+      tpl.innerHTML = xhr.responseText;
+      const answered = tpl.content.querySelector(".roll-row");
+      const outcome = {
+        applied: Boolean(answered && answered.dataset.applied === "1"),
+        version: answered && answered.dataset.version,
+      };
+      myTaps().then((taps) => settle(tap, outcome, taps)).then(() => sendQueue());
+    } else {
+      answerCameBack();
+    }
+  });
+  function answerCameBack() {
+    markMoved();
+    if (!sending && !queueBox.classList.contains("d-none")) sendQueue();
+  }
   // After a swap: focus back on the same child's row (the button just used,
   // else the row's first control), and say what happened.
   document.addEventListener("htmx:afterSettle", () => {
+    showQueue();
     const tap = lastTap;
     lastTap = null;
     const row = tap && document.getElementById(tap.row);
@@ -506,6 +608,10 @@
   window.setInterval(() => { if (navigator.onLine && !queueBox.classList.contains("d-none")) sendQueue(); }, 15000);
 
   async function start() {
+    // Taps another user left on this phone are theirs to send, not this user's
+    // to see or send: they go (the service worker does the same on any page).
+    const others = (await allTaps()).filter((t) => t.user !== scope.user);
+    for (const t of others) await dropTap(t.seq);
     // Taps of earlier days that were sent are gone; show the waiting ones of this page.
     const taps = (await myTaps()).sort((a, b) => a.seq - b.seq);
     taps.filter((t) => t.group === scope.group && t.day === scope.day).forEach((t) => {
@@ -517,15 +623,35 @@
   }
   start();
 
-  // The service worker keeps this page and its files for today.
-  if ("serviceWorker" in navigator && msg.sw) {
-    navigator.serviceWorker.addEventListener("message", (event) => {
-      if (event.data && event.data.type === "kept") roll.dataset.kept = "1";
-    });
-    navigator.serviceWorker.register(msg.sw, { scope: "/" }).then(() => navigator.serviceWorker.ready).then((reg) => {
+  // The service worker keeps this page and its files for today, for this
+  // user's session (the phone mark, sw.js); kept again when an answer moved
+  // the mark (a child of the factory was erased: the page is fetched anew).
+  let markSeen = readMark();
+  function readMark() {
+    const cookie = document.cookie.split("; ").find((c) => c.startsWith("rc_phone="));
+    return cookie ? cookie.slice("rc_phone=".length) : null;
+  }
+  function markMoved() {
+    const mark = readMark();
+    if (mark && mark !== markSeen) {
+      markSeen = mark;
+      keepThisPage();
+    }
+  }
+  function keepThisPage() {
+    if (!("serviceWorker" in navigator) || !msg.sw) return;
+    navigator.serviceWorker.ready.then((reg) => {
       const urls = [location.pathname, "/"];
       document.querySelectorAll("script[src], link[rel=stylesheet]").forEach((el) => urls.push(el.getAttribute("src") || el.getAttribute("href")));
       if (reg.active) reg.active.postMessage({ type: "keep", urls: urls });
     }).catch(() => {});
+  }
+  if ("serviceWorker" in navigator && msg.sw) {
+    navigator.serviceWorker.addEventListener("message", (event) => {
+      if (event.data && event.data.type === "kept") roll.dataset.kept = "1";
+      // The worker had a request answered after the network failed.
+      if (event.data && event.data.type === "answered") answerCameBack();
+    });
+    navigator.serviceWorker.register(msg.sw, { scope: "/" }).then(keepThisPage).catch(() => {});
   }
 })();

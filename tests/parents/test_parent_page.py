@@ -287,8 +287,8 @@ def test_a_parents_answers_show_on_the_roll_call_row(client, client_of, family, 
     contact, enrollment = family
     url = notice_url(contact, enrollment)
     client.post(url, {"kind": "late", "until": "23:59"})
-    client.post(url, {"kind": "pickup", "pickup_name": "王舅舅",
-                      "pickup_relationship": "aunt_uncle", "pickup_phone": "13711113333"})  # fmt: skip
+    uncle = {"pickup_name": "王舅舅", "pickup_relationship": "aunt_uncle"}
+    client.post(url, {"kind": "pickup", "pickup_phone": "13711113333", **uncle})
     page = client_of(site.teacher_user).get(
         reverse("attendance:roll-call-today", args=[site.group.pk])
     )
