@@ -385,7 +385,10 @@ class ColumnMappingForm(forms.Form):
         for index, header in enumerate(layout.headers):
             if header:
                 self.fields[f"col_{index}"] = forms.ChoiceField(
-                    label=header, choices=choices, required=False, initial=used.get(index, "")
+                    label=layout.label(index),  # 子女信息 / 姓名: the group heading too
+                    choices=choices,
+                    required=False,
+                    initial=used.get(index, ""),
                 )
 
     def mapping(self) -> dict[int, str]:
