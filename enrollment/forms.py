@@ -21,7 +21,15 @@ from spaces.models import Group, Season
 
 from . import imports
 from .applications import ApplicationData, same_name
-from .models import Child, Consent, Enrollment, LivesWith, Relationship, Sex
+from .models import (
+    DETAILS_TO_COMPLETE,
+    Child,
+    Consent,
+    Enrollment,
+    LivesWith,
+    Relationship,
+    Sex,
+)
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -316,6 +324,23 @@ class ChildForm(forms.ModelForm):
                 _("A child's date of birth cannot be more than 18 years ago.")
             )
         return born
+
+    def clean_home_county(self) -> str:
+        return clean_plain(self.cleaned_data["home_county"])
+
+
+class ChildDetailsForm(forms.ModelForm):
+    """What an imported roster left to complete: both required here, since
+    completing them is the point (the full edit form leaves them optional)."""
+
+    class Meta:
+        model = Child
+        fields = ["home_province", "home_county", "lives_with"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in DETAILS_TO_COMPLETE:
+            self.fields[name].required = True
 
     def clean_home_county(self) -> str:
         return clean_plain(self.cleaned_data["home_county"])

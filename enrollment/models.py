@@ -90,13 +90,6 @@ class ChildQuerySet(ScopedQuerySet):
     def for_member(self, user):
         return self.for_roles(user, Role.HR, Role.COORDINATOR) | self.taught_by(user)
 
-    def details_missing(self):
-        """Children whose home province or lives-with is still to complete."""
-        missing = Q()
-        for name in DETAILS_TO_COMPLETE:
-            missing |= Q(**{name: ""})
-        return self.filter(missing)
-
     def search(self, query: str):
         """Children by their name or their guardian's (see EnrollmentQuerySet.search)."""
         return self.filter(search_q(query, "pk", child_name="name"))

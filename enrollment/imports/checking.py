@@ -21,7 +21,7 @@ from ccrcsr.fields import (
 from factories.models import AuditEntry, Factory, Worker
 
 from ..applications import same_name
-from ..models import Child, Enrollment, Guardianship, Relationship
+from ..models import DETAILS_TO_COMPLETE, Child, Enrollment, Guardianship, Relationship
 from . import idcard
 from .columns import (
     DATE_FORMATS,
@@ -109,10 +109,7 @@ class Row:
     @property
     def details_missing(self) -> list[str]:
         """What a new child lacks that HR (or the parent) completes later."""
-        return [key for key in DETAILS if not self.values.get(key)]
-
-
-DETAILS = ("home_province", "lives_with")
+        return [key for key in DETAILS_TO_COMPLETE if not self.values.get(key)]
 
 
 @dataclass

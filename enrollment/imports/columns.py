@@ -388,6 +388,21 @@ class Layout:
         return [self.label(i) for i, h in enumerate(self.headers) if h and i not in used]
 
     @property
+    def twice(self) -> list[str]:
+        """Headers written on several columns (姓名 for the parent and the child with
+        no group heading above) of which some are not imported: HR says which is which."""
+        used = set(self.columns.values())
+        seen: dict[str, list[int]] = {}
+        for index in range(len(self.headers)):
+            if self.headers[index]:
+                seen.setdefault(normalise(self.label(index)), []).append(index)
+        return [
+            self.label(indexes[0])
+            for indexes in seen.values()
+            if len(indexes) > 1 and not set(indexes) <= used
+        ]
+
+    @property
     def grouped(self) -> list[tuple[str, str]]:
         """The columns read under a group heading: (家长信息 / 姓名, Parent name)."""
         return [

@@ -2,6 +2,7 @@
 
 from .children import (
     child_detail,
+    child_details,
     child_edit,
     child_erase,
     child_export,
@@ -18,6 +19,7 @@ __all__ = [
     "apply",
     "apply_thanks",
     "child_detail",
+    "child_details",
     "child_edit",
     "child_erase",
     "child_export",
