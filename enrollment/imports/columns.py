@@ -311,8 +311,9 @@ def group_kind(group: str) -> str:
 def group_headings(rows: list[list], header_index: int, spans=()) -> list[str]:
     """The group heading above each column of the header, or "" where there is none.
 
-    The row right above the header holds group headings when it names at least two
-    (a single cell there is a title): a heading merged across columns heads them; in
+    The row right above the header holds group headings when they head both a
+    parent's columns and a child's (else it is a title): a heading merged across
+    columns heads them; in
     a file without merged cells (CSV) a heading heads the empty cells to its right.
     A cell merged down over both header rows (序号, 工号) is a header, not a group.
     """
@@ -336,7 +337,10 @@ def group_headings(rows: list[list], header_index: int, spans=()) -> list[str]:
     groups = [
         "" if normalise(g) == normalise(h) else g for g, h in zip(groups, headers, strict=True)
     ]
-    if len({g for g in groups if g}) < 2:
+    # Group headings only where they tell the parent's columns from the child's: a
+    # title over the list ("2026年暑期儿童之家报名表") and a date beside it are no groups,
+    # though the title names children.
+    if not {"child", "parent"} <= {group_kind(g) for g in groups if g}:
         return [""] * len(headers)
     return groups
 

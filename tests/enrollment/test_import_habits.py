@@ -127,6 +127,19 @@ def test_a_parents_id_number_or_sex_under_the_parents_heading_is_not_the_childs(
     )
 
 
+def test_a_title_and_a_date_above_the_header_are_not_group_headings(client_of, site):
+    """The title names children (儿童之家): read as a group heading, it would make
+    the parent's 姓名 the child's name."""
+    rows = [[TITLE, None, None, None, "填表日期：2026年6月1日"],
+            ["工号", "姓名", "子女姓名", "性别", "出生日期"],
+            ["A100", "王秀英", "王小明", "男", "2018-05-03"]]  # fmt: skip
+    hr = client_of(site.hr)
+    html = upload(hr, site.factory, plain(rows[0], rows[1:])).content.decode()
+    assert "文件没有问题" in html and 'data-testid="grouped"' not in html
+    confirm(hr, site.factory)
+    assert (Child.objects.get().name, Worker.objects.get().name) == ("王小明", "王秀英")
+
+
 # Item 10: a mapping made by hand is kept by the whole header row and shown before reuse.
 
 NO_GROUPS = ["工号", "姓名", "手机号", "姓名", "性别", "出生日期"]
