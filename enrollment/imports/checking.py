@@ -268,8 +268,11 @@ TOTALS = re.compile(r"^(合计|总计|小计|共计|总数|总人数|total|total
 
 
 def _totals_words(raw: list, values: dict) -> str:
-    """The cell that makes a row a totals row ("合计"), or "": a row with such a
-    word and no employee number of its own."""
+    """The cell that makes a row a totals row ("合计"), or "": a row that starts with
+    such a word (a count may stand under 工号), or has one and no employee number."""
+    first = next((cell_text(c) for c in raw if cell_text(c)), "")
+    if TOTALS.match(normalise(first)):
+        return first
     number = cell_text(values.get("employee_number"))
     if number and not TOTALS.match(normalise(number)):
         return ""

@@ -286,6 +286,10 @@ def test_a_totals_row_is_skipped_and_named(client_of, site):
     assert "文件没有问题" in html
     confirm(hr, site.factory)
     assert Child.objects.count() == 3
+    # Counts under the columns, 总计 in the first: skipped all the same.
+    rows = [*FAMILIES, ["总计", 2, "2人", None, None, "3人"]]
+    html = upload(hr, site.factory, hr_roster(rows, totals=False)).content.decode()
+    assert "合计行，已跳过：第 7 行（总计）" in html and "文件没有问题" in html
 
 
 def test_hidden_rows_are_listed_and_imported_only_when_hr_asks(client_of, site):
