@@ -342,8 +342,8 @@ def _plan_worker(row: Row, *, existing: dict, file_workers: dict, update: bool) 
                 _("employee number %(number)s is %(name)s in row %(row)d")
                 % {"number": number, "name": first_name, "row": first},
             )
-        # A worker the file adds in an earlier row is not "left as is".
-        row.worker_action = "left" if worker is not None else "same"
+        # Planned (added, updated or left) by its first row: said so, not "left as is".
+        row.worker_action = "same"
         row.worker_row = first
         return
     file_workers[number] = (row.number, name or (worker.name if worker else ""))
