@@ -172,7 +172,10 @@ def season_figures(season: Season, *, until: datetime.date | None = None) -> dic
         )
         if "?" not in {band for band, _sex in by_band_sex}
         else sorted(by_band_sex.items()),
-        "provinces": Counter(c.get_home_province_display() for c in served).most_common(),
+        # An imported child whose details are still missing counts as unknown.
+        "provinces": Counter(
+            c.get_home_province_display() or _("Unknown") for c in served
+        ).most_common(),
         "left_behind": sum(1 for c in served if c.is_left_behind),
         "absence_reasons": [
             (str(dict(Attendance.AbsenceReason.choices).get(k, k)), n)

@@ -21,7 +21,15 @@ from spaces.models import Group, Season
 
 from . import imports
 from .applications import ApplicationData, same_name
-from .models import Child, Consent, Enrollment, LivesWith, Relationship, Sex
+from .models import (
+    DETAILS_TO_COMPLETE,
+    Child,
+    Consent,
+    Enrollment,
+    LivesWith,
+    Relationship,
+    Sex,
+)
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -348,6 +356,23 @@ class ChildForm(forms.ModelForm):
         return clean_plain(self.cleaned_data["home_county"])
 
 
+class ChildDetailsForm(forms.ModelForm):
+    """What an imported roster left to complete: both required here, since
+    completing them is the point (the full edit form leaves them optional)."""
+
+    class Meta:
+        model = Child
+        fields = ["home_province", "home_county", "lives_with"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in DETAILS_TO_COMPLETE:
+            self.fields[name].required = True
+
+    def clean_home_county(self) -> str:
+        return clean_plain(self.cleaned_data["home_county"])
+
+
 class EnrollmentDatesForm(forms.ModelForm):
     class Meta:
         model = Enrollment
@@ -412,7 +437,10 @@ class ColumnMappingForm(forms.Form):
         for index, header in enumerate(layout.headers):
             if header:
                 self.fields[f"col_{index}"] = forms.ChoiceField(
-                    label=header, choices=choices, required=False, initial=used.get(index, "")
+                    label=layout.label(index),  # 子女信息 / 姓名: the group heading too
+                    choices=choices,
+                    required=False,
+                    initial=used.get(index, ""),
                 )
 
     def mapping(self) -> dict[int, str]:

@@ -77,6 +77,10 @@ def search_q(query: str, child: str, *, child_name: str) -> Q:
     return Q(**{f"{child_name}__icontains": query}) | Q(**{f"{child}__in": by_guardian})
 
 
+# What a child may lack after an import, until HR or the parent completes it.
+DETAILS_TO_COMPLETE = ("home_province", "lives_with")
+
+
 class ChildQuerySet(ScopedQuerySet):
     def taught_by(self, user):
         """Children enrolled in the groups `user` teaches."""
@@ -118,10 +122,14 @@ class Child(models.Model):
     name = models.CharField(_("name"), max_length=100)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     date_of_birth = models.DateField(_("date of birth"))
-    home_province = models.CharField(_("home province"), max_length=20, choices=PROVINCES)
+    # Blank when an imported roster did not say: the child is "details missing"
+    # until HR (or the parent) completes it; figures count it as unknown.
+    home_province = models.CharField(
+        _("home province"), max_length=20, choices=PROVINCES, blank=True
+    )
     home_county = models.CharField(_("home county"), max_length=100, blank=True)
     lives_with = models.CharField(
-        _("normally lives with"), max_length=20, choices=LivesWith.choices
+        _("normally lives with"), max_length=20, choices=LivesWith.choices, blank=True
     )
     school_grade = models.CharField(
         _("school grade"), max_length=4, choices=SchoolGrade.choices, blank=True
@@ -176,7 +184,17 @@ class Child(models.Model):
 
     @property
     def is_left_behind(self) -> bool:
-        return self.lives_with != LivesWith.PARENTS
+        """Lives away from the parents; False when nobody has said (details missing)."""
+        return bool(self.lives_with) and self.lives_with != LivesWith.PARENTS
+
+    @property
+    def details_missing(self) -> list[str]:
+        """The fields an import left to complete (a roster has no such columns)."""
+        return [
+            str(self._meta.get_field(name).verbose_name)
+            for name in DETAILS_TO_COMPLETE
+            if not getattr(self, name)
+        ]
 
 
 class Relationship(models.TextChoices):
@@ -602,21 +620,39 @@ class ProposedChange(models.Model):
 
 
 class ColumnMapping(models.Model):
-    """How a factory's own roster names a column, as HR mapped it once by hand."""
+    """How HR mapped the columns of one of the factory's header rows by hand.
+
+    Kept by the whole header row (each column's header and group heading, by
+    position: `signature`), never by header text alone: a mapping made for a roster
+    with 姓名 twice must not read another file's 姓名 as the child's.
+    """
 
     factory = models.ForeignKey(
         Factory, on_delete=models.CASCADE, related_name="+", verbose_name=_("factory")
     )
-    header = models.CharField(_("column header"), max_length=100)
-    # An import field key, or "" for a column HR chose not to import.
-    field = models.CharField(_("field"), max_length=30, blank=True)
+    signature = models.CharField(_("header row"), max_length=64)
+    # Column index (as text) -> import field key; columns not in it are not imported.
+    mapping = models.JSONField(_("columns"), default=dict)
+    # The columns as HR saw them (子女信息 / 姓名), for the admin.
+    headers = models.JSONField(_("headers"), default=list)
+    mapped_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("mapped by"),
+    )
+    mapped_at = models.DateTimeField(_("mapped at"), auto_now=True)
 
     class Meta:
         verbose_name = _("import column mapping")
         verbose_name_plural = _("import column mappings")
         constraints = [
-            models.UniqueConstraint(fields=["factory", "header"], name="column_mapping_unique"),
+            models.UniqueConstraint(
+                fields=["factory", "signature"], name="column_mapping_unique_header_row"
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.header} → {self.field or '—'}"
+        return " | ".join(self.headers)

@@ -35,6 +35,7 @@ urlpatterns = [
         name="import-template",
     ),
     path("children/<int:child_id>/", views.child_detail, name="child-detail"),
+    path("children/<int:child_id>/details/", views.child_details, name="child-details"),
     path("children/<int:child_id>/export.json", views.child_export, name="child-export"),
     path("children/<int:child_id>/erase/", views.child_erase, name="child-erase"),
     path(

@@ -97,8 +97,10 @@ def season_report(season: Season, *, date_from=None, date_to=None, group=None) -
         band = next((f"{lo}–{hi}" for lo, hi in bands if lo <= age <= hi), "?")
         ages[band] += 1
         sexes[sex_labels.get(sex, sex)] += 1
-        provinces[province_labels.get(province, province)] += 1
-    left_behind = sum(1 for child in children if child[3] != LivesWith.PARENTS)
+        # "" is an imported child whose details are still missing: counted, as unknown.
+        provinces[province_labels.get(province) or _("Unknown")] += 1
+    left_behind = sum(1 for child in children if child[3] not in (LivesWith.PARENTS, ""))
+    lives_with_known = sum(1 for child in children if child[3])
 
     daily, totals = counts["daily"], counts["totals"]
     by_group = list(
@@ -172,7 +174,9 @@ def season_report(season: Season, *, date_from=None, date_to=None, group=None) -
         "by_sex": sorted(sexes.items()),
         "by_province": provinces.most_common(),
         "left_behind": left_behind,
-        "left_behind_share": left_behind / len(children) if children else None,
+        # Of the children whose home situation is known; the rest are shown as unknown.
+        "left_behind_share": left_behind / lives_with_known if lives_with_known else None,
+        "lives_with_unknown": len(children) - lives_with_known,
         "daily": daily,
         "attendance_rate": counts["rate"],
         "average_daily": counts["average_daily"],

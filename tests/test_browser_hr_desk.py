@@ -87,3 +87,46 @@ def test_the_poster_fits_a_phone(page: Page, site):
     page.goto(f"/seasons/{site.season.pk}/poster/")
     expect(page.locator(".poster-qr svg")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+
+def test_hr_imports_a_two_level_roster_with_hidden_and_totals_rows_on_a_phone(
+    browser, live_server, site
+):
+    """Issue 24: 家长信息 / 子女信息 over 姓名 twice, a hidden row HR lets in, a
+    totals row, no province column; then a child's missing details completed. Every
+    page fits 360 px and has no axe violation."""
+    from .enrollment.test_import_habits import FAMILIES, hr_roster
+    from .test_accessibility import assert_accessible, signed_in
+
+    page = signed_in(browser, live_server, site.hr, "zh-hans")
+    page.goto(f"/factories/{site.factory.pk}/import/")
+    roster = hr_roster(hidden=[6])
+    page.get_by_label("Excel（.xlsx）或 CSV 文件").set_input_files(
+        files=[{"name": roster.name, "mimeType": "application/octet-stream",
+                "buffer": roster.read()}]
+    )  # fmt: skip
+    page.get_by_role("button", name="检查文件").click()
+    expect(page.get_by_test_id("grouped")).to_contain_text("子女信息 / 姓名 → 孩子姓名")
+    expect(page.get_by_test_id("totals")).to_contain_text("第 7 行（合计）")
+    expect(page.get_by_test_id("hidden")).to_contain_text("李小军")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert_accessible(page, "import preview with group headings and a hidden row")
+    page.get_by_role("button", name="隐藏的行也导入").click()
+    expect(page.get_by_test_id("hidden")).to_contain_text("这些行会导入")
+    page.get_by_role("button", name="确认并全部保存").click()
+    expect(page.get_by_text(f"已导入 2 名新员工和 {len(FAMILIES)} 个孩子")).to_be_visible()
+
+    child = Child.objects.get(name="李小军")
+    page.goto(f"/children/{child.pk}/")
+    expect(page.get_by_test_id("details-missing")).to_contain_text("老家省份")
+    assert_accessible(page, "child with details missing")
+    page.get_by_role("link", name="补全信息").click()
+    page.get_by_label("老家省份").select_option("sichuan")
+    page.get_by_label("平时与谁同住").select_option("grandparents")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert_accessible(page, "details form")
+    page.get_by_role("button", name="保存").click()
+    expect(page.get_by_test_id("details-missing")).to_have_count(0)
+    child.refresh_from_db()
+    assert (child.home_province, child.lives_with) == ("sichuan", "grandparents")
+    page.context.close()

@@ -27,7 +27,7 @@ from .columns import (
     remember_mapping,
     remembered_mapping,
 )
-from .reading import parse_date, read_rows, serialise, template_workbook
+from .reading import Sheet, parse_date, read_rows, serialise, template_workbook
 
 __all__ = [
     "COLUMNS",
@@ -38,6 +38,7 @@ __all__ = [
     "Layout",
     "Preview",
     "Row",
+    "Sheet",
     "find_layout",
     "layout_at",
     "layout_from_mapping",

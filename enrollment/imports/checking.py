@@ -3,6 +3,7 @@ row and column), the preview HR confirms, and saving all rows at once."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -20,7 +21,8 @@ from ccrcsr.fields import (
 from factories.models import AuditEntry, Factory, Worker
 
 from ..applications import same_name
-from ..models import Child, Enrollment, Guardianship, Relationship
+from ..models import DETAILS_TO_COMPLETE, Child, Enrollment, Guardianship, Relationship
+from . import idcard
 from .columns import (
     DATE_FORMATS,
     FIELD_LABELS,
@@ -34,10 +36,11 @@ from .columns import (
     Layout,
     cell_text,
     find_layout,
+    normalise,
     province_key,
     remembered_mapping,
 )
-from .reading import parse_date, too_many
+from .reading import Sheet, parse_date, too_many
 
 
 @dataclass
@@ -46,10 +49,13 @@ class Row:
     values: dict
     layout: Layout
     problems: list[str] = field(default_factory=list)
-    worker_action: str = ""  # add, update, left
+    worker_action: str = ""  # add, update, left, or same (added by an earlier row)
+    worker_row: int = 0  # the row that adds the worker of a "same" row
     child_action: str = ""  # add, apply, left, or "" for a row without a child
     child_id: int | None = None  # the registered child of an "apply" row
     updates: dict = field(default_factory=dict)  # worker field -> new value
+    season: object = None  # where an "add" or "apply" row's application goes
+    from_id: bool = False  # birth date (and sex) read from an ID number
 
     @property
     def person(self) -> str:
@@ -77,6 +83,8 @@ class Row:
             % {"fields": "、".join(str(FIELD_LABELS[k]) for k in self.updates)},
             "left": _("worker left as is"),
         }
+        if self.worker_action == "same":
+            said["same"] = _("worker of row %(row)d") % {"row": self.worker_row}
         words = [said[self.worker_action]] if self.worker_action else []
         if self.child_action == "add":
             words.append(_("new child"))
@@ -84,7 +92,24 @@ class Row:
             words.append(_("child already registered, entered as an application"))
         elif self.child_action == "left":
             words.append(_("child already registered, left as is"))
+        if self.child_action in ("add", "apply") and self.season is not None:
+            words.append(_("application to %(season)s") % {"season": self.season})
+        if self.child_action == "add":
+            if self.from_id:
+                words.append(_("birth date and sex read from the ID number (not kept)"))
+            if self.details_missing:
+                words.append(
+                    _("details missing: %(fields)s")
+                    % {"fields": "、".join(str(FIELD_LABELS[k]) for k in self.details_missing)}
+                )
+            if not self.values.get("relationship"):
+                words.append(_("relationship not given: saved as “Other”"))
         return words
+
+    @property
+    def details_missing(self) -> list[str]:
+        """What a new child lacks that HR (or the parent) completes later."""
+        return [key for key in DETAILS_TO_COMPLETE if not self.values.get(key)]
 
 
 @dataclass
@@ -92,6 +117,10 @@ class Preview:
     layout: Layout
     rows: list[Row]
     update_workers: bool = False
+    season: object = None
+    totals: list[tuple[int, str]] = field(default_factory=list)  # skipped: row, its words
+    hidden: list[tuple[int, str]] = field(default_factory=list)  # hidden rows: row, person
+    include_hidden: bool = False
 
     @property
     def problems(self) -> list[Row]:
@@ -122,6 +151,16 @@ class Preview:
         return self.count("worker_action", "update")
 
     @property
+    def n_details_missing(self) -> int:
+        return sum(1 for row in self.rows if row.child_action == "add" and row.details_missing)
+
+    @property
+    def n_relationship_other(self) -> int:
+        return sum(
+            1 for row in self.rows if row.child_action == "add" and not row.values["relationship"]
+        )
+
+    @property
     def n_left(self) -> int:
         return sum(1 for row in self.rows if row.child_action == "left" or (
             not row.child_action and row.worker_action == "left"))  # fmt: skip
@@ -135,21 +174,26 @@ WORKER_UPDATES = ("phone", "department", "shift")
 
 
 def validate(
-    rows: list[list],
+    rows: Sheet | list[list],
     *,
     factory: Factory,
     season=None,
     layout: Layout | None = None,
     update_workers: bool = False,
+    include_hidden: bool = False,
 ) -> Preview:
     """Check every row and say what confirming would do with it; no database writes.
 
     A few queries whatever the file's size. A preview whose layout lacks a required
-    column has no rows: HR maps the columns first.
+    column has no rows: HR maps the columns first. A totals row is skipped and named;
+    a hidden row is listed and skipped unless HR asked for hidden rows.
     """
-    layout = layout or find_layout(rows, remembered_mapping(factory))
+    sheet = rows if isinstance(rows, Sheet) else Sheet(rows)
+    rows = sheet.rows
+    layout = layout or find_layout(rows, remembered_mapping(factory), sheet.spans)
+    preview = Preview(layout, [], update_workers, season, include_hidden=include_hidden)
     if layout.missing:
-        return Preview(layout, [], update_workers)
+        return preview
     n = sum(1 for row in rows[layout.header_index + 1 :] if row)
     if n > MAX_ROWS:
         raise too_many(n)
@@ -171,7 +215,8 @@ def validate(
         if season is not None
         else set()
     )
-    parsed, seen_children, file_workers = [], {}, {}
+    seen_children, file_workers = {}, {}
+    hidden = set(sheet.hidden)
     today = timezone.localdate()
     columns = layout.columns
     for index in range(layout.header_index + 1, len(rows)):
@@ -179,11 +224,21 @@ def validate(
         if not raw:
             continue
         values = {key: (raw[i] if i < len(raw) else None) for key, i in columns.items()}
-        row = Row(index + 1, {}, layout)
+        totals = _totals_words(raw, values)
+        if totals:
+            preview.totals.append((index + 1, totals))
+            continue
+        if index + 1 in hidden:
+            person = cell_text(values.get("child_name")) or cell_text(values.get("worker_name"))
+            preview.hidden.append((index + 1, person))
+            if not include_hidden:
+                continue
+        row = Row(index + 1, {}, layout, season=season)
         _validate_worker(row, values, existing=existing, file_workers=file_workers)
         _plan_worker(row, existing=existing, file_workers=file_workers, update=update_workers)
         if row.values["child_name"]:
             _validate_child(row, values, today=today, season=season)
+            _not_the_parent(row, existing)
             key = (row.values["employee_number"], row.values["child_name"],
                    row.values.get("date_of_birth"))  # fmt: skip
             if key in seen_children:
@@ -201,10 +256,43 @@ def validate(
                 in_season.add(row.child_id)  # once, if two guardians' rows name the child
             else:
                 row.child_action = "left"
-        parsed.append(row)
-    if not parsed:
+        preview.rows.append(row)
+    if not preview.rows and not preview.hidden:
         raise ImportError_(_("The file has no rows under the header."))
-    return Preview(layout, parsed, update_workers)
+    return preview
+
+
+# 合计, 总计: a totals row HR keeps under the list. Compared after `normalise`, as a
+# cell's start ("合计：8人"); the English words whole.
+TOTALS = re.compile(r"^(合计|总计|小计|共计|总数|总人数|total|totals|sum|grandtotal)(?![a-z])")
+
+
+def _totals_words(raw: list, values: dict) -> str:
+    """The cell that makes a row a totals row ("合计"), or "": a row that starts with
+    such a word (a count may stand under 工号), or has one and no employee number."""
+    first = next((cell_text(c) for c in raw if cell_text(c)), "")
+    if TOTALS.match(normalise(first)):
+        return first
+    number = cell_text(values.get("employee_number"))
+    if number and not TOTALS.match(normalise(number)):
+        return ""
+    return next((cell_text(c) for c in raw if TOTALS.match(normalise(cell_text(c)))), "")
+
+
+def _not_the_parent(row: Row, existing: dict) -> None:
+    """A child named as the guardian on the same row is a column read wrongly (a
+    parent's 姓名 taken for the child's), never a child to create."""
+    v = row.values
+    worker = existing.get(v["employee_number"])
+    names = [v["worker_name"], worker.name if worker is not None else ""]
+    if any(name and same_name(name, v["child_name"]) for name in names):
+        row.problem(
+            "child_name",
+            _(
+                "the same name as the parent on this row: check which column holds the "
+                "child's name (map the columns below)"
+            ),
+        )
 
 
 def _validate_worker(row: Row, values: dict, *, existing: dict, file_workers: dict) -> None:
@@ -254,7 +342,9 @@ def _plan_worker(row: Row, *, existing: dict, file_workers: dict, update: bool) 
                 _("employee number %(number)s is %(name)s in row %(row)d")
                 % {"number": number, "name": first_name, "row": first},
             )
-        row.worker_action = "left"
+        # Planned (added, updated or left) by its first row: said so, not "left as is".
+        row.worker_action = "same"
+        row.worker_row = first
         return
     file_workers[number] = (row.number, name or (worker.name if worker else ""))
     if name and worker is not None and worker.on_roster and not same_name(name, worker.name):
@@ -275,20 +365,27 @@ def _plan_worker(row: Row, *, existing: dict, file_workers: dict, update: bool) 
 
 def _validate_child(row: Row, values: dict, *, today, season) -> None:
     v = row.values
-    for key, mapping, required in (
-        ("sex", SEXES, True),
-        ("home_province", PROVINCE_KEYS, True),
-        ("lives_with", LIVES_WITH, True),
+    from_id = _from_id_number(row, values)
+    for key, mapping in (
+        ("sex", SEXES),
+        ("home_province", PROVINCE_KEYS),
+        ("lives_with", LIVES_WITH),
     ):
         text = cell_text(values.get(key))
         if key == "home_province":
             v[key] = province_key(text) if text else ""
         else:
             v[key] = mapping.get(text.lower()) or mapping.get(text) or ""
-        if not text and required:
-            row.problem(key, _("required for a child"))
-        elif not v[key]:
+        if text and not v[key]:
             row.problem(key, _("“%(value)s” is not one of the allowed values") % {"value": text})
+    # Home province and lives-with are left to complete (details missing); a roster
+    # has no such columns. Sex and birth date the roll call and the age check need.
+    if from_id and not cell_text(values.get("sex")):
+        v["sex"] = from_id[1]
+    elif from_id and v["sex"] and v["sex"] != from_id[1]:
+        row.problem("sex", _("the ID number says otherwise"))
+    elif not cell_text(values.get("sex")):
+        row.problem("sex", _("required for a child"))
     for key in ("date_of_birth", "arrival_date", "departure_date"):
         raw = values.get(key)
         v[key] = None
@@ -301,9 +398,12 @@ def _validate_child(row: Row, values: dict, *, today, season) -> None:
                     _("“%(value)s” is not a date; write it as one of %(formats)s")
                     % {"value": cell_text(raw), "formats": DATE_FORMATS},
                 )
+    if from_id and v["date_of_birth"] is None and not cell_text(values.get("date_of_birth")):
+        v["date_of_birth"], row.from_id = from_id[0], True
     born = v["date_of_birth"]
     if born is None and not cell_text(values.get("date_of_birth")):
-        row.problem("date_of_birth", _("required for a child"))
+        if "id_number" not in row.layout.columns or not cell_text(values.get("id_number")):
+            row.problem("date_of_birth", _("required for a child"))
     elif born and born > today:
         row.problem("date_of_birth", _("in the future"))
     elif born and born < years_before(today, 18):
@@ -332,6 +432,29 @@ def _validate_child(row: Row, values: dict, *, today, season) -> None:
         )
     elif arrival and departure and departure < arrival:
         row.problem("departure_date", _("before the arrival date"))
+
+
+def _from_id_number(row: Row, values: dict):
+    """(birth date, sex) from the row's ID number token when the birth date cell is
+    empty (only then: a column 身份证号 may be the parent's); the number itself was
+    replaced when the file was read (idcard)."""
+    text = cell_text(values.get("id_number"))
+    if not text or cell_text(values.get("date_of_birth")):
+        return None
+    try:
+        facts = idcard.read_token(text)
+    except ValueError:
+        row.problem(
+            "id_number",
+            _(
+                "not a valid ID number: its check digit or date is wrong (Excel drops the "
+                "last digits of a number typed as a number: format the column as text)"
+            ),
+        )
+        return None
+    if facts is None:
+        row.problem("id_number", _("not an 18-digit ID number, and the birth date is missing"))
+    return facts
 
 
 def save(preview: Preview, *, factory: Factory, season, user) -> tuple[int, int, int]:

@@ -4,8 +4,10 @@ columns we do not import, or a mapping HR made once for the factory."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -64,6 +66,8 @@ FIELD_LABELS = {
     "medical_notes": gettext_lazy("Medical notes"),
     "arrival_date": gettext_lazy("Arrival date"),
     "departure_date": gettext_lazy("Departure date"),
+    # Read for the birth date and sex it holds, never kept (see idcard).
+    "id_number": gettext_lazy("Child's ID number (birth date and sex only)"),
 }
 
 
@@ -164,7 +168,42 @@ ALIASES = {
     "medical_notes": ["健康状况", "病史", "健康情况", "health notes", "health"],
     "arrival_date": ["来厂日期", "到达日期", "arrival", "arrives"],
     "departure_date": ["离开日期", "返乡日期", "departure", "leaves"],
+    # Not in the template: we do not ask for ID numbers. A parent's (家长身份证号)
+    # is no alias, and under a parent's group heading none is read.
+    "id_number": [
+        "身份证号",
+        "身份证号码",
+        "身份证",
+        "证件号码",
+        "孩子身份证号",
+        "子女身份证号",
+        "儿童身份证号",
+        "孩子身份证号码",
+        "子女身份证号码",
+        "id number",
+        "id card",
+    ],
 }
+
+
+# Group headings above a two-level header (家长信息 over 姓名/电话, 子女信息 over
+# 姓名/性别): the words that say whose columns they head.
+CHILD_GROUP = ("子女", "孩子", "儿童", "小孩", "学生", "child", "kid")
+PARENT_GROUP = (
+    "家长",
+    "父母",
+    "员工",
+    "职工",
+    "监护人",
+    "parent",
+    "employee",
+    "worker",
+    "guardian",
+)
+NAMES = {"姓名", "名字", "全名", "name", "fullname"}
+PARENT_FIELDS = {"employee_number", "worker_name", "department", "shift", "phone"}
+CHILD_FIELDS = {"child_name", "sex", "date_of_birth", "id_number", "allergies", "medical_notes",
+                "arrival_date", "departure_date"}  # fmt: skip
 
 
 DATE_FORMATS = "2019-03-05、2019/3/5、2019.3.5、2019年3月5日、20190305"
@@ -199,6 +238,9 @@ def _alias_table() -> dict[str, str]:
     table = {}
     for key, zh, en, _required in COLUMNS:
         for name in (key, zh, en, *ALIASES.get(key, [])):
+            table.setdefault(normalise(name), key)
+    for key, names in ALIASES.items():
+        for name in names:
             table.setdefault(normalise(name), key)
     return table
 
@@ -256,6 +298,65 @@ def province_key(text: str) -> str:
     return next((key for label, key in PROVINCE_PREFIXES if text.startswith(label)), "")
 
 
+def group_kind(group: str) -> str:
+    """ "child", "parent" or "" for a group heading."""
+    text = normalise(group)
+    if any(word in text for word in CHILD_GROUP):
+        return "child"
+    if any(word in text for word in PARENT_GROUP):
+        return "parent"
+    return ""
+
+
+def group_headings(rows: list[list], header_index: int, spans=()) -> list[str]:
+    """The group heading above each column of the header, or "" where there is none.
+
+    The row right above the header holds group headings when they head both a
+    parent's columns and a child's (else it is a title): a heading merged across
+    columns heads them; in
+    a file without merged cells (CSV) a heading heads the empty cells to its right.
+    A cell merged down over both header rows (序号, 工号) is a header, not a group.
+    """
+    if header_index < 1 or header_index >= len(rows):
+        return []
+    headers = [cell_text(cell) for cell in rows[header_index]]
+    above = [cell_text(cell) for cell in rows[header_index - 1]]
+    groups = [""] * len(headers)
+    merged = [(first, last) for row, first, last in spans if row == header_index - 1]
+    for first, last in merged:
+        value = above[first] if first < len(above) else ""
+        for index in range(first, min(last + 1, len(groups))):
+            groups[index] = value
+    current = ""
+    for index in range(len(groups)):
+        value = above[index] if index < len(above) else ""
+        if value:
+            current = value
+        if not groups[index]:
+            groups[index] = value or ("" if merged else current)
+    groups = [
+        "" if normalise(g) == normalise(h) else g for g, h in zip(groups, headers, strict=True)
+    ]
+    # Group headings only where they tell the parent's columns from the child's: a
+    # title over the list ("2026年暑期儿童之家报名表") and a date beside it are no groups,
+    # though the title names children.
+    if not {"child", "parent"} <= {group_kind(g) for g in groups if g}:
+        return [""] * len(headers)
+    return groups
+
+
+def signature(headers: list[str], groups: list[str]) -> str:
+    """A header row as a remembered mapping knows it: every column's group heading
+    and header, by position."""
+    pairs = [
+        [normalise(g), normalise(h)]
+        for g, h in zip(groups or [""] * len(headers), headers, strict=True)
+    ]
+    while pairs and pairs[-1] == ["", ""]:
+        pairs.pop()
+    return hashlib.sha256(json.dumps(pairs, ensure_ascii=False).encode()).hexdigest()
+
+
 @dataclass
 class Layout:
     """Where the header is and which column holds which field."""
@@ -263,6 +364,9 @@ class Layout:
     header_index: int  # 0-based index of the header row in the file's rows
     headers: list[str]
     columns: dict[str, int]  # field key -> column index
+    groups: list[str] = field(default_factory=list)  # the group heading above each column
+    # The remembered mapping these columns come from: {"by": name, "at": iso date}.
+    remembered: dict | None = None
 
     @property
     def header_row_number(self) -> int:
@@ -276,79 +380,158 @@ class Layout:
     def missing_labels(self) -> list[str]:
         return [str(FIELD_LABELS[key]) for key in self.missing]
 
+    def label(self, index: int) -> str:
+        """A column as HR reads it in their sheet: 子女信息 / 姓名."""
+        group = self.groups[index] if index < len(self.groups) else ""
+        header = self.headers[index] if index < len(self.headers) else ""
+        return f"{group} / {header}" if group else header
+
     @property
     def not_imported(self) -> list[str]:
         used = set(self.columns.values())
-        return [h for i, h in enumerate(self.headers) if h and i not in used]
+        return [self.label(i) for i, h in enumerate(self.headers) if h and i not in used]
+
+    @property
+    def twice(self) -> list[str]:
+        """Headers written on several columns (姓名 for the parent and the child with
+        no group heading above) of which some are not imported: HR says which is which."""
+        used = set(self.columns.values())
+        seen: dict[str, list[int]] = {}
+        for index in range(len(self.headers)):
+            if self.headers[index]:
+                seen.setdefault(normalise(self.label(index)), []).append(index)
+        return [
+            self.label(indexes[0])
+            for indexes in seen.values()
+            if len(indexes) > 1 and not set(indexes) <= used
+        ]
+
+    @property
+    def grouped(self) -> list[tuple[str, str]]:
+        """The columns read under a group heading: (家长信息 / 姓名, Parent name)."""
+        return [
+            (self.label(index), str(FIELD_LABELS[key]))
+            for key, index in sorted(self.columns.items(), key=lambda item: item[1])
+            if index < len(self.groups) and self.groups[index]
+        ]
+
+    @property
+    def read_as(self) -> list[tuple[str, str]]:
+        """Every column read, in the file's order: (its header, the field)."""
+        return [
+            (self.label(index), str(FIELD_LABELS[key]))
+            for key, index in sorted(self.columns.items(), key=lambda item: item[1])
+        ]
+
+    @property
+    def signature(self) -> str:
+        return signature(self.headers, self.groups)
 
     def header_of(self, key: str) -> str:
         """The file's own name for a field's column, so HR finds it in their sheet."""
         index = self.columns.get(key)
         if index is not None and self.headers[index]:
-            return self.headers[index]
+            return self.label(index)
         return str(FIELD_LABELS[key])
 
     def mapping(self) -> dict[int, str]:
         return {index: key for key, index in self.columns.items()}
 
 
-def _match(headers: list[str], remembered: dict[str, str]) -> dict[str, int]:
+def _field_of(header: str, group: str) -> str:
+    """The field a header names, read under its group heading: 姓名 is the parent's
+    under 家长信息 and the child's under 子女信息; a parent's 性别 or 身份证号 is no
+    field of ours."""
+    name = normalise(header)
+    kind = group_kind(group) if group else ""
+    if kind and name in NAMES:
+        return "child_name" if kind == "child" else "worker_name"
+    key = KNOWN_HEADERS.get(name, "")
+    if (kind == "parent" and key in CHILD_FIELDS) or (kind == "child" and key in PARENT_FIELDS):
+        return ""
+    return key
+
+
+def _match(headers: list[str], groups: list[str]) -> dict[str, int]:
     columns = {}
     for index, header in enumerate(headers):
-        name = normalise(header)
-        key = remembered[name] if name in remembered else KNOWN_HEADERS.get(name)
+        key = _field_of(header, groups[index] if index < len(groups) else "")
         if key and key not in columns:  # a second "电话" column is listed as not imported
             columns[key] = index
     return columns
 
 
-def find_layout(rows: list[list], remembered: dict[str, str] | None = None) -> Layout:
+def _layout(rows, index: int, remembered: dict, spans) -> Layout:
+    headers = [cell_text(cell) for cell in rows[index]] if index < len(rows) else []
+    groups = group_headings(rows, index, spans)
+    mapped = remembered.get(signature(headers, groups))
+    if mapped is not None:
+        layout = layout_from_mapping(rows, index, mapped["mapping"], spans=spans)
+        layout.remembered = {"by": mapped["by"], "at": mapped["at"]}
+        return layout
+    return Layout(index, headers, _match(headers, groups), groups)
+
+
+def find_layout(rows: list[list], remembered: dict | None = None, spans=()) -> Layout:
     """The header is the first row that names at least two known columns (or only
-    known ones); title and note lines above it are skipped. With none, the fullest
-    row is taken and HR maps its columns."""
+    known ones), or whose header row HR mapped before; title and note lines above it
+    are skipped. With none, the fullest row is taken and HR maps its columns."""
     remembered = remembered or {}
     candidates = []
     for index, raw in enumerate(rows[:HEADER_SEARCH]):
-        headers = [cell_text(cell) for cell in raw]
-        filled = [h for h in headers if h]
+        filled = [cell for cell in raw if cell_text(cell)]
         if not filled:
             continue
-        columns = _match(headers, remembered)
-        if len(columns) >= 2 or (columns and len(columns) == len(filled)):
-            return Layout(index, headers, columns)
-        candidates.append((len(filled), -index, Layout(index, headers, columns)))
+        layout = _layout(rows, index, remembered, spans)
+        if (
+            layout.remembered
+            or len(layout.columns) >= 2
+            or (layout.columns and len(layout.columns) == len(filled))
+        ):
+            return layout
+        candidates.append((len(filled), -index, layout))
     if not candidates:
         raise ImportError_(_("The file has no rows under the header."))
     return max(candidates, key=lambda c: c[:2])[2]
 
 
-def layout_at(rows: list[list], header_index: int, remembered: dict[str, str]) -> Layout:
-    headers = [cell_text(cell) for cell in rows[header_index]] if header_index < len(rows) else []
-    return Layout(header_index, headers, _match(headers, remembered))
+def layout_at(rows: list[list], header_index: int, remembered: dict, spans=()) -> Layout:
+    return _layout(rows, header_index, remembered, spans)
 
 
-def layout_from_mapping(rows: list[list], header_index: int, mapping: dict[int, str]) -> Layout:
+def layout_from_mapping(
+    rows: list[list], header_index: int, mapping: dict[int, str], spans=()
+) -> Layout:
     headers = [cell_text(cell) for cell in rows[header_index]] if header_index < len(rows) else []
     columns = {}
     for index, key in sorted(mapping.items()):
         if key in FIELD_LABELS and key not in columns and index < len(headers):
             columns[key] = index
-    return Layout(header_index, headers, columns)
+    return Layout(header_index, headers, columns, group_headings(rows, header_index, spans))
 
 
-def remembered_mapping(factory: Factory) -> dict[str, str]:
-    return dict(ColumnMapping.objects.filter(factory=factory).values_list("header", "field"))
+def remembered_mapping(factory: Factory) -> dict[str, dict]:
+    """The factory's header rows HR mapped by hand: signature -> the mapping, who, when."""
+    return {
+        m.signature: {
+            "mapping": {int(i): key for i, key in m.mapping.items()},
+            "by": m.mapped_by.get_full_name() or m.mapped_by.get_username() if m.mapped_by else "",
+            "at": m.mapped_at.date().isoformat(),
+        }
+        for m in ColumnMapping.objects.filter(factory=factory).select_related("mapped_by")
+    }
 
 
-def remember_mapping(factory: Factory, layout: Layout) -> None:
-    """HR mapped this file's columns by hand: the factory's next file is read the same way.
-
-    A column HR left unmapped is remembered as "" so an alias does not map it again.
-    """
-    used = layout.mapping()
-    for index, header in enumerate(layout.headers):
-        name = normalise(header)
-        if name:
-            ColumnMapping.objects.update_or_create(
-                factory=factory, header=name, defaults={"field": used.get(index, "")}
-            )
+def remember_mapping(factory: Factory, layout: Layout, user) -> None:
+    """HR mapped this header row by hand: a file of the factory with the very same
+    header row (headers and group headings, by position) is read the same way, and
+    the preview says so. Any other header row is matched afresh."""
+    ColumnMapping.objects.update_or_create(
+        factory=factory,
+        signature=layout.signature,
+        defaults={
+            "mapping": {str(i): key for i, key in layout.mapping().items()},
+            "headers": [layout.label(i) for i in range(len(layout.headers))],
+            "mapped_by": user,
+        },
+    )

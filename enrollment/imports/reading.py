@@ -7,19 +7,17 @@ import csv
 import datetime
 import io
 import re
-import zipfile
+from dataclasses import dataclass, field
 
 import openpyxl
 from django.utils import translation
 from django.utils.translation import gettext as _
-from openpyxl.utils.cell import range_boundaries
-from openpyxl.xml.constants import SHEET_MAIN_NS
-from openpyxl.xml.functions import iterparse
 
 from ccrcsr.fields import parse_written_date
 from factories.models import PROVINCES, Shift
 
 from ..models import LivesWith, Relationship
+from . import idcard, xlsx
 from .columns import (
     COLUMNS,
     DATE_FORMATS,
@@ -59,9 +57,32 @@ def template_workbook() -> bytes:
     return buffer.getvalue()
 
 
-def read_rows(upload) -> list[list]:
-    """Every row of an uploaded .xlsx or .csv, blank ones kept as [] so that row
-    numbers stay those HR sees in the spreadsheet."""
+@dataclass
+class Sheet:
+    """The rows of an upload, blank ones kept as [] so that row numbers stay those
+    HR sees, with what a spreadsheet says besides its values: hidden rows (1-based
+    numbers) and cells merged across a row (0-based row, first and last column),
+    which is how group headings above a header are written."""
+
+    rows: list[list]
+    hidden: list[int] = field(default_factory=list)
+    spans: list[tuple[int, int, int]] = field(default_factory=list)
+
+    def to_session(self) -> dict:
+        return {"rows": serialise(self.rows), "hidden": self.hidden, "spans": self.spans}
+
+    @classmethod
+    def from_session(cls, pending: dict) -> Sheet:
+        return cls(
+            pending["rows"],
+            [int(n) for n in pending.get("hidden", [])],
+            [tuple(span) for span in pending.get("spans", [])],
+        )
+
+
+def read_rows(upload) -> Sheet:
+    """An uploaded .xlsx or .csv as a Sheet, read within bounds of size, rows,
+    columns and time (see `xlsx`); ID numbers are replaced by what they say."""
     data = upload.read(MAX_BYTES + 1)
     if not data:
         raise ImportError_(_("The file is empty."))
@@ -73,37 +94,13 @@ def read_rows(upload) -> list[list]:
             _("This is an old Excel (.xls) file: open it in Excel or WPS and save it as .xlsx.")
         )
     if data[:2] == b"PK":
-        try:
-            workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-            raise ImportError_(
-                _("This Excel file cannot be read; save it again as .xlsx.")
-            ) from exc
-        sheet, rows = _list_sheet(workbook, limit + 1)
-        try:
-            _fill_merged_down(rows, workbook, sheet)
-        except (KeyError, SyntaxError, ValueError) as exc:  # ParseError is a SyntaxError
-            raise ImportError_(
-                _("This Excel file cannot be read; save it again as .xlsx.")
-            ) from exc
-        finally:
-            workbook.close()
+        scanned = _list_sheet(xlsx.read_workbook(data, max_rows=limit, too_many_rows=too_many))
+        sheet = Sheet(scanned.rows, sorted(scanned.hidden))
+        _apply_merges(sheet, scanned.merges)
     else:
-        text = None
-        # Excel in China saves CSV as GBK; gb18030 is its superset.
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = data.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        if text is None or "\x00" in text:
-            raise ImportError_(_("This is not an Excel (.xlsx) or CSV file."))
-        try:
-            rows = list(csv.reader(io.StringIO(text, newline="")))
-        except csv.Error as exc:
-            raise ImportError_(_("This is not an Excel (.xlsx) or CSV file.")) from exc
-    rows = [row if any(cell not in (None, "") for cell in row) else [] for row in rows]
+        sheet = Sheet(_read_csv(data, limit))
+    rows = sheet.rows
+    rows[:] = [row if any(cell not in (None, "") for cell in row) else [] for row in rows]
     while rows and not rows[-1]:
         rows.pop()
     if sum(1 for row in rows if row) < 2:
@@ -113,25 +110,81 @@ def read_rows(upload) -> list[list]:
     n = sum(1 for row in rows if row) - 1
     if n > MAX_ROWS + HEADER_SEARCH:
         raise too_many(n)
+    idcard.redact(rows)  # before anything keeps the rows
+    return sheet
+
+
+def _read_csv(data: bytes, limit: int) -> list[list]:
+    """CSV rows, with the same caps as a sheet enforced while reading: a 5 MB file
+    of commas is a row of millions of cells, one of newlines millions of rows."""
+    text = None
+    # Excel in China saves CSV as GBK; gb18030 is its superset.
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    if text is None or "\x00" in text:
+        raise ImportError_(_("This is not an Excel (.xlsx) or CSV file."))
+    separators = [0]
+
+    def lines():
+        # Counted per physical line, before the csv module builds the row: a quoted
+        # field may hold a newline, so a row's count runs over its lines.
+        for line in io.StringIO(text, newline=""):
+            separators[0] += line.count(",")
+            if separators[0] >= xlsx.MAX_CELLS_IN_ROW:
+                raise ImportError_(
+                    _(
+                        "Row %(row)d has more than %(n)d cells: delete the empty columns "
+                        "on the right of the list and save the file again."
+                    )  # fmt: skip
+                    % {"row": len(rows) + 1, "n": xlsx.MAX_CELLS_IN_ROW}
+                )
+            yield line
+
+    rows, valued = [], 0
+    try:
+        for row in csv.reader(lines()):
+            separators[0] = 0
+            if len(rows) >= xlsx.MAX_ROW_ELEMENTS:
+                raise ImportError_(
+                    _(
+                        "The file has more than %(n)d lines, blank ones included: delete the "
+                        "empty lines under the list."
+                    )  # fmt: skip
+                    % {"n": xlsx.MAX_ROW_ELEMENTS}
+                )
+            if len(row) > xlsx.MAX_COLUMNS:
+                if any(cell.strip() for cell in row[xlsx.MAX_COLUMNS :]):
+                    raise ImportError_(
+                        _("A list may have at most %(n)d columns.") % {"n": xlsx.MAX_COLUMNS}
+                    )
+                del row[xlsx.MAX_COLUMNS :]  # empty cells past the list
+            if any(cell.strip() for cell in row):
+                valued += 1
+            if valued <= limit:  # past it only counted, for the message
+                rows.append(row)
+    except csv.Error as exc:
+        raise ImportError_(_("This is not an Excel (.xlsx) or CSV file.")) from exc
+    if valued > limit:
+        raise too_many(valued - 1)
     return rows
 
 
-def _list_sheet(workbook, max_row: int) -> tuple:
+def _list_sheet(sheets: list) -> xlsx.ScannedSheet:
     """The sheet that holds the list: the only one whose header is found (a notes
     sheet may come first), else the first. Lists on several sheets are refused:
     importing one of them would drop the others in silence."""
-    sheets = [
-        (sheet, [list(row) for row in sheet.iter_rows(values_only=True, max_row=max_row)])
-        for sheet in workbook.worksheets
-    ]
-    lists = [(sheet, rows) for sheet, rows in sheets if _has_header(rows)]
+    lists = [sheet for sheet in sheets if _has_header(sheet.rows)]
     if len(lists) > 1:
         raise ImportError_(
             _(
                 "Several sheets hold a list (%(sheets)s): copy them onto one sheet, or save "
                 "each sheet as its own file."
             )  # fmt: skip
-            % {"sheets": "、".join(sheet.title for sheet, _rows in lists)}
+            % {"sheets": "、".join(sheet.title for sheet in lists)}
         )
     return lists[0] if lists else sheets[0]
 
@@ -143,37 +196,37 @@ def _has_header(rows: list[list]) -> bool:
         return False
 
 
-def _fill_merged_down(rows: list[list], workbook, sheet) -> None:
-    """Give every cell of a range merged over several rows the range's value.
+def _apply_merges(sheet: Sheet, merges: list) -> None:
+    """Give every cell of a range merged over several rows the range's value, and
+    note the ranges merged across one row (group headings, titles).
 
     HR merges a parent's cells down over the rows of their children; openpyxl
-    reads only the top cell. A read-only sheet does not list its merged ranges,
-    so they are read from the sheet's XML (they follow the cells). A title merged
-    across one row is left alone.
+    reads only the top cell. The cells filled are counted: overlapping ranges in a
+    hostile file must not multiply the work.
     """
+    rows = sheet.rows
     width = max((len(row) for row in rows), default=0)
-    with workbook._archive.open(sheet._worksheet_path) as source:
-        for _event, element in iterparse(source):
-            if element.tag == ROW:
-                element.clear()  # the cells were read already; keep memory flat
-            if element.tag != MERGE_CELL:
-                continue
-            first_col, first_row, last_col, last_row = range_boundaries(element.get("ref"))
-            last_col = min(last_col, width)  # a range to column XFD is no reason to grow
-            if last_row == first_row or first_row > len(rows) or first_col > last_col:
-                continue
-            top = rows[first_row - 1]
-            value = top[first_col - 1] if first_col <= len(top) else None
-            for index in range(first_row - 1, min(last_row, len(rows))):
-                row = rows[index]
-                row.extend([None] * (last_col - len(row)))
-                row[first_col - 1 : last_col] = [value] * (last_col - first_col + 1)
-
-
-MERGE_CELL = f"{{{SHEET_MAIN_NS}}}mergeCell"
-
-
-ROW = f"{{{SHEET_MAIN_NS}}}row"
+    budget = 4 * max(len(rows), 1) * max(width, 1)
+    for first_col, first_row, last_col, last_row in merges:
+        if None in (first_col, first_row, last_col, last_row):
+            continue
+        last_col = min(last_col, width)  # a range to column XFD is no reason to grow
+        if first_row > len(rows) or first_col > last_col:
+            continue
+        if last_row == first_row:
+            sheet.spans.append((first_row - 1, first_col - 1, last_col - 1))
+            continue
+        top = rows[first_row - 1]
+        value = top[first_col - 1] if first_col <= len(top) else None
+        for index in range(first_row - 1, min(last_row, len(rows))):
+            row = rows[index]
+            row.extend([None] * (last_col - len(row)))
+            row[first_col - 1 : last_col] = [value] * (last_col - first_col + 1)
+            budget -= last_col - first_col + 1
+            if budget < 0:
+                raise xlsx.too_big()
+        if last_col > first_col:  # a heading merged over two header rows and across
+            sheet.spans.append((first_row - 1, first_col - 1, last_col - 1))
 
 
 # Excel 97-2003 (.xls) and WPS (.et) files start so; openpyxl reads only .xlsx.

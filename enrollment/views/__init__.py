@@ -2,6 +2,7 @@
 
 from .children import (
     child_detail,
+    child_details,
     child_edit,
     child_erase,
     child_export,
@@ -19,6 +20,7 @@ __all__ = [
     "apply",
     "apply_thanks",
     "child_detail",
+    "child_details",
     "child_edit",
     "child_erase",
     "child_export",

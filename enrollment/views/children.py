@@ -16,6 +16,7 @@ from spaces.scope import group_for
 
 from .. import privacy, services
 from ..forms import (
+    ChildDetailsForm,
     ChildForm,
     EnrollmentDatesForm,
     EraseForm,
@@ -109,6 +110,34 @@ def child_edit(request: HttpRequest, child_id: int, enrollment_id: int) -> HttpR
         "enrollment/child_edit.html",
         {"child": child, "enrollment": enrollment, "forms": [child_form, dates_form]},
     )
+
+
+@login_required
+def child_details(request: HttpRequest, child_id: int) -> HttpResponse:
+    """HR completes what an imported roster did not say (home province, lives with),
+    with or without an enrollment to edit."""
+    child = get_object_or_404(
+        Child.objects.for_roles(request.user, *CHILDREN_STAFF), pk=child_id
+    )
+    if child.is_erased:
+        messages.error(request, ERASED_REFUSAL)
+        return redirect("enrollment:child-detail", child_id=child.pk)
+    form = ChildDetailsForm(request.POST or None, instance=child)
+    if request.method == "POST" and form.is_valid():
+        changes = {
+            name: [form.initial.get(name), form.cleaned_data[name]] for name in form.changed_data
+        }
+        form.save()
+        AuditEntry.objects.record(
+            user=request.user,
+            factory_id=child.factory_id,
+            instance=child,
+            action=AuditEntry.Action.UPDATE,
+            changes=changes,
+        )
+        messages.success(request, _("Saved."))
+        return redirect("enrollment:child-detail", child_id=child.pk)
+    return render(request, "enrollment/child_edit.html", {"child": child, "forms": [form]})
 
 
 @login_required

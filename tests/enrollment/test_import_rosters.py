@@ -13,6 +13,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from enrollment.imports import parse_date
+from enrollment.imports.columns import signature
 from enrollment.models import Child, ColumnMapping, Enrollment
 from factories.models import AuditEntry, Worker
 
@@ -202,21 +203,21 @@ def test_headers_that_cannot_be_matched_are_mapped_once_and_remembered(client_of
     assert "文件没有问题" in html
     confirm(hr, site.factory)
     assert Child.objects.get().name == "王小明"
-    assert ColumnMapping.objects.filter(factory=site.factory, field="child_name").exists()
+    assert ColumnMapping.objects.get(factory=site.factory).mapping["2"] == "child_name"
 
     # The next file of the same factory is read with the mapping: nothing to map.
     again = ["A101", "李四", "李小红", "女", "2017-01-02", "河南", "爷爷奶奶"]
     html = upload(hr, site.factory, roster([again], header=header)).content.decode()
     assert "文件没有问题" in html
-    # Another factory's files are not read with this factory's mapping.
-    other = ColumnMapping.objects.filter(factory=site.factory).count()
-    assert other == len(header)
+    assert ColumnMapping.objects.filter(factory=site.factory).count() == 1  # one header row
 
 
 def test_the_mapping_of_another_factory_is_not_used(client_of, site, other_site):
     header = ["员工编码", "员工", "小孩", "男女", "生日", "省", "和谁住"]
     ColumnMapping.objects.create(
-        factory=other_site.factory, header="员工编码", field="employee_number"
+        factory=other_site.factory,
+        signature=signature(header, []),
+        mapping={"0": "employee_number", "1": "worker_name"},
     )
     values = ["A100", "王秀英", "王小明", "男", "2018-05-03", "四川", "爷爷奶奶"]
     html = upload(client_of(site.hr), site.factory, roster([values], header=header)).content
