@@ -69,6 +69,29 @@ def post_or_back_to_roll_call(view):
 TOO_MANY = 429
 
 
+def _too_many_taps(user, *, taps: int = 0) -> bool:
+    """Whether `user` is over their tap limits: a single tap counts against the
+    taps of the minute and of the hour; a batch (`taps` queued taps) against
+    the batches of the minute and the taps of the hour, so a phone's queue of a
+    whole day offline still goes in one request."""
+    if taps:
+        limits = [("batches-minute", settings.ROLL_CALL_BATCHES_PER_MINUTE, 60, 1)]
+    else:
+        limits = [("taps-minute", settings.ROLL_CALL_TAPS_PER_MINUTE, 60, 1)]
+    limits.append(("taps-hour", settings.ROLL_CALL_TAPS_PER_HOUR, 3600, max(taps, 1)))
+    return any(
+        user_throttled(user, scope, limit=limit, seconds=seconds, cost=cost)
+        for scope, limit, seconds, cost in limits
+    )
+
+
+def _too_many_message() -> str:
+    return _(
+        "Too many taps in a short time: wait a minute. Taps waiting on this "
+        "phone are sent again by themselves."
+    )
+
+
 def tap_rate_limited(view):
     """A user's taps beyond ROLL_CALL_TAPS_PER_MINUTE (or _PER_HOUR) are refused
     with 429 and a message, before any lock or write: a real teacher never
@@ -77,24 +100,16 @@ def tap_rate_limited(view):
 
     @functools.wraps(view)
     def limited(request: HttpRequest, **kwargs) -> HttpResponse:
-        if request.method == "POST":
-            for scope, limit, seconds in (
-                ("taps-minute", settings.ROLL_CALL_TAPS_PER_MINUTE, 60),
-                ("taps-hour", settings.ROLL_CALL_TAPS_PER_HOUR, 3600),
-            ):
-                if user_throttled(request.user, scope, limit=limit, seconds=seconds):
-                    message = _(
-                        "Too many taps in a short time: wait a minute. Taps waiting on this "
-                        "phone are sent again by themselves."
-                    )
-                    response = HttpResponse(
-                        format_html(
-                            '<div class="alert alert-warning small" role="alert">{}</div>', message
-                        ),
-                        status=TOO_MANY,
-                    )
-                    response["Retry-After"] = "60"
-                    return response
+        if request.method == "POST" and _too_many_taps(request.user):
+            response = HttpResponse(
+                format_html(
+                    '<div class="alert alert-warning small" role="alert">{}</div>',
+                    _too_many_message(),
+                ),
+                status=TOO_MANY,
+            )
+            response["Retry-After"] = "60"
+            return response
         return view(request, **kwargs)
 
     return limited
@@ -358,6 +373,10 @@ def roll_call_taps(request, group_id: int, day: datetime.date) -> JsonResponse:
     taps = _read_batch(request.body if is_json else b"")
     if isinstance(taps, str):
         return JsonResponse({"error": taps}, status=400)
+    if _too_many_taps(request.user, taps=len(taps)):
+        response = JsonResponse({"error": _too_many_message()}, status=TOO_MANY)
+        response["Retry-After"] = "60"
+        return response
     ids = {enrollment_id for enrollment_id, _data in taps if enrollment_id is not None}
     with transaction.atomic(savepoint=False):
         access = roll_call_group(request.user, group_id, day, lock=True)

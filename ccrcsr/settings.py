@@ -299,6 +299,8 @@ ROLL_CALL_TAP_DAYS = env.int("ROLL_CALL_TAP_DAYS", default=30)
 # above a whole group's day sent at once after an outage (an 80-child group:
 # about 170 taps, over a minute); beyond, the phone keeps the taps and resends.
 ROLL_CALL_TAPS_PER_MINUTE = env.int("ROLL_CALL_TAPS_PER_MINUTE", default=120)
+# A phone's queue sent in one request (the batch): at most this many a minute.
+ROLL_CALL_BATCHES_PER_MINUTE = env.int("ROLL_CALL_BATCHES_PER_MINUTE", default=10)
 ROLL_CALL_TAPS_PER_HOUR = env.int("ROLL_CALL_TAPS_PER_HOUR", default=1200)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

@@ -49,20 +49,21 @@ def throttled(request, scope: str, *, limit: int, seconds: int) -> bool:
     return over_limit(f"throttle:{scope}:{client_address(request)}", limit=limit, seconds=seconds)
 
 
-def user_throttled(user, scope: str, *, limit: int, seconds: int) -> bool:
+def user_throttled(user, scope: str, *, limit: int, seconds: int, cost: int = 1) -> bool:
     """As `throttled`, counted for a signed-in user whatever their address."""
-    return over_limit(f"throttle:{scope}:user:{user.pk}", limit=limit, seconds=seconds)
+    key = f"throttle:{scope}:user:{user.pk}"
+    return over_limit(key, limit=limit, seconds=seconds, cost=cost)
 
 
-def over_limit(key: str, *, limit: int, seconds: int) -> bool:
-    """Count one more hit under `key`; True once over `limit` in a window of `seconds`."""
-    if cache.add(key, 1, timeout=seconds):
-        return False
+def over_limit(key: str, *, limit: int, seconds: int, cost: int = 1) -> bool:
+    """Count `cost` more hits under `key`; True once over `limit` in a window of `seconds`."""
+    if cache.add(key, cost, timeout=seconds):
+        return cost > limit
     try:
-        return cache.incr(key) > limit
+        return cache.incr(key, cost) > limit
     except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=seconds)
-        return False
+        cache.add(key, cost, timeout=seconds)
+        return cost > limit
 
 
 def client_network(request) -> str:

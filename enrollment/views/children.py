@@ -116,9 +116,7 @@ def child_edit(request: HttpRequest, child_id: int, enrollment_id: int) -> HttpR
 def child_details(request: HttpRequest, child_id: int) -> HttpResponse:
     """HR completes what an imported roster did not say (home province, lives with),
     with or without an enrollment to edit."""
-    child = get_object_or_404(
-        Child.objects.for_roles(request.user, *CHILDREN_STAFF), pk=child_id
-    )
+    child = get_object_or_404(Child.objects.for_roles(request.user, *CHILDREN_STAFF), pk=child_id)
     if child.is_erased:
         messages.error(request, ERASED_REFUSAL)
         return redirect("enrollment:child-detail", child_id=child.pk)

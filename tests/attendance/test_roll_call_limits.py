@@ -158,3 +158,31 @@ def test_only_an_applied_tap_hands_its_version_to_the_phone(teacher, colleague, 
     # The same value as the colleague's: kept, and not the teacher's doing.
     same = tap(teacher, enrollment, status="absent", absence_reason="sick", op_id=str(uuid.uuid4()))
     assert same.status_code == 200 and 'data-applied="1"' not in same.content.decode()
+
+
+def test_a_batch_counts_its_taps_in_the_hour_and_is_limited_per_minute(client_of, site, settings):
+    import json
+    import uuid
+
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from attendance.models import Attendance
+    from tests.builders import enroll
+
+    settings.ROLL_CALL_BATCHES_PER_MINUTE = 2
+    settings.ROLL_CALL_TAPS_PER_HOUR = 10
+    children = [enroll(site.group) for _ in range(6)]
+    teacher = client_of(site.teacher_user)
+    url = reverse("attendance:roll-call-taps", args=[site.group.pk, timezone.localdate()])
+
+    def batch(n):
+        taps = [{"enrollment": e.pk, "kind": "mark", "status": "present",
+                 "op_id": str(uuid.uuid4())} for e in children[:n]]  # fmt: skip
+        return teacher.post(url, json.dumps({"taps": taps}), content_type="application/json")
+
+    assert batch(6).status_code == 200  # six taps of the hour's ten
+    refused = batch(6)  # twelve: over the hour's taps
+    assert refused.status_code == 429 and refused["Retry-After"] == "60"
+    assert Attendance.objects.count() == 6
+    assert batch(1).status_code == 429  # the third batch of the minute
