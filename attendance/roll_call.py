@@ -31,7 +31,16 @@ from django.utils.translation import gettext, ngettext
 
 from enrollment.models import AuthorisedPickup, Enrollment, Guardianship, Relationship
 from factories.models import Membership, Role
-from spaces.models import ClosedDay, Group, RatioRule, Season, Teacher, TeacherAssignment
+from spaces import vetting
+from spaces.models import (
+    ClosedDay,
+    Group,
+    RatioRule,
+    Season,
+    Teacher,
+    TeacherAssignment,
+    join_list,
+)
 
 from .models import Attendance, GroupDay, StaffShift
 
@@ -106,13 +115,23 @@ def roll_call_refusal(group: Group, day: datetime.date, *, today: datetime.date)
     if role == Role.TEACHER:
         days_back = settings.ROLL_CALL_TEACHER_DAYS_BACK
         if (today - day).days <= days_back:
-            return None
+            return _not_cleared(group.my_teacher_id, day)
         return ngettext(
             "Teachers can correct a roll call up to %(n)d day back; ask your coordinator.",
             "Teachers can correct a roll call up to %(n)d days back; ask your coordinator.",
             days_back,
         ) % {"n": days_back}
     return gettext("Only this group's teachers and the coordinator can take its roll call.")
+
+
+def _not_cleared(teacher_id: int | None, day: datetime.date) -> str | None:
+    """A teacher without their safeguarding checks takes no roll call (one query)."""
+    missing = vetting.missing(teacher_id, day) if teacher_id else []
+    if not missing:
+        return None
+    return gettext("You cannot take the roll call yet: missing %(missing)s.") % {
+        "missing": join_list(missing)
+    }
 
 
 def _user_at_group(user) -> dict:

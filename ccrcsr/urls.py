@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("attendance.urls")),
     path("", include("impact.urls")),
     path("", include("reports.urls")),
+    path("", include("safeguarding.urls")),
     path("", include("notifications.urls")),
     path("admin/", admin.site.urls),
 ]

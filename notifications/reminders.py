@@ -7,12 +7,18 @@ import datetime
 import zoneinfo
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Count, Q
 
 from attendance.figures import season_figures
 from attendance.roll_call import roll_call_summary
 from enrollment.models import Consent, Enrollment
 from factories.models import Role, User, staff_of
+from safeguarding.services import (
+    escalate_unacknowledged,
+    record_check_claim_reminder,
+    record_checks_expiring,
+)
 from spaces.models import Group, Season, TeacherAssignment
 
 from .models import figures_for
@@ -35,6 +41,7 @@ def local(now: datetime.datetime, season: Season) -> datetime.datetime:
 
 
 def run_all(*, now: datetime.datetime) -> None:
+    safeguarding_reminders(now=now)
     seasons = list(Season.objects.exclude(status=Season.Status.CLOSED).select_related("factory"))
     for season in seasons:
         here = local(now, season)
@@ -151,3 +158,21 @@ def season_summary(*, season: Season, now: datetime.datetime) -> None:
         notify(kind="season_summary", user=user, key=f"{season.pk}",
                factory_id=season.factory_id, object_ref=f"spaces.season:{season.pk}",
                context={"season": season, "f": figures_for(user, season, figures)})  # fmt: skip
+
+
+def safeguarding_reminders(*, now: datetime.datetime) -> None:
+    """Concerns nobody acknowledged go to the other leads (once); a police
+    record check expiring within a month is announced once, to the teacher
+    and the factory's coordinators."""
+    escalate_unacknowledged(now=now)
+    for check in record_checks_expiring(today=now.date()):
+        with transaction.atomic():
+            if not record_check_claim_reminder(check=check, now=now):
+                continue  # another run took it
+            factory_id = check.teacher.factory_id
+            people = list(staff_of(factory_id, Role.COORDINATOR))
+            if check.teacher.user is not None:
+                people.append(check.teacher.user)
+            for user in people:
+                notify(kind="record_check_expiring", user=user, key=str(check.pk),
+                       factory_id=factory_id, context={"check": check})  # fmt: skip
