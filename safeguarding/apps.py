@@ -9,11 +9,13 @@ class SafeguardingConfig(AppConfig):
 
     def ready(self):
         from attendance.rows import ROW_LINKS
+        from factories.models import AuditEntry
         from spaces import vetting
 
         from . import checks, receivers  # noqa: F401 - signal receivers
 
         vetting.register(checks.missing_checks)
+        AuditEntry.CONFIDENTIAL_MODELS.add("safeguarding.concern")
         ROW_LINKS.append(concern_link)
 
 
