@@ -177,3 +177,21 @@ def test_going_off_duty_is_never_refused(client_of, site, policy):
     url = reverse("attendance:roll-call-duty", args=[site.group.pk, today()])
     client_of(site.teacher_user).post(url)  # no signature of the policy: not cleared
     assert StaffShift.objects.get(teacher=site.teacher).check_out_at is not None
+
+
+@pytest.mark.django_db
+def test_the_demo_teachers_are_cleared_and_one_per_factory_is_reminded(settings):
+    from spaces import vetting
+    from spaces.models import Teacher
+
+    from ..factories.test_seed_demo import seed
+
+    settings.DEBUG = True  # seed_demo refuses production
+    seed()
+    # Next summer's newcomer is meant to be not ready; everyone working now is cleared.
+    teachers = list(Teacher.objects.filter(assignments__season__status="running").distinct())
+    missing = {t.name: vetting.missing(t.pk, today()) for t in teachers}
+    assert teachers and not {k: v for k, v in missing.items() if v}
+    safeguarding_reminders(now=timezone.now())
+    reminded = RecordCheck.objects.filter(reminded_at__isnull=False)
+    assert reminded.count() == Teacher.objects.values("factory").distinct().count()
