@@ -61,7 +61,13 @@ def conduct(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "safeguarding/conduct.html",
-        {"policy": policy, "teachers": teachers, "unsigned": unsigned, "form": form},
+        {
+            "policy": policy,
+            "teachers": teachers,
+            "unsigned": unsigned,
+            "form": form,
+            "is_lead": request.user.is_superuser or is_lead(request.user),
+        },
     )
 
 
