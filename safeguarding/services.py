@@ -64,8 +64,16 @@ def concern_raise(
             )  # fmt: skip
             concern_raised.send(sender=Concern, concern=concern)
     except IntegrityError:
-        # The same key raced in from a second request: the first one won.
-        return Concern.objects.get(client_key=client_key), False
+        # The same key raced in from a second request: the first one won. A key
+        # someone else used is never answered with their concern: this one is
+        # recorded without it.
+        mine = Concern.objects.filter(client_key=client_key, raised_by=user).first()
+        if mine is not None:
+            return mine, False
+        return concern_raise(
+            enrollment=enrollment, user=user, category=category, what=what, when=when,
+            immediate_danger=immediate_danger, shown_emergency=shown_emergency,
+        )  # fmt: skip
     return concern, True
 
 

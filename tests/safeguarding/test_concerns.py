@@ -74,6 +74,15 @@ def test_a_concern_sent_twice_from_the_phone_is_recorded_once(client_of, site, c
     assert Notification.objects.filter(kind="safeguarding_concern").count() == 1
 
 
+def test_another_users_key_never_answers_with_their_concern(client_of, site, child):
+    key = str(uuid.uuid4())
+    raise_concern(client_of(site.teacher_user), child, client_key=key)
+    response = raise_concern(client_of(site.coordinator), child, client_key=key, what="另一件事")
+    mine = Concern.objects.get(raised_by=site.coordinator)
+    assert response.url == reverse("safeguarding:concern", args=[mine.pk])
+    assert (mine.what, Concern.objects.count()) == ("另一件事", 2)
+
+
 def test_a_concern_needs_a_category_and_words(client_of, site, child):
     response = raise_concern(client_of(site.teacher_user), child, category="", what="")
     assert response.status_code == 422 and not Concern.objects.exists()
