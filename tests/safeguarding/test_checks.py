@@ -195,3 +195,20 @@ def test_the_demo_teachers_are_cleared_and_one_per_factory_is_reminded(settings)
     safeguarding_reminders(now=timezone.now())
     reminded = RecordCheck.objects.filter(reminded_at__isnull=False)
     assert reminded.count() == Teacher.objects.values("factory").distinct().count()
+
+
+def test_the_compliance_table_reads_the_same_queries_for_1_or_20_teachers(
+    client_of, site, policy, django_assert_max_num_queries
+):
+    client = client_of(site.coordinator)
+    url = reverse("safeguarding:compliance")
+    client.get(url)  # the session's first visit writes its start time
+    # session, user, the nav's memberships, the coordinator's factories (exists),
+    # the teachers with their checks annotated
+    with django_assert_max_num_queries(6):
+        client.get(url)
+    for _ in range(20):
+        TeacherBuilder(factory=site.factory)
+    with django_assert_max_num_queries(6):
+        # The 20 newcomers signed the code; the site's teacher predates it.
+        assert client.get(url).content.decode().count("✓") == 20
