@@ -33,7 +33,16 @@ from django.utils.translation import gettext, ngettext
 from enrollment.models import AuthorisedPickup, Enrollment, Guardianship, Relationship
 from factories.models import Membership, Role
 from factories.scoping import CHILDREN_STAFF, STAFF
-from spaces.models import ClosedDay, Group, RatioRule, Season, Teacher, TeacherAssignment
+from spaces import vetting
+from spaces.models import (
+    ClosedDay,
+    Group,
+    RatioRule,
+    Season,
+    Teacher,
+    TeacherAssignment,
+    join_list,
+)
 
 from .models import ATTENDED, Attendance, GroupDay, StaffShift
 
@@ -141,7 +150,7 @@ def roll_call_refusal(
 ) -> str | None:
     """Why the user `access` was fetched for (by `roll_call_group`, with their
     role) may not take or correct its group's roll call on `day`; None if they
-    may. No query."""
+    may. No query, but one for a teacher (their safeguarding checks)."""
     if day > today:
         return gettext("A roll call cannot be taken for a day that has not come yet.")
     if not access.group.season.is_opening_day(day, closed=access.is_closed_day):
@@ -152,13 +161,25 @@ def roll_call_refusal(
     if role == Role.TEACHER:
         days_back = settings.ROLL_CALL_TEACHER_DAYS_BACK
         if (today - day).days <= days_back:
-            return None
+            if access.not_cleared is ...:
+                access.not_cleared = _not_cleared(access.my_teacher_id, day)
+            return access.not_cleared
         return ngettext(
             "Teachers can correct a roll call up to %(n)d day back; ask your coordinator.",
             "Teachers can correct a roll call up to %(n)d days back; ask your coordinator.",
             days_back,
         ) % {"n": days_back}
     return gettext("Only this group's teachers and the coordinator can take its roll call.")
+
+
+def _not_cleared(teacher_id: int | None, day: datetime.date) -> str | None:
+    """A teacher without their safeguarding checks takes no roll call (one query)."""
+    missing = vetting.missing(teacher_id, day) if teacher_id else []
+    if not missing:
+        return None
+    return gettext("You cannot take the roll call yet: missing %(missing)s.") % {
+        "missing": join_list(missing)
+    }
 
 
 def _user_at_group(user) -> dict:
@@ -208,6 +229,9 @@ class GroupAccess:
     my_teacher_id: int | None
     is_closed_day: bool
     counts: GroupDay | None
+    # What the teacher's safeguarding checks refuse (None: nothing), read once
+    # for a request (a batch of taps asks for each tap): `_not_cleared`.
+    not_cleared: str | None | object = field(default=..., repr=False)
 
 
 def roll_call_group(

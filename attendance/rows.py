@@ -32,6 +32,10 @@ from .roll_call import RosterRow
 ROW_TEMPLATE = "attendance/_roll_call_row.jinja"
 ROWS_TEMPLATE = "attendance/_roll_call_rows.jinja"
 
+# Links a higher floor adds to every child's row (safeguarding: raise a
+# concern): each a function returning (label, the URL for enrollment id 0).
+ROW_LINKS: list = []
+
 
 @dataclass(slots=True)
 class Row:
@@ -122,7 +126,12 @@ class RowWords:
         return row
 
     def context(self, **extra) -> dict:
+        if not hasattr(self, "links"):
+            # (label, URL up to the id): worked out once per page.
+            self.links = [(label, url.rpartition("/0/")[0] + "/") for label, url in
+                          (link() for link in ROW_LINKS)]  # fmt: skip
         return {
+            "row_links": self.links,
             "words": self.words,
             "is_today": self.is_today,
             "absence_reasons": Attendance.AbsenceReason.choices,

@@ -25,7 +25,8 @@ from django.views.decorators.http import require_POST
 from ccrcsr.throttle import user_throttled
 from enrollment.models import Child, Enrollment
 from factories.models import AuditEntry
-from spaces.models import Teacher
+from spaces import vetting
+from spaces.models import Teacher, join_list
 from spaces.scope import group_for, season_for
 
 from . import services
@@ -495,6 +496,13 @@ def roll_call_duty(request, group_id: int, day: datetime.date):
         raise PermissionDenied  # only teachers have the button
     if day != timezone.localdate() or not group.season.is_opening_day(day):
         messages.error(request, _("Only a teacher of this factory can go on duty, on the day."))
+    elif (missing := vetting.missing(teacher.pk, day)) and not teacher.shifts.filter(
+        date=day, group=group, check_out_at__isnull=True
+    ).exists():  # going off duty is never refused
+        messages.error(
+            request,
+            _("You cannot go on duty yet: missing %(missing)s.") % {"missing": join_list(missing)},
+        )
     else:
         services.staff_toggle_duty(teacher=teacher, group=group, day=day)
     return redirect("attendance:roll-call", group_id=group.pk, day=day)

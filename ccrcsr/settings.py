@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "reports",
     "pickups",
     "parents",
+    "safeguarding",
     "notifications",
 ]
 
@@ -290,6 +291,12 @@ RETENTION_MONTHS = env.int("RETENTION_MONTHS", default=12)
 # Smallest number of people a published figure may rest on (surveys, report
 # cards, the report's breakdowns shown to managers); smaller cells show "<5".
 MIN_CELL = env.int("MIN_CELL", default=5)
+
+# Minutes a safeguarding concern may wait for its lead's acknowledgement before
+# the other leads are told; days before a record check expires that its
+# teacher and coordinators are reminded (once).
+SAFEGUARDING_ACK_MINUTES = env.int("SAFEGUARDING_ACK_MINUTES", default=60)
+RECORD_CHECK_REMIND_DAYS = env.int("RECORD_CHECK_REMIND_DAYS", default=30)
 
 # How many days back a teacher may still correct a roll call (coordinators: any day).
 ROLL_CALL_TEACHER_DAYS_BACK = env.int("ROLL_CALL_TEACHER_DAYS_BACK", default=3)

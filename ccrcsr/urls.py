@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("reports.urls")),
     path("", include("parents.urls")),
     path("", include("pickups.urls")),
+    path("", include("safeguarding.urls")),
     path("", include("notifications.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -121,3 +121,11 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def get_queryset(self, request):
+        # Entries about confidential records (a higher floor's, e.g. safeguarding
+        # concerns) are listed to superusers only.
+        rows = super().get_queryset(request)
+        if request.user.is_superuser:
+            return rows
+        return rows.exclude(model__in=AuditEntry.CONFIDENTIAL_MODELS)

@@ -313,6 +313,10 @@ class AuditEntry(models.Model):
     admin shows it read-only and no view changes it.
     """
 
+    # Record types (`app.model`) whose entries only superusers list in the
+    # admin; higher floors add theirs (safeguarding concerns).
+    CONFIDENTIAL_MODELS: set[str] = set()
+
     class Action(models.TextChoices):
         CREATE = "create", _("Created")
         UPDATE = "update", _("Changed")

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Notification
+from .models import PRIVATE_KINDS, Notification
 
 
 @admin.register(Notification)
@@ -14,3 +14,8 @@ class NotificationAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         # The log is written by the system only.
         return False
+
+    def get_queryset(self, request):
+        # Safeguarding emails are for the superuser's eyes only among staff.
+        rows = super().get_queryset(request)
+        return rows if request.user.is_superuser else rows.exclude(kind__in=PRIVATE_KINDS)

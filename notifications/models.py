@@ -55,9 +55,16 @@ def attachments_for(notification: Notification) -> list[tuple[str, bytes, str]]:
     return [(f"season-{season.pk}.xlsx", workbook, xlsx)]
 
 
+# Kinds only their recipient sees in the log (safeguarding).
+PRIVATE_KINDS = ("safeguarding_concern", "safeguarding_escalated")
+
+
 class NotificationQuerySet(ScopedQuerySet):
     def for_member(self, user):
-        return self.for_roles(user, *CHILDREN_STAFF) | self.filter(recipient=user)
+        # Safeguarding emails are seen by their recipient only: HR and the other
+        # coordinators see no trace of a concern in the log.
+        others = self.for_roles(user, *CHILDREN_STAFF).exclude(kind__in=PRIVATE_KINDS)
+        return others | self.filter(recipient=user)
 
 
 class Notification(models.Model):

@@ -15,8 +15,10 @@ from enrollment.signals import (
     enrollment_decided,
     waitlist_promoted,
 )
-from factories.models import Role, staff_of
+from factories.models import Role, User, staff_of
 from parents.names import given_name
+from safeguarding.models import SafeguardingLead, leads_of
+from safeguarding.signals import concern_escalated, concern_raised
 from spaces.models import Season
 from spaces.signals import season_status_changed
 
@@ -158,3 +160,34 @@ def report_card_at_close(sender, *, season: Season, old: str, new: str, user, **
     (else the daily job sends it when it is: `report_cards.report_cards_due`)."""
     if new == Season.Status.CLOSED and report_cards.final_round_over(season, timezone.localdate()):
         report_cards.send_report_card(season=season)
+
+
+@receiver(concern_raised)
+def _tell_the_leads(sender, *, concern, **kwargs) -> None:
+    """The factory's safeguarding leads are told at once. The email names no
+    child and no detail: only the reference and a link to the scoped page."""
+    for lead in leads_of(concern.factory_id):
+        notify(kind="safeguarding_concern", user=lead, key=str(concern.pk),
+               factory_id=concern.factory_id, context={"concern": concern})  # fmt: skip
+
+
+@receiver(concern_escalated)
+def _tell_the_other_leads(sender, *, concern, **kwargs) -> None:
+    """Unacknowledged in time: every other lead of the programme for this
+    factory (its coordinators and designated leads, whoever was not told
+    first) and the programme's administrators."""
+    first = set(leads_of(concern.factory_id).values_list("pk", flat=True))
+    designated = SafeguardingLead.objects.filter(factory_id=concern.factory_id).values("user")
+    others = (
+        User.objects.filter(
+            Q(pk__in=staff_of(concern.factory_id, Role.COORDINATOR))
+            | Q(pk__in=designated)
+            | Q(is_superuser=True),
+            is_active=True,
+        )
+        .exclude(pk__in=first)
+        .distinct()
+    )
+    for user in others:
+        notify(kind="safeguarding_escalated", user=user, key=str(concern.pk),
+               factory_id=concern.factory_id, context={"concern": concern})  # fmt: skip

@@ -25,6 +25,11 @@ from parents.names import given_name
 from pickups.expected import still_here
 from pickups.ladder import due_steps, take_step
 from pickups.models import LadderStep, PickupRules
+from safeguarding.services import (
+    escalate_unacknowledged,
+    record_check_claim_reminder,
+    record_checks_expiring,
+)
 from spaces.models import Group, Season, TeacherAssignment
 
 from .models import figures_for
@@ -49,6 +54,7 @@ def local(now: datetime.datetime, season: Season) -> datetime.datetime:
 
 
 def run_all(*, now: datetime.datetime) -> None:
+    safeguarding_reminders(now=now)
     seasons = list(Season.objects.exclude(status=Season.Status.CLOSED).select_related("factory"))
     for season in seasons:
         here = local(now, season)
@@ -323,3 +329,21 @@ def _tell_of_step(season: Season, row, step: str, rules) -> None:
         for user in staff_of(season.factory_id, Role.COORDINATOR):
             notify(kind="still_here_at_closing", user=user, key=key,
                    factory_id=season.factory_id, context=context)  # fmt: skip
+
+
+def safeguarding_reminders(*, now: datetime.datetime) -> None:
+    """Concerns nobody acknowledged go to the other leads (once); a police
+    record check expiring within a month is announced once, to the teacher
+    and the factory's coordinators."""
+    escalate_unacknowledged(now=now)
+    for check in record_checks_expiring(today=now.date()):
+        with transaction.atomic():
+            if not record_check_claim_reminder(check=check, now=now):
+                continue  # another run took it
+            factory_id = check.teacher.factory_id
+            people = list(staff_of(factory_id, Role.COORDINATOR))
+            if check.teacher.user is not None:
+                people.append(check.teacher.user)
+            for user in people:
+                notify(kind="record_check_expiring", user=user, key=str(check.pk),
+                       factory_id=factory_id, context={"check": check})  # fmt: skip

@@ -79,11 +79,19 @@ class SpaceBuilder(factory_boy.django.DjangoModelFactory):
 class TeacherBuilder(factory_boy.django.DjangoModelFactory):
     class Meta:
         model = Teacher
+        skip_postgeneration_save = True
 
     factory = factory_boy.SubFactory(FactoryBuilder)
     name = factory_boy.Sequence(lambda n: f"老师{n}")
     kind = Teacher.Kind.PROFESSIONAL
     background_check_on = datetime.date(2026, 5, 1)
+
+    @factory_boy.post_generation
+    def cleared(teacher, create, extracted, **kwargs):
+        """Safeguarding checks on file unless `cleared=False`: trained, a clean
+        record check, and the current code of conduct (if any) signed."""
+        if create and extracted is not False:
+            clear(teacher)
 
 
 class GroupBuilder(factory_boy.django.DjangoModelFactory):
@@ -144,6 +152,27 @@ class EnrollmentBuilder(factory_boy.django.DjangoModelFactory):
     status = Enrollment.Status.ENROLLED
     arrival_date = factory_boy.LazyAttribute(lambda e: e.season.start_date)
     departure_date = factory_boy.LazyAttribute(lambda e: e.season.end_date)
+
+
+def clear(teacher: Teacher, *, on=datetime.date(2025, 6, 1)) -> Teacher:
+    """Give `teacher` every safeguarding check, valid from `on` for three years."""
+    from safeguarding.models import ConductSignature, RecordCheck, TrainingRecord
+    from spaces.models import ConductPolicy
+
+    TrainingRecord.objects.create(
+        teacher=teacher, course="儿童保护基础", completed_on=on, trainer="李培训"
+    )
+    RecordCheck.objects.create(
+        teacher=teacher, checked_on=on, checked_by="派出所", result="clear", reference="R-1"
+    )
+    policy = ConductPolicy.objects.current()
+    if policy is not None:
+        ConductSignature.objects.get_or_create(
+            teacher=teacher,
+            policy=policy,
+            defaults={"typed_name": teacher.name, "language": "zh-hans"},
+        )
+    return teacher
 
 
 def enroll(group: Group, **fields) -> Enrollment:

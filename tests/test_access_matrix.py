@@ -132,11 +132,24 @@ def kwargs_for(s, names: list[str]) -> dict:
         .values_list("pk", flat=True)
         .first()
         or 0,
+        "concern_id": concern_of(s),
         **impact_ids(s),
     }
     missing = set(names) - set(values)
     assert not missing, f"tests/test_access_matrix.py: give a value for {missing}"
     return {name: values[name] for name in names}
+
+
+def concern_of(s) -> int:
+    """A concern about the site's child, raised by its teacher."""
+    from safeguarding.models import Concern
+
+    concern, _new = Concern.objects.get_or_create(
+        factory=s.factory,
+        child=s.enrollment.child,
+        defaults={"raised_by": s.teacher_user, "category": "injury", "what": "手臂有淤青"},
+    )
+    return concern.pk
 
 
 def impact_ids(s) -> dict:

@@ -6,11 +6,13 @@ import math
 from django import forms
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ccrcsr.fields import clean_phone
 from factories.models import User
 
+from .. import vetting
 from ..models import (
     ISO_WEEKDAYS,
     M2_PER_CHILD,
@@ -30,11 +32,16 @@ from .seasons import DATE_WIDGET, WeekdaysField, not_in_future
 
 def requirement_refusal(teacher: Teacher, season: Season) -> str | None:
     """Why `teacher` may not be put on `season`'s roster now; None if they may."""
-    if season.status != Season.Status.RUNNING:
-        return None  # the readiness checklist keeps a season from running without them
-    missing = teacher.missing_requirements(
-        season, accepted_policy=teacher.accepted_current_policy()
-    )
+    # The safeguarding checks (registered by a higher floor) hold at any season
+    # status, valid on the day they would start; the others only once it runs
+    # (the readiness checklist keeps a season from running without them).
+    day = max(timezone.localdate(), season.start_date)
+    missing = vetting.missing(teacher.pk, day)
+    if season.status == Season.Status.RUNNING:
+        missing = (
+            teacher.missing_requirements(season, accepted_policy=teacher.accepted_current_policy())
+            + missing
+        )
     if not missing:
         return None
     return _("%(teacher)s cannot work in a running season yet: missing %(missing)s.") % {

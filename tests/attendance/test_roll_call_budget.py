@@ -1,5 +1,6 @@
-"""Query budgets of the roll call (issue 15): the page within 8 queries and a
-tap within 10, the same for 5 children as for 80, with the audit trail and the
+"""Query budgets of the roll call (issue 15): the page within 9 queries and a
+tap within 11 (one each for the teacher's safeguarding checks, issue 27), the
+same for 5 children as for 80, with the audit trail and the
 daily counts written on every change.
 
 The session is not saved on these requests (`SESSION_SAVE_EVERY_REQUEST` off):
@@ -66,13 +67,13 @@ def a_group_of(site, size):
 
 
 @pytest.mark.parametrize("size", [5, 80])
-def test_the_page_takes_at_most_8_queries(teacher, site, size, django_assert_max_num_queries):
+def test_the_page_takes_at_most_9_queries(teacher, site, size, django_assert_max_num_queries):
     children = a_group_of(site, size)
     tap(teacher, children[0], status="present")  # the day's counts exist
     # session, user, the group (scope, role, closed day, teacher row, counts),
     # its ratio rules, the nav's memberships, roster with records, pickup lists,
-    # teachers on duty
-    with django_assert_max_num_queries(8):
+    # teachers on duty, the teacher's safeguarding checks
+    with django_assert_max_num_queries(9):
         response = teacher.get(reverse("attendance:roll-call", args=[site.group.pk, today()]))
     html = response.content.decode()
     assert html.count('class="list-group-item roll-row') == size
@@ -85,20 +86,21 @@ def test_the_page_takes_at_most_8_queries(teacher, site, size, django_assert_max
 
 
 @pytest.mark.parametrize("size", [5, 80])
-def test_a_tap_takes_at_most_10_queries(teacher, site, size, django_assert_max_num_queries):
+def test_a_tap_takes_at_most_11_queries(teacher, site, size, django_assert_max_num_queries):
     children = a_group_of(site, size)
     first, other = children[0], children[1]
     teacher.get(reverse("attendance:roll-call", args=[site.group.pk, today()]))  # the page first
     # session, user, the group locked, the child with its record, the tap's id,
-    # the record, the audit entry, the daily counts, ratio rules, teachers on duty
-    with django_assert_max_num_queries(10):
+    # the record, the audit entry, the daily counts, ratio rules, teachers on duty,
+    # the teacher's safeguarding checks
+    with django_assert_max_num_queries(11):
         tap(teacher, first, status="present")  # first tap of the day: counts created
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):
         response = tap(teacher, first, status="late")  # a repeat tap, a correction
     assert response.status_code == 200
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):
         tap(teacher, other, status="absent", absence_reason="sick")
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):
         response = check_out(teacher, first, picked_up_by=f"{first.child.name}的奶奶")
     assert response.status_code == 200
     # Nothing was skipped to get there: records, audit trail and daily counts.
@@ -141,7 +143,7 @@ def test_a_day_without_daily_counts_is_counted_from_the_roster_the_same_for_ever
     url = reverse("attendance:roll-call", args=[site.group.pk, today()])
     teacher = client_of(site.teacher_user)
     teacher.get(url)  # the session's first visit writes its start time
-    with django_assert_max_num_queries(8):  # the same 8: no query for the header
+    with django_assert_max_num_queries(9):  # the same 9: no query for the header
         teacher_page = teacher.get(url)
     for user in (site.teacher_user, site.hr, site.manager):
         summary = client_of(user).get(url).context["summary"]

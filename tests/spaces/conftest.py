@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from factories.models import Role
+from safeguarding.models import ConductSignature
 from spaces.models import (
     ConductPolicy,
     RatioRule,
@@ -45,6 +46,9 @@ def vet(teacher: Teacher, policy: ConductPolicy) -> Teacher:
     teacher.background_check_on = days(-100)
     teacher.save()
     TeacherPolicyAcceptance.objects.get_or_create(teacher=teacher, policy=policy)
+    ConductSignature.objects.get_or_create(
+        teacher=teacher, policy=policy, defaults={"typed_name": teacher.name, "language": "zh-hans"}
+    )
     return teacher
 
 

@@ -172,9 +172,10 @@ def test_a_teacher_missing_a_requirement_cannot_join_a_running_season(
 ):
     data = {"teacher": newcomer.pk, "group": site.group.pk, "weekdays": ["1", "2", "3"]}
     response = client_of(site.coordinator).post(roster_url(site.season), data)
+    # The season's own three, then the safeguarding checks (the teacher has not signed).
     message = (
         "新来的赵老师 还不能在进行中的项目期工作："
-        "缺少今年的培训、签署最新版行为守则、背景审查记录。"
+        "缺少今年的培训、签署最新版行为守则、背景审查记录、"
     )
     assert message in response.content.decode()
     assert not TeacherAssignment.objects.filter(teacher=newcomer).exists()
