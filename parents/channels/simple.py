@@ -6,6 +6,7 @@ import dataclasses
 import json
 import sys
 import uuid
+from pathlib import Path
 
 from django.conf import settings
 from django.utils import timezone
@@ -35,7 +36,7 @@ class FileBackend:
 
     def send(self, message: ParentMessage) -> Sent:
         _check(message)
-        folder = settings.PARENT_MESSAGES_DIR
+        folder = Path(str(settings.PARENT_MESSAGES_DIR))  # env.path gives an environ.Path
         folder.mkdir(parents=True, exist_ok=True)
         provider_id = uuid.uuid4().hex
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")

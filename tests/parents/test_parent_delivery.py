@@ -137,3 +137,19 @@ def test_wechat_reaches_the_parent_with_one_token(client, site, queue):
             assert wait_for(lambda: Notification.objects.get(pk=row.pk).status == "sent")
     sends = [r for r in provider.requests if r["path"].endswith("/send")]
     assert len(sends) == 1 and sends[0]["body"]["touser"] == "oOPENID"
+
+
+def test_the_file_backend_writes_each_message_once_through_the_worker(
+    client, site, queue, tmp_path
+):
+    applied_child(site)
+    folder = tmp_path / "messages"
+    env = {"PARENT_SMS_BACKEND": "file", "PARENT_MESSAGES_DIR": str(folder)}
+    with celery_worker(queue=queue, smtp_port=free_port(), **env):
+        enroll_all(client, site)
+        row = Notification.objects.get(channel="sms")
+        sent = wait_for(lambda: Notification.objects.get(pk=row.pk).status == "sent")
+        row.refresh_from_db()
+        assert sent, (row.status, row.last_error, row.attempts)
+    (written,) = folder.iterdir()
+    assert "小雨" in written.read_text(encoding="utf-8")

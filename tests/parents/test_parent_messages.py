@@ -295,3 +295,35 @@ def test_the_costs_screen_counts_messages_cost_and_failures(client_of, site, oth
     assert client_of(site.coordinator).get(url).status_code == 200
     for user in (site.manager, site.teacher_user):
         assert client_of(user).get(url).status_code == 404
+
+
+def test_a_decline_and_a_promotion_each_tell_the_parent_once(client_of, site):
+    _, child = family(site)
+    waiting = EnrollmentBuilder(season=site.season, child=child, status="applied")
+    consent_all(waiting)
+    services.enrollments_decide(
+        season=site.season, enrollments=Enrollment.objects.filter(pk=waiting.pk),
+        user=site.hr, status="waitlisted",
+    )  # fmt: skip
+    site.season.capacity = 1
+    site.season.save()
+    taken = enroll(site.group)
+    consent_all(taken)
+    services.enrollments_decide(
+        season=site.season, enrollments=Enrollment.objects.filter(pk=taken.pk),
+        user=site.hr, status="withdrawn", reason="回老家",
+    )  # fmt: skip
+    (promoted,) = parent_rows(kind="parent_promoted")
+    assert "小雨" in promoted.body and site.group.name in promoted.body
+    other_parent = WorkerBuilder(factory=site.factory, phone="13700000000")
+    ParentContact.objects.create(worker=other_parent, consented=True)
+    declined = EnrollmentBuilder(
+        season=site.season, status="applied",
+        child=ChildBuilder(factory=site.factory, name="李明", guardian=other_parent),
+    )  # fmt: skip
+    services.enrollments_decide(
+        season=site.season, enrollments=Enrollment.objects.filter(pk=declined.pk),
+        user=site.hr, status="declined", reason="年龄不符",
+    )  # fmt: skip
+    (row,) = parent_rows(kind="parent_declined")
+    assert "年龄不符" in row.body and row.address == "13700000000"
