@@ -75,7 +75,7 @@ def post_application(season, n: int, **meta):
 def test_families_behind_the_proxy_are_throttled_each_at_their_own_address(site, monkeypatch):
     from enrollment.views import public
 
-    monkeypatch.setattr(public, "APPLY_ADDRESS_LIMIT", 3)
+    monkeypatch.setitem(public.APPLY_LIMITS, "address", 3)
     first = [
         post_application(site.season, n, REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR="198.51.100.7")
         for n in range(4)
@@ -89,7 +89,7 @@ def test_families_behind_the_proxy_are_throttled_each_at_their_own_address(site,
 def test_a_client_forging_the_header_cannot_escape_its_bucket(site, monkeypatch):
     from enrollment.views import public
 
-    monkeypatch.setattr(public, "APPLY_ADDRESS_LIMIT", 3)
+    monkeypatch.setitem(public.APPLY_LIMITS, "address", 3)
     codes = [
         post_application(
             site.season, n, REMOTE_ADDR="203.0.113.9", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}"
