@@ -14,8 +14,8 @@ consent, or after they stopped messages, nothing is written: HR sees why
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -61,12 +61,36 @@ def wants(contact: ParentContact, event: str, child=None) -> bool:
     return True
 
 
+def message_key(event: str, worker_id: int, channel: str, key: str) -> str:
+    return f"parent:{event}:{worker_id}:{channel}:{key}"[:200]
+
+
+def logged_keys(event: str, since) -> set[str]:
+    """The keys of `event`'s messages logged since `since`: a job that runs every
+    minute skips them in one query instead of trying to log each again."""
+    return set(
+        Notification.objects.filter(kind=kind_of(event), created_at__gte=since).values_list(
+            "idempotency_key", flat=True
+        )
+    )
+
+
 def notify_parent(
-    *, event: str, contact: ParentContact, key: str, params: dict, child=None
+    *,
+    event: str,
+    contact: ParentContact,
+    key: str,
+    params: dict,
+    child=None,
+    logged: set[str] = frozenset(),
 ) -> list[Notification]:
     """Log the message for each channel the parent agreed to (once per `key`).
-    Call it inside the transaction of what causes it."""
-    if not contact.channels or not wants(contact, event, child):
+    Call it inside the transaction of what causes it. `logged`: keys known to
+    be logged already (`logged_keys`), skipped without a write."""
+    channels = [
+        c for c in contact.channels if message_key(event, contact.worker_id, c, key) not in logged
+    ]
+    if not channels or not wants(contact, event, child):
         return []
     params = {name: str(value) for name, value in params.items()}
     params["link"] = links.url_for(contact)
@@ -75,7 +99,7 @@ def notify_parent(
         summary = str(EVENTS[event])
     worker = contact.worker
     rows = []
-    for channel in contact.channels:
+    for channel in channels:
         address = worker.phone if channel == Notification.Channel.SMS else contact.wechat_openid
         try:
             with transaction.atomic():
@@ -87,7 +111,7 @@ def notify_parent(
                         address=address,
                         kind=kind_of(event),
                         object_ref=f"enrollment.child:{child.pk}" if child else "",
-                        idempotency_key=f"parent:{event}:{worker.pk}:{channel}:{key}"[:200],
+                        idempotency_key=message_key(event, worker.pk, channel, key),
                         language=contact.language,
                         subject=summary,
                         body=text,
@@ -101,10 +125,15 @@ def notify_parent(
 
 def contacts_of(child) -> list[ParentContact]:
     """The child's guardians who have a contact record (consenting or not)."""
-    return list(
-        ParentContact.objects.filter(worker__guardianships__child=child).select_related("worker")
+    return contacts_by_child([child.pk]).get(child.pk, [])
+
+
+def contacts_by_child(child_ids) -> dict[int, list[ParentContact]]:
+    """The guardians with a contact record of each of `child_ids`, in one query."""
+    found: dict[int, list[ParentContact]] = {}
+    rows = ParentContact.objects.filter(worker__guardianships__child__in=child_ids).annotate(
+        child_id=F("worker__guardianships__child")
     )
-
-
-def site_url() -> str:
-    return settings.SITE_URL
+    for contact in rows.select_related("worker"):
+        found.setdefault(contact.child_id, []).append(contact)
+    return found

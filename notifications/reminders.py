@@ -34,7 +34,13 @@ from spaces.models import Group, Season, TeacherAssignment
 
 from .models import figures_for
 from .outbox import notify
-from .parent_messages import contacts_of, notify_parent
+from .parent_messages import (
+    contacts_by_child,
+    contacts_of,
+    logged_keys,
+    message_key,
+    notify_parent,
+)
 from .report_cards import report_cards_due
 
 REQUIRED_CONSENTS = (Consent.Kind.DATA_PROCESSING, Consent.Kind.MEDICAL)
@@ -208,15 +214,20 @@ def morning_missing(*, season: Season, now: datetime.datetime) -> None:
     if now < opens + datetime.timedelta(minutes=settings.PARENT_MORNING_MINUTES):
         return
     told = ParentNotice.objects.on(day).filter(kind__in=["absent", "late"]).values("enrollment")
-    expected = _enrolled_today(season, day).exclude(attendances__date=day).exclude(pk__in=told)
+    expected = list(
+        _enrolled_today(season, day).exclude(attendances__date=day).exclude(pk__in=told)
+    )
+    logged = logged_keys("morning_missing", now - datetime.timedelta(days=1))
+    contacts = contacts_by_child([e.child_id for e in expected]) if expected else {}
     for enrollment in expected:
-        for contact in contacts_of(enrollment.child):
+        for contact in contacts.get(enrollment.child_id, []):
             notify_parent(
                 event="morning_missing",
                 contact=contact,
                 key=f"{enrollment.pk}:{day}",
                 params={"child": given_name(enrollment.child.name)},
                 child=enrollment.child,
+                logged=logged,
             )
 
 
@@ -230,23 +241,36 @@ def evening_digest(*, season: Season, now: datetime.datetime) -> None:
     contacts = ParentContact.objects.reachable().filter(
         evening_digest=True, worker__guardianships__child__enrollments__season=season
     )
+    logged = logged_keys("evening_digest", now - datetime.timedelta(days=1))
+    waiting = [
+        (contact, enrollment)
+        for contact in contacts.distinct().select_related("worker")
+        for enrollment in _enrolled_today(season, day).filter(child__guardians=contact.worker)
+        if not {
+            message_key("evening_digest", contact.worker_id, c, f"{enrollment.pk}:{day}")
+            for c in contact.channels
+        }
+        <= logged
+    ]
+    if not waiting:
+        return
     records = {
         record.enrollment_id: record
         for record in Attendance.objects.filter(enrollment__season=season, date=day)
     }
-    for contact in contacts.distinct():
-        for enrollment in _enrolled_today(season, day).filter(child__guardians=contact.worker):
-            with translation.override(contact.language):
-                summary = day_summary(records.get(enrollment.pk))
-            notify_parent(
-                event="evening_digest",
-                contact=contact,
-                key=f"{enrollment.pk}:{day}",
-                params={
-                    "child": given_name(enrollment.child.name),
-                    "summary": summary,
-                },
-            )
+    for contact, enrollment in waiting:
+        with translation.override(contact.language):
+            summary = day_summary(records.get(enrollment.pk))
+        notify_parent(
+            event="evening_digest",
+            contact=contact,
+            key=f"{enrollment.pk}:{day}",
+            params={
+                "child": given_name(enrollment.child.name),
+                "summary": summary,
+            },
+            logged=logged,
+        )
 
 
 def day_summary(record) -> str:
@@ -278,12 +302,14 @@ def survey_open(*, season: Season, now: datetime.datetime) -> None:
         worker__guardianships__child__enrollments__season=season,
         worker__guardianships__child__enrollments__status=Enrollment.Status.ENROLLED,
     )
+    logged = logged_keys("survey_open", now - datetime.timedelta(days=120))
     for contact in contacts.distinct().select_related("worker"):
         notify_parent(
             event="survey_open",
             contact=contact,
             key=f"{season.pk}:{round_}",
             params={"survey": link},
+            logged=logged,
         )
 
 
@@ -295,8 +321,19 @@ def late_pickups(*, season: Season, now: datetime.datetime) -> None:
     day = now.date()
     closes = datetime.datetime.combine(day, season.closes_at, tzinfo=now.tzinfo)
     rules = PickupRules.of(season.factory_id)
-    for row in still_here(season.groups.all(), day, now):
+    waiting = still_here(season.groups.all(), day, now)
+    if not waiting:
+        return
+    # The steps taken before, in one query: each minute's run writes only new ones.
+    taken = set(
+        LadderStep.objects.filter(
+            date=day, enrollment__in=[row.enrollment.pk for row in waiting]
+        ).values_list("enrollment_id", "step")
+    )
+    for row in waiting:
         for step in due_steps(row, closes):
+            if (row.enrollment.pk, step) in taken:
+                continue
             with transaction.atomic():
                 if take_step(row, step):
                     _tell_of_step(season, row, step, rules)

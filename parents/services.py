@@ -11,7 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from attendance.models import Attendance
-from enrollment.models import AuthorisedPickup, Enrollment, Guardianship
+from attendance.roll_call import pickup_people
+from enrollment.models import Enrollment, Guardianship
 from factories.models import AuditEntry, Factory
 from pickups import codes
 
@@ -76,9 +77,9 @@ def family_today(contact: ParentContact) -> list[ChildToday]:
             .first()
         )
         notices = list(ParentNotice.objects.filter(enrollment=enrollment).on(today))
-        pickups = [guardian.name for guardian in enrollment.child.guardians.all()]
-        pickups += [p.name for p in AuthorisedPickup.objects.filter(child=enrollment.child)]
-        pickups += [f"{n.pickup_name}" for n in notices if n.kind == ParentNotice.Kind.PICKUP]
+        # As the teacher's check-out lists them (a one-day pickup included).
+        listed = pickup_people([enrollment.child_id], today).get(enrollment.child_id, [])
+        pickups = [person["name"] for person in listed]
         code = _pickup_code(contact, enrollment)
         family.append(
             ChildToday(

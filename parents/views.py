@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -87,7 +88,8 @@ def notice(request: HttpRequest, parent_token: str, enrollment_id: int) -> HttpR
         kind=form.cleaned_data["kind"],
         **form.details(),
     )
-    return redirect(f"{request.path.rsplit('/children/', 1)[0]}/?done={form.cleaned_data['kind']}")
+    page_url = reverse("parents:page", args=[parent_token])
+    return redirect(f"{page_url}?done={form.cleaned_data['kind']}")
 
 
 @csrf_exempt

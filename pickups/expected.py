@@ -16,7 +16,8 @@ import zoneinfo
 from django.utils import timezone
 
 from attendance.models import Attendance
-from enrollment.models import AuthorisedPickup, Enrollment, Guardianship
+from attendance.roll_call import pickup_people
+from enrollment.models import Enrollment, Guardianship
 
 from .models import CallAttempt, PickupRules, WorkerShift
 
@@ -123,11 +124,8 @@ def still_here(groups, day: datetime.date, now: datetime.datetime | None = None)
     ).select_related("worker"):
         guardianships.setdefault(g.child_id, []).append(g.worker)
     shifts = shifts_on([w.pk for ws in guardianships.values() for w in ws], day)
-    pickups: dict[int, list] = {}
-    for pickup in AuthorisedPickup.objects.filter(
-        child__in=[r.enrollment.child_id for r in records]
-    ).exclude(phone=""):
-        pickups.setdefault(pickup.child_id, []).append((pickup.name, pickup.phone))
+    # Everyone who may pick each child up today, as the check-out lists them.
+    listed = pickup_people([r.enrollment.child_id for r in records], day) if records else {}
     calls: dict[int, list] = {}
     for call in CallAttempt.objects.filter(
         enrollment__in=[r.enrollment_id for r in records], date=day
@@ -144,11 +142,10 @@ def still_here(groups, day: datetime.date, now: datetime.datetime | None = None)
             ],
             calls=calls.get(record.enrollment_id, []),
             people=[
-                (worker.name, worker.phone)
-                for worker in guardianships.get(record.enrollment.child_id, [])
-                if worker.phone
-            ]
-            + pickups.get(record.enrollment.child_id, []),
+                (person["name"], person["phone"])
+                for person in listed.get(record.enrollment.child_id, [])
+                if person["phone"]
+            ],
         )
         for record in records
     ]

@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from attendance.models import Attendance
-from attendance.roll_call import teachers_on_duty
-from enrollment.models import AuthorisedPickup, Child, Enrollment
+from attendance.roll_call import pickup_people, teachers_on_duty
+from enrollment.models import Child, Enrollment
 from factories.models import AuditEntry, Role
 from spaces.models import Group, Season
 
@@ -35,10 +35,10 @@ def _groups(user, season_id: int):
 
 
 def _people(record: Attendance) -> list[tuple[str, str]]:
-    child = record.enrollment.child
-    people = [(w.name, w.phone) for w in child.guardians.all() if w.phone]
-    people += [(p.name, p.phone) for p in AuthorisedPickup.objects.filter(child=child) if p.phone]
-    return people
+    """(name, phone) of everyone on the child's pickup list that day who has a phone."""
+    child_id = record.enrollment.child_id
+    listed = pickup_people([child_id], record.date).get(child_id, [])
+    return [(person["name"], person["phone"]) for person in listed if person["phone"]]
 
 
 @login_required

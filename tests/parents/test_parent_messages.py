@@ -327,3 +327,28 @@ def test_a_decline_and_a_promotion_each_tell_the_parent_once(client_of, site):
     )  # fmt: skip
     (row,) = parent_rows(kind="parent_declined")
     assert "年龄不符" in row.body and row.address == "13700000000"
+
+
+def test_the_minute_jobs_write_nothing_once_their_messages_are_logged(site):
+    """Beat runs the reminders every minute: a message logged once is skipped by
+    the next runs without trying to log it again (no INSERT, no rolled-back write)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from impact.models import Survey
+    from notifications import reminders
+
+    _, child = family(site)
+    enroll(site.group, child=child)
+    site.season.start_date = timezone.localdate()
+    site.season.save()
+    Survey.for_season(site.season)
+    day = timezone.localdate()
+    reminders.run_all(now=at(day, 9, 5))
+    assert {r.kind for r in parent_rows()} == {"parent_morning_missing", "parent_survey_open"}
+    with CaptureQueriesContext(connection) as queries:
+        reminders.run_all(now=at(day, 9, 6))
+    # (Staff emails still try their own insert each minute: notifications.outbox.)
+    writes = [q["sql"] for q in queries if "'parent_" in q["sql"] and "INSERT" in q["sql"]]
+    assert writes == []
+    assert len(parent_rows()) == 2
