@@ -58,6 +58,10 @@ class ParentContact(models.Model):
         related_name="+",
         verbose_name=_("consent recorded by"),
     )
+    # A public form asked to tell a parent HR has on the roster: a request only
+    # (anyone may type an employee number); HR confirms it as a consent.
+    requested_at = models.DateTimeField(_("asked on the public form at"), null=True, blank=True)
+    requested_by_name = models.CharField(_("asked by"), max_length=100, blank=True)
     sms = models.BooleanField(_("by SMS"), default=True)
     # Set when the parent follows the programme's Official Account.
     wechat_openid = models.CharField(_("WeChat OpenID"), max_length=64, blank=True)

@@ -62,3 +62,17 @@ def test_the_public_form_never_changes_a_choice_recorded_before(client, site):
     stopped.refresh_from_db()
     assert stopped.stopped_at is not None and stopped.channels == []
     assert not Notification.objects.exclude(channel="email").exists()
+
+
+def test_for_a_parent_on_the_roster_the_public_form_only_asks(client, client_of, site):
+    worker = WorkerBuilder(factory=site.factory, employee_number="DG-2024-0815",
+                           name="王秀英", phone="13812345678")  # fmt: skip
+    client.post(
+        reverse("enrollment:apply", args=[site.season.application_token]),
+        valid(site.season, parent_messages="on"),
+    )
+    contact = ParentContact.objects.get(worker=worker)
+    assert not contact.consented and contact.requested_at is not None
+    assert not Notification.objects.exclude(channel="email").exists()
+    page = client_of(site.hr).get(reverse("parents:contact", args=[worker.pk]))
+    assert 'data-testid="requested"' in page.content.decode()
