@@ -28,8 +28,9 @@ run: setup
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py seed_demo --if-empty
 	@# The worker with beat, the notification relay (outbox -> broker) and the site;
-	@# Ctrl-C stops all three within seconds (ccrcsr/devrun.py).
-	@$(BIN)/python -m ccrcsr.devrun \
+	@# Ctrl-C stops all three within seconds (ccrcsr/devrun.py). Links in emails and
+	@# parents' messages point at this server (its PORT), unless SITE_URL is set.
+	@SITE_URL="$${SITE_URL:-http://$(HOST):$(PORT)}" $(BIN)/python -m ccrcsr.devrun \
 	  "$(BIN)/celery -A ccrcsr worker --beat --loglevel info --concurrency 2" \
 	  "$(BIN)/python manage.py relay_outbox" \
 	  "$(BIN)/python manage.py runserver $(HOST):$(PORT)"

@@ -23,14 +23,17 @@ class NoticeForm(forms.Form):
     )
     pickup_phone = forms.CharField(label=_("Mobile phone"), max_length=20, required=False)
 
-    def __init__(self, *args, now: datetime.datetime, **kwargs):
+    def __init__(self, *args, now: datetime.datetime, checked_in: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.now = now
+        self.checked_in = checked_in
 
     def clean(self):
         data = super().clean()
         kind = data.get("kind")
-        if kind == ParentNotice.Kind.ABSENT and not data.get("reason"):
+        if kind == ParentNotice.Kind.ABSENT and self.checked_in:
+            self.add_error("kind", _("Your child is already at the space today."))
+        elif kind == ParentNotice.Kind.ABSENT and not data.get("reason"):
             self.add_error("reason", _("Choose why the child stays at home."))
         if kind == ParentNotice.Kind.LATE:
             until = data.get("until")

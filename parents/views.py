@@ -79,7 +79,10 @@ def notice(request: HttpRequest, parent_token: str, enrollment_id: int) -> HttpR
         # Another family's child, a season that ended, or not an opening day of
         # this child's stay: said plainly, nothing recorded.
         return _page(request, contact, status=422, enrollment_id=-1)
-    form = NoticeForm(request.POST, now=services.factory_now(contact.worker.factory))
+    checked_in = bool(child.record and child.record.check_in_at)
+    form = NoticeForm(
+        request.POST, now=services.factory_now(contact.worker.factory), checked_in=checked_in
+    )
     if not form.is_valid():
         return _page(request, contact, form=form, enrollment_id=enrollment_id, status=422)
     services.give_notice(

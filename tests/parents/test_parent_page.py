@@ -338,3 +338,14 @@ def test_a_one_day_pickup_from_the_parent_works_that_day_for_that_child_only(
                                 date=today - datetime.timedelta(days=1), kind="pickup",
                                 pickup_name="王舅舅", pickup_relationship="aunt_uncle")  # fmt: skip
     assert check_out(yesterday_only).status_code == 422
+
+
+def test_absent_today_is_not_offered_or_taken_once_the_child_is_checked_in(client, family):
+    contact, enrollment = family
+    record = mark(enrollment, timezone.localdate())
+    record.check_in_at = timezone.now()
+    record.save()
+    assert 'name="reason"' not in client.get(page_url(contact)).content.decode()
+    response = client.post(notice_url(contact, enrollment), {"kind": "absent", "reason": "sick"})
+    assert response.status_code == 422
+    assert not ParentNotice.objects.exists()
