@@ -28,7 +28,8 @@ ROLES = ["anonymous", "hr", "teacher", "coordinator", "manager", "superuser"]
 POST_DATA = {
     "factories:set-language": {"language": "en", "next": "/"},
     "attendance:roll-call-mark": {"status": "present"},
-    "parents:notice": {"kind": "absent", "reason": "sick"},
+    # The matrix's child is checked in: "absent" would be refused, "late" is taken.
+    "parents:notice": {"kind": "late", "until": "23:59"},
     "pickups:call": {"number": "13700000000", "answered": "1"},
     "spaces:season-status": {"status": "closed"},
 }
